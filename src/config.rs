@@ -1,0 +1,278 @@
+//! `.kickoff.toml`: the team's settings, committed at the top of the repository.
+//!
+//! Without the file every default applies. A malformed file, an unknown key or
+//! an invalid value is an error naming the file, the line and the key; nothing
+//! is guessed. `kickoff init` writes [`TEMPLATE`], which lists every setting
+//! with its default.
+
+use crate::naming::TicketPattern;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAME: &str = ".kickoff.toml";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{}:{line}: {message}", path.display())]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("{}:{line}: invalid value for `{key}`: {message}", path.display())]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        key: String,
+        message: String,
+    },
+    #[error("cannot read {}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl ConfigError {
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            ConfigError::Parse { .. } | ConfigError::Invalid { .. } => Some(
+                "fix the file, or compare it with the reference in docs/config.md (`kickoff init --print` shows every key)"
+                    .into(),
+            ),
+            ConfigError::Read { .. } => None,
+        }
+    }
+}
+
+/// Every setting, after defaults and validation.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the settings came from (`None`: built-in defaults).
+    pub path: Option<PathBuf>,
+    pub main_branch: String,
+    pub remote: String,
+    /// Whether `new` and `feature` push the branch they create.
+    pub push: bool,
+    pub ticket_pattern: TicketPattern,
+    pub feature_prefix: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    core: RawCore,
+    #[serde(default)]
+    naming: RawNaming,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCore {
+    main_branch: Option<String>,
+    remote: Option<String>,
+    push: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNaming {
+    ticket_pattern: Option<String>,
+    feature_prefix: Option<String>,
+}
+
+/// The file `kickoff init` writes: every setting, commented, at its default.
+pub const TEMPLATE: &str = r#"# kickoff settings. Every key is shown with its default; delete what you do not change.
+# Reference: docs/config.md
+
+[core]
+# The trunk every kickoff is cut from and lands in.
+main_branch = "main"
+# The shared remote: fetched before branches are cut, pushed to after.
+remote = "origin"
+# Whether `kickoff new` and `kickoff feature` push the branch they create
+# (each command also takes --no-push).
+push = true
+
+[naming]
+# A regular expression for ticket keys, used in feature branch names and
+# found in commit messages.
+ticket_pattern = "[A-Z][A-Z0-9]+-[0-9]+"
+# Feature branches are <feature_prefix><TICKET>[-slug].
+feature_prefix = "feature/"
+"#;
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            path: None,
+            main_branch: "main".into(),
+            remote: "origin".into(),
+            push: true,
+            ticket_pattern: TicketPattern::default(),
+            feature_prefix: "feature/".into(),
+        }
+    }
+}
+
+impl Config {
+    /// Load `.kickoff.toml` from a work tree root; the defaults when absent.
+    pub fn load(root: &Path) -> Result<Config, ConfigError> {
+        let path = root.join(FILE_NAME);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Config::parse(&text, &path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(source) => Err(ConfigError::Read { path, source }),
+        }
+    }
+
+    /// Parse and validate the text of a config file.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            line: e.span().map(|s| line_of(text, s.start)).unwrap_or(1),
+            message: e.message().trim().to_string(),
+        })?;
+        let invalid = |section: &str, key: &str, message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: key_line(text, section, key),
+            key: format!("{section}.{key}"),
+            message,
+        };
+        let mut config = Config {
+            path: Some(path.to_path_buf()),
+            ..Config::default()
+        };
+        if let Some(main) = raw.core.main_branch {
+            if !valid_branch_name(&main) {
+                return Err(invalid(
+                    "core",
+                    "main_branch",
+                    format!("{main:?} is not a valid branch name"),
+                ));
+            }
+            config.main_branch = main;
+        }
+        if let Some(remote) = raw.core.remote {
+            if remote.is_empty() || remote.starts_with('-') || remote.contains(char::is_whitespace)
+            {
+                return Err(invalid(
+                    "core",
+                    "remote",
+                    format!("{remote:?} is not a valid remote name"),
+                ));
+            }
+            config.remote = remote;
+        }
+        if let Some(push) = raw.core.push {
+            config.push = push;
+        }
+        if let Some(pattern) = raw.naming.ticket_pattern {
+            config.ticket_pattern = TicketPattern::new(&pattern).map_err(|e| {
+                invalid(
+                    "naming",
+                    "ticket_pattern",
+                    format!("not a regular expression: {e}"),
+                )
+            })?;
+            if pattern.is_empty() {
+                return Err(invalid("naming", "ticket_pattern", "it is empty".into()));
+            }
+        }
+        if let Some(prefix) = raw.naming.feature_prefix {
+            if prefix.is_empty() || !valid_branch_name(&format!("{prefix}X-1")) {
+                return Err(invalid(
+                    "naming",
+                    "feature_prefix",
+                    format!("{prefix:?} cannot start a branch name"),
+                ));
+            }
+            config.feature_prefix = prefix;
+        }
+        Ok(config)
+    }
+}
+
+/// Git's rules for a branch name (check-ref-format), minus the rare corners.
+pub fn valid_branch_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('-')
+        && !name.starts_with('/')
+        && !name.ends_with('/')
+        && !name.ends_with('.')
+        && !name.ends_with(".lock")
+        && !name.contains("..")
+        && !name.contains("//")
+        && !name.contains("@{")
+        && name != "@"
+        && !name.split('/').any(|c| c.starts_with('.'))
+        && !name
+            .chars()
+            .any(|c| c.is_control() || " ~^:?*[\\".contains(c))
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// The line where `key` is set inside `[section]`, for error messages.
+fn key_line(text: &str, section: &str, key: &str) -> usize {
+    let mut current = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if let Some(s) = t.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
+            current = s.trim().to_string();
+        } else if current == section && t.split('=').next().map(str::trim) == Some(key) {
+            return i + 1;
+        }
+    }
+    1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::naming::DEFAULT_TICKET_PATTERN;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new(".kickoff.toml"))
+    }
+
+    #[test]
+    fn template_is_the_defaults() {
+        let c = parse(TEMPLATE).unwrap();
+        let d = Config::default();
+        assert_eq!(c.main_branch, d.main_branch);
+        assert_eq!(c.remote, d.remote);
+        assert_eq!(c.push, d.push);
+        assert_eq!(c.ticket_pattern.as_str(), DEFAULT_TICKET_PATTERN);
+        assert_eq!(c.feature_prefix, d.feature_prefix);
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_key() {
+        let e = parse("[core]\nremote = \"up\"\nmian_branch = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with(".kickoff.toml:3:"), "{e}");
+        assert!(e.contains("mian_branch"), "{e}");
+    }
+
+    #[test]
+    fn malformed_and_invalid_values() {
+        let e = parse("[core\n").unwrap_err().to_string();
+        assert!(e.starts_with(".kickoff.toml:1:"), "{e}");
+        let e = parse("[naming]\n\nticket_pattern = \"[A-\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with(".kickoff.toml:3: invalid value for `naming.ticket_pattern`"),
+            "{e}"
+        );
+        let e = parse("[core]\npush = \"yes\"\n").unwrap_err().to_string();
+        assert!(e.starts_with(".kickoff.toml:2:"), "{e}");
+        assert!(parse("[core]\nmain_branch = \"a..b\"\n").is_err());
+    }
+}

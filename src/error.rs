@@ -1,0 +1,118 @@
+//! The error type every command returns, and how it maps to exit codes.
+//!
+//! Domain modules raise their own typed errors (`NameError`, `ConfigError`,
+//! `GitError`, ...); this enum wraps them so the CLI can print the cause chain,
+//! a `hint:` line and pick the documented exit code:
+//! 0 success, 1 refused or failed, 2 bad usage or input, 3 a check found problems.
+
+use crate::config::ConfigError;
+use crate::git::GitError;
+use crate::naming::NameError;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Invalid name, date, ticket or version given by the user (exit 2).
+    #[error(transparent)]
+    Name(#[from] NameError),
+    /// `.kickoff.toml` is malformed or holds an invalid value (exit 2).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A git operation failed, or the repository is in a state we cannot use (exit 1).
+    #[error(transparent)]
+    Git(#[from] GitError),
+    /// Bad usage: a missing or contradictory argument (exit 2).
+    #[error("{message}")]
+    Usage {
+        message: String,
+        hint: Option<String>,
+    },
+    /// The repository state refuses the operation (exit 1).
+    #[error("{message}")]
+    Refused {
+        message: String,
+        hint: Option<String>,
+    },
+    /// A check found problems: conflicts, a refused push (exit 3).
+    #[error("{message}")]
+    CheckFailed { message: String },
+    /// Reading or writing a file failed.
+    #[error("{context}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// stdout was closed by the reader (`kickoff list | head`): exit quietly.
+    #[error("broken pipe")]
+    BrokenPipe,
+}
+
+impl Error {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Error::Usage {
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn usage_hint(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Error::Usage {
+            message: message.into(),
+            hint: Some(hint.into()),
+        }
+    }
+
+    pub fn refused(message: impl Into<String>) -> Self {
+        Error::Refused {
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn refused_hint(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Error::Refused {
+            message: message.into(),
+            hint: Some(hint.into()),
+        }
+    }
+
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        if source.kind() == std::io::ErrorKind::BrokenPipe {
+            return Error::BrokenPipe;
+        }
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// The documented exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Name(_) | Error::Config(_) | Error::Usage { .. } => 2,
+            Error::Git(e) => e.exit_code(),
+            Error::CheckFailed { .. } => 3,
+            Error::BrokenPipe => 0,
+            Error::Refused { .. } | Error::Io { .. } => 1,
+        }
+    }
+
+    /// The next step for the user, when one exists.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Name(e) => e.hint(),
+            Error::Config(e) => e.hint(),
+            Error::Git(e) => e.hint(),
+            Error::Usage { hint, .. } | Error::Refused { hint, .. } => hint.clone(),
+            _ => None,
+        }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(source: std::io::Error) -> Self {
+        Error::io("I/O error", source)
+    }
+}

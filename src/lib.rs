@@ -1,0 +1,15 @@
+//! kickoff: kickoff-based trunk versioning.
+//!
+//! The library holds the domain (naming, config, the git layer) and the
+//! commands; the `kickoff` binary is a thin wrapper around [`cli::main`].
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod git;
+pub mod naming;
+pub mod output;
+pub mod prompt;
+
+pub use error::{Error, Result};

@@ -1,0 +1,48 @@
+//! Asking the person at the terminal, and failing usefully when nobody is there.
+//!
+//! On a terminal a missing choice is asked with dialoguer; elsewhere (CI, pipes,
+//! hooks) the command fails with exit 2 and lists the choices.
+
+use crate::error::{Error, Result};
+use crate::output::Ui;
+
+/// Pick one of `choices`. `what` names the thing in messages ("kickoff"),
+/// `flag` is the option that names it on the command line (`--kickoff`).
+pub fn select(ui: &Ui, what: &str, flag: &str, choices: &[String]) -> Result<String> {
+    if choices.is_empty() {
+        return Err(Error::usage_hint(
+            format!("no {what} to choose from"),
+            format!("name one with {flag}"),
+        ));
+    }
+    if !ui.interactive() {
+        return Err(Error::usage_hint(
+            format!("which {what}? Choose one of:\n  {}", choices.join("\n  ")),
+            format!("name it with {flag} (no terminal to ask on)"),
+        ));
+    }
+    let picked = dialoguer::Select::new()
+        .with_prompt(format!("Which {what}?"))
+        .items(choices)
+        .default(0)
+        .interact_opt()
+        .map_err(|e| Error::usage(format!("prompt failed: {e}")))?;
+    picked
+        .map(|i| choices[i].clone())
+        .ok_or_else(|| Error::usage_hint("nothing chosen", format!("name the {what} with {flag}")))
+}
+
+/// Ask a yes/no question; `--yes` answers yes, no terminal answers `default_off_tty`.
+pub fn confirm(ui: &Ui, yes: bool, question: &str, default_off_tty: bool) -> Result<bool> {
+    if yes {
+        return Ok(true);
+    }
+    if !ui.interactive() {
+        return Ok(default_off_tty);
+    }
+    dialoguer::Confirm::new()
+        .with_prompt(question)
+        .default(true)
+        .interact()
+        .map_err(|e| Error::usage(format!("prompt failed: {e}")))
+}

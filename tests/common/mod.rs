@@ -1,0 +1,368 @@
+//! The shared test harness: throwaway repositories with a bare `origin`, an
+//! isolated git environment, fixed dates, and helpers that run the binary and
+//! read refs, tags and config back.
+//!
+//! Every git and kickoff process started here gets the same environment:
+//! `HOME`, `GIT_CONFIG_GLOBAL` and `GIT_CONFIG_SYSTEM` point into the temp dir,
+//! identities and dates are fixed, colour is off. Nothing depends on the
+//! machine's own git config.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicI64, Ordering};
+
+/// 2024-05-10 12:00:00 UTC; every commit made by the harness is one minute later.
+pub const EPOCH: i64 = 1_715_342_400;
+
+pub struct TestEnv {
+    pub root: tempfile::TempDir,
+    clock: AtomicI64,
+}
+
+impl TestEnv {
+    pub fn new() -> TestEnv {
+        let root = tempfile::Builder::new()
+            .prefix("kickoff-test-")
+            .tempdir()
+            .expect("temp dir");
+        std::fs::create_dir_all(root.path().join("home")).unwrap();
+        std::fs::write(root.path().join("gitconfig-empty"), "").unwrap();
+        TestEnv {
+            root,
+            clock: AtomicI64::new(EPOCH),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.root.path()
+    }
+
+    /// The isolated environment for every process the tests start.
+    pub fn apply(&self, cmd: &mut Command) {
+        self.apply_at(cmd, self.clock.load(Ordering::SeqCst));
+    }
+
+    fn apply_at(&self, cmd: &mut Command, time: i64) {
+        let empty = self.path().join("gitconfig-empty");
+        let date = format!("@{time} +0000");
+        for var in [
+            "GIT_DIR",
+            "GIT_WORK_TREE",
+            "GIT_INDEX_FILE",
+            "GIT_OBJECT_DIRECTORY",
+            "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+            "GIT_CEILING_DIRECTORIES",
+            "XDG_CONFIG_HOME",
+            "EDITOR",
+            "VISUAL",
+            "KICKOFF_CONFIG",
+            "CLICOLOR_FORCE",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.env("HOME", self.path().join("home"))
+            .env("GIT_CONFIG_GLOBAL", &empty)
+            .env("GIT_CONFIG_SYSTEM", &empty)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_COUNT", "4")
+            .env("GIT_CONFIG_KEY_0", "init.defaultBranch")
+            .env("GIT_CONFIG_VALUE_0", "main")
+            .env("GIT_CONFIG_KEY_1", "commit.gpgSign")
+            .env("GIT_CONFIG_VALUE_1", "false")
+            .env("GIT_CONFIG_KEY_2", "tag.gpgSign")
+            .env("GIT_CONFIG_VALUE_2", "false")
+            .env("GIT_CONFIG_KEY_3", "advice.detachedHead")
+            .env("GIT_CONFIG_VALUE_3", "false")
+            .env("GIT_AUTHOR_NAME", "Ada Tester")
+            .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+            .env("GIT_COMMITTER_NAME", "Ada Tester")
+            .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+            .env("GIT_AUTHOR_DATE", &date)
+            .env("GIT_COMMITTER_DATE", &date)
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("NO_COLOR", "1")
+            .env("TZ", "UTC")
+            .env("LC_ALL", "C");
+    }
+
+    /// Advance the fixed clock by one minute and return the new time.
+    pub fn tick(&self) -> i64 {
+        self.clock.fetch_add(60, Ordering::SeqCst) + 60
+    }
+
+    /// A `git` command in `dir` with the isolated environment and no stdin.
+    pub fn git_cmd(&self, dir: &Path, args: &[&str]) -> Command {
+        let mut cmd = Command::new("git");
+        cmd.current_dir(dir).args(args).stdin(Stdio::null());
+        self.apply(&mut cmd);
+        cmd
+    }
+
+    /// Run git, panic with its stderr when it fails, return trimmed stdout.
+    pub fn git(&self, dir: &Path, args: &[&str]) -> String {
+        let out = self.git_cmd(dir, args).output().expect("run git");
+        assert!(
+            out.status.success(),
+            "git {args:?} in {} failed:\n{}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim_end().to_string()
+    }
+
+    /// Run git and return the output, whatever the status.
+    pub fn git_output(&self, dir: &Path, args: &[&str]) -> Output {
+        self.git_cmd(dir, args).output().expect("run git")
+    }
+
+    /// The kickoff binary with the isolated environment, running in `dir`.
+    pub fn kickoff_cmd(&self, dir: &Path) -> assert_cmd::Command {
+        let mut std_cmd = Command::new(assert_cmd::cargo::cargo_bin("kickoff"));
+        std_cmd.current_dir(dir).stdin(Stdio::null());
+        self.apply(&mut std_cmd);
+        assert_cmd::Command::from_std(std_cmd)
+    }
+}
+
+/// A work repository cloned from a bare `origin`, with one commit on main.
+pub struct TestRepo {
+    pub env: TestEnv,
+    /// The developer's clone.
+    pub work: PathBuf,
+    /// The shared bare remote.
+    pub origin: PathBuf,
+}
+
+impl TestRepo {
+    /// origin (bare) + work (clone) with `README.md` committed and pushed on main.
+    pub fn new() -> TestRepo {
+        let env = TestEnv::new();
+        let origin = env.path().join("origin.git");
+        let work = env.path().join("work");
+        env.git(
+            env.path(),
+            &[
+                "init",
+                "--quiet",
+                "--bare",
+                "-b",
+                "main",
+                origin.to_str().unwrap(),
+            ],
+        );
+        env.git(
+            env.path(),
+            &["init", "--quiet", "-b", "main", work.to_str().unwrap()],
+        );
+        env.git(
+            &work,
+            &["remote", "add", "origin", origin.to_str().unwrap()],
+        );
+        let repo = TestRepo { env, work, origin };
+        repo.commit("README.md", "# project\n", "Initial commit");
+        repo.git(&["push", "--quiet", "-u", "origin", "main"]);
+        repo
+    }
+
+    /// A work repository with no remote at all.
+    pub fn without_remote() -> TestRepo {
+        let repo = TestRepo::new();
+        repo.git(&["remote", "remove", "origin"]);
+        repo
+    }
+
+    pub fn git(&self, args: &[&str]) -> String {
+        self.env.git(&self.work, args)
+    }
+
+    pub fn git_in(&self, dir: &Path, args: &[&str]) -> String {
+        self.env.git(dir, args)
+    }
+
+    /// Git in the bare origin.
+    pub fn origin_git(&self, args: &[&str]) -> String {
+        self.env.git(&self.origin, args)
+    }
+
+    /// `kickoff` in the work tree.
+    pub fn kickoff(&self, args: &[&str]) -> assert_cmd::Command {
+        let mut cmd = self.env.kickoff_cmd(&self.work);
+        cmd.args(args);
+        cmd
+    }
+
+    /// Write a file (creating directories) in the work tree.
+    pub fn write(&self, path: &str, content: &str) {
+        write_file(&self.work, path, content);
+    }
+
+    /// Write, stage and commit one file at the next fixed time; returns the oid.
+    pub fn commit(&self, path: &str, content: &str, message: &str) -> String {
+        commit_in(&self.env, &self.work, path, content, message)
+    }
+
+    /// Commit in another clone (see [`TestRepo::clone_to`]).
+    pub fn commit_in(&self, dir: &Path, path: &str, content: &str, message: &str) -> String {
+        commit_in(&self.env, dir, path, content, message)
+    }
+
+    /// Check out `branch`, commit a file on it, and return to the previous branch.
+    pub fn commit_on(&self, branch: &str, path: &str, content: &str, message: &str) -> String {
+        let previous = self.head_branch();
+        self.git(&["checkout", "--quiet", branch]);
+        let oid = self.commit(path, content, message);
+        if let Some(p) = previous {
+            self.git(&["checkout", "--quiet", &p]);
+        }
+        oid
+    }
+
+    /// A fresh clone of origin (a teammate's machine), at `env/<name>`.
+    pub fn clone_to(&self, name: &str) -> PathBuf {
+        let dir = self.env.path().join(name);
+        self.env.git(
+            self.env.path(),
+            &[
+                "clone",
+                "--quiet",
+                self.origin.to_str().unwrap(),
+                dir.to_str().unwrap(),
+            ],
+        );
+        dir
+    }
+
+    /// The branch checked out in the work tree, `None` when detached.
+    pub fn head_branch(&self) -> Option<String> {
+        let out = self
+            .env
+            .git_output(&self.work, &["symbolic-ref", "--quiet", "--short", "HEAD"]);
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+
+    /// Every ref of the work repository and its oid.
+    pub fn refs(&self) -> BTreeMap<String, String> {
+        refs_of(&self.env, &self.work)
+    }
+
+    /// Every ref of the bare origin and its oid.
+    pub fn origin_refs(&self) -> BTreeMap<String, String> {
+        refs_of(&self.env, &self.origin)
+    }
+
+    /// The oid a rev resolves to in the work repo, if it does.
+    pub fn rev(&self, rev: &str) -> Option<String> {
+        let out = self.env.git_output(
+            &self.work,
+            &[
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                &format!("{rev}^{{commit}}"),
+            ],
+        );
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+
+    /// A git config value of the work repo.
+    pub fn config(&self, key: &str) -> Option<String> {
+        let out = self.env.git_output(&self.work, &["config", "--get", key]);
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+
+    /// Everything a refusal must leave untouched: refs here (remote-tracking
+    /// refs excepted: a fetch may refresh them) and on origin, the local git
+    /// config, the status of the work tree, HEAD, .kickoff.toml.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            refs: self
+                .refs()
+                .into_iter()
+                .filter(|(r, _)| !r.starts_with("refs/remotes/"))
+                .collect(),
+            origin_refs: self.origin_refs(),
+            config: std::fs::read_to_string(self.work.join(".git/config")).unwrap_or_default(),
+            status: self.git(&["status", "--porcelain=v1", "--untracked-files=all"]),
+            head: self.git(&["rev-parse", "--symbolic-full-name", "HEAD"]),
+            kickoff_toml: std::fs::read_to_string(self.work.join(".kickoff.toml")).ok(),
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    pub refs: BTreeMap<String, String>,
+    pub origin_refs: BTreeMap<String, String>,
+    pub config: String,
+    pub status: String,
+    pub head: String,
+    pub kickoff_toml: Option<String>,
+}
+
+pub fn write_file(dir: &Path, path: &str, content: &str) {
+    let full = dir.join(path);
+    if let Some(parent) = full.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(full, content).unwrap();
+}
+
+pub fn commit_in(env: &TestEnv, dir: &Path, path: &str, content: &str, message: &str) -> String {
+    write_file(dir, path, content);
+    env.git(dir, &["add", "--", path]);
+    env.tick();
+    env.git(dir, &["commit", "--quiet", "-m", message]);
+    env.git(dir, &["rev-parse", "HEAD"])
+}
+
+pub fn refs_of(env: &TestEnv, dir: &Path) -> BTreeMap<String, String> {
+    env.git(dir, &["for-each-ref", "--format=%(refname) %(objectname)"])
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(r, o)| (r.to_string(), o.to_string()))
+        .collect()
+}
+
+/// stdout of a finished command, as text.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// stderr of a finished command, as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Run a kickoff command that must be refused with `code`; assert that nothing
+/// changed and that stderr contains every one of `needles`. Returns stderr.
+pub fn assert_refused(repo: &TestRepo, args: &[&str], code: i32, needles: &[&str]) -> String {
+    let before = repo.snapshot();
+    let out = repo.kickoff(args).output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "kickoff {args:?}: expected exit {code}\nstderr:\n{err}"
+    );
+    for n in needles {
+        assert!(
+            err.contains(n),
+            "kickoff {args:?}: stderr lacks {n:?}:\n{err}"
+        );
+    }
+    assert!(err.contains("error:"), "no error line:\n{err}");
+    assert_eq!(
+        before,
+        repo.snapshot(),
+        "kickoff {args:?} changed the repository state"
+    );
+    err
+}
