@@ -6,18 +6,21 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::git::Repo;
 
+pub mod demo;
 pub mod init;
 pub mod new;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     Init(init::InitArgs),
+    Demo(demo::DemoArgs),
     New(new::NewArgs),
 }
 
 pub fn dispatch(command: Command, g: &Global) -> Result<()> {
     match command {
         Command::Init(args) => init::run(args, g),
+        Command::Demo(args) => demo::run(args, g),
         Command::New(args) => new::run(args, g),
     }
 }
