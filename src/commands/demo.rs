@@ -365,17 +365,13 @@ fn step_features(d: &mut Demo) -> Result<()> {
             "BILL-7 List invoices",
         ),
     ] {
-        d.git(&w, &["switch", "--quiet", "-c", branch, kickoff])?;
-        d.git(
-            &w,
-            &["config", &format!("branch.{branch}.kickoff"), kickoff],
-        )?;
-        d.git(
-            &w,
-            &["config", &format!("branch.{branch}.gh-merge-base"), kickoff],
-        )?;
+        let (ticket, slug) = branch
+            .trim_start_matches("feature/")
+            .rsplit_once('-')
+            .expect("ticket-slug");
+        d.kickoff(&["feature", ticket, slug, "--kickoff", kickoff])?;
         d.commit(&w, file, content, message)?;
-        d.git(&w, &["push", "--quiet", "-u", "origin", branch])?;
+        d.git(&w, &["push", "--quiet", "origin", branch])?;
     }
     Ok(())
 }

@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::git::Repo;
 
 pub mod demo;
+pub mod feature;
 pub mod init;
 pub mod new;
 
@@ -15,6 +16,7 @@ pub enum Command {
     Init(init::InitArgs),
     Demo(demo::DemoArgs),
     New(new::NewArgs),
+    Feature(feature::FeatureArgs),
 }
 
 pub fn dispatch(command: Command, g: &Global) -> Result<()> {
@@ -22,6 +24,7 @@ pub fn dispatch(command: Command, g: &Global) -> Result<()> {
         Command::Init(args) => init::run(args, g),
         Command::Demo(args) => demo::run(args, g),
         Command::New(args) => new::run(args, g),
+        Command::Feature(args) => feature::run(args, g),
     }
 }
 

@@ -249,3 +249,41 @@ impl Repo {
         })
     }
 }
+
+impl Repo {
+    /// Which of `candidates` lie on the first-parent line of `tip` (the commits
+    /// a branch itself was on, not the ones merged into it). The walk stops once
+    /// every candidate is found or the line is a day older than the oldest one.
+    pub fn on_first_parent_line(
+        &self,
+        tip: Oid,
+        candidates: &[Oid],
+    ) -> Result<std::collections::HashSet<Oid>> {
+        let mut found = std::collections::HashSet::new();
+        if candidates.is_empty() {
+            return Ok(found);
+        }
+        let mut oldest = i64::MAX;
+        for c in candidates {
+            oldest = oldest.min(self.commit_time(*c)?);
+        }
+        let cutoff = oldest.saturating_sub(86_400);
+        let wanted: std::collections::HashSet<Oid> = candidates.iter().copied().collect();
+        let mut walk = self.raw().revwalk()?;
+        walk.simplify_first_parent()?;
+        walk.push(tip)?;
+        for oid in walk {
+            let oid = oid?;
+            if wanted.contains(&oid) {
+                found.insert(oid);
+                if found.len() == wanted.len() {
+                    break;
+                }
+            }
+            if self.commit_time(oid)? < cutoff {
+                break;
+            }
+        }
+        Ok(found)
+    }
+}
