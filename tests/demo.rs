@@ -41,8 +41,14 @@ fn demo_builds_the_flow_with_real_commits() {
         ],
     );
     assert_eq!(merged, "");
-    let parents = env.git(&origin, &["rev-list", "--merges", "--count", &dash]);
-    assert_ne!(parents, "0");
+    let merges = env.git(&origin, &["rev-list", "--merges", "--count", &dash]);
+    assert_eq!(merges, "2", "a feature merge and a sync merge");
+    // The sync brought the teammate's main commit into the kickoff.
+    env.git(&origin, &["merge-base", "--is-ancestor", "main", &dash]);
+    assert_eq!(
+        env.git(&origin, &["log", "-1", "--format=%s", &dash]),
+        format!("Merge origin/main into {dash}")
+    );
     // Parents are recorded in git config of the developer's clone.
     assert_eq!(
         env.git(&work, &["config", "branch.feature/DASH-102-charts.kickoff"]),

@@ -63,6 +63,16 @@ pub const STEPS: &[Step] = &[
         about: "merge finished features back into their kickoff",
         run: step_merge,
     },
+    Step {
+        name: "main-moves",
+        about: "a teammate fixes something on main and pushes it",
+        run: step_main_moves,
+    },
+    Step {
+        name: "sync",
+        about: "bring the remote's main into the dashboard kickoff with a merge commit",
+        run: step_sync,
+    },
 ];
 
 /// The state the steps share: where things are, and the clock of the story.
@@ -391,5 +401,24 @@ fn step_merge(d: &mut Demo) -> Result<()> {
         ],
     )?;
     d.git(&w, &["push", "--quiet", "origin", &dash])?;
+    Ok(())
+}
+
+fn step_main_moves(d: &mut Demo) -> Result<()> {
+    let (root, origin, mate) = (d.root.clone(), path_arg(&d.origin)?, d.mate.clone());
+    d.git(&root, &["clone", "--quiet", &origin, &path_arg(&mate)?])?;
+    d.commit(
+        &mate,
+        "app/settings.txt",
+        "theme = light\nlocale = en\ntimeout = 30\n",
+        "Raise the request timeout",
+    )?;
+    d.git(&mate, &["push", "--quiet", "origin", "main"])?;
+    Ok(())
+}
+
+fn step_sync(d: &mut Demo) -> Result<()> {
+    let dash = d.kickoffs[0].clone();
+    d.kickoff(&["sync", &dash])?;
     Ok(())
 }

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod feature;
 pub mod init;
 pub mod new;
+pub mod sync;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -17,6 +18,7 @@ pub enum Command {
     Demo(demo::DemoArgs),
     New(new::NewArgs),
     Feature(feature::FeatureArgs),
+    Sync(sync::SyncArgs),
 }
 
 pub fn dispatch(command: Command, g: &Global) -> Result<()> {
@@ -25,6 +27,7 @@ pub fn dispatch(command: Command, g: &Global) -> Result<()> {
         Command::Demo(args) => demo::run(args, g),
         Command::New(args) => new::run(args, g),
         Command::Feature(args) => feature::run(args, g),
+        Command::Sync(args) => sync::run(args, g),
     }
 }
 

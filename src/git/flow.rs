@@ -102,7 +102,9 @@ impl Repo {
 
     /// Paths with unresolved conflicts in the index, sorted.
     pub fn conflicted_paths(&self) -> Result<Vec<String>> {
-        let index = self.raw().index()?;
+        let mut index = self.raw().index()?;
+        // Another process (git merge) may have written it since we opened it.
+        index.read(true)?;
         let mut paths = Vec::new();
         for conflict in index.conflicts()? {
             let conflict = conflict?;
@@ -285,5 +287,34 @@ impl Repo {
             }
         }
         Ok(found)
+    }
+}
+
+impl Repo {
+    /// Another work tree of this repository that has `branch` checked out.
+    pub fn checked_out_elsewhere(&self, branch: &str) -> Result<Option<std::path::PathBuf>> {
+        let out = self.git(["worktree", "list", "--porcelain"])?;
+        let full = format!("branch refs/heads/{branch}");
+        let here = self.workdir().canonicalize().ok();
+        let mut path: Option<std::path::PathBuf> = None;
+        for line in out.lines() {
+            if let Some(p) = line.strip_prefix("worktree ") {
+                path = Some(std::path::PathBuf::from(p));
+            } else if line == full {
+                if let Some(p) = &path {
+                    if p.canonicalize().ok() != here {
+                        return Ok(Some(p.clone()));
+                    }
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Detach HEAD at `oid` in the work tree (`git checkout --detach`).
+    pub fn checkout_detached(&self, oid: Oid) -> Result<()> {
+        let oid = oid.to_string();
+        self.git(["checkout", "--quiet", "--detach", oid.as_str(), "--"])
+            .map(drop)
     }
 }
