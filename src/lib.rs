@@ -11,6 +11,7 @@ pub mod git;
 pub mod kickoffs;
 pub mod naming;
 pub mod output;
+pub mod overview;
 pub mod prompt;
 
 pub use error::{Error, Result};

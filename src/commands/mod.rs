@@ -9,7 +9,9 @@ use crate::git::Repo;
 pub mod demo;
 pub mod feature;
 pub mod init;
+pub mod list;
 pub mod new;
+pub mod status;
 pub mod sync;
 
 #[derive(Debug, clap::Subcommand)]
@@ -19,6 +21,8 @@ pub enum Command {
     New(new::NewArgs),
     Feature(feature::FeatureArgs),
     Sync(sync::SyncArgs),
+    List(list::ListArgs),
+    Status(status::StatusArgs),
 }
 
 pub fn dispatch(command: Command, g: &Global) -> Result<()> {
@@ -28,6 +32,8 @@ pub fn dispatch(command: Command, g: &Global) -> Result<()> {
         Command::New(args) => new::run(args, g),
         Command::Feature(args) => feature::run(args, g),
         Command::Sync(args) => sync::run(args, g),
+        Command::List(args) => list::run(args, g),
+        Command::Status(args) => status::run(args, g),
     }
 }
 
