@@ -226,18 +226,26 @@ pub fn group_features(
     groups
 }
 
+/// One kickoff with what is known about it against main.
+pub struct KickoffRead {
+    pub kickoff: Kickoff,
+    pub merged: bool,
+    pub vs_main: AheadBehind,
+}
+
 /// Everything read from the repository that the views are built from.
-pub struct Snapshot {
+pub struct Snapshot<'r> {
+    repo: &'r Repo,
     pub main: MainInfo,
     pub main_oid: Option<Oid>,
     pub has_remote: bool,
-    pub kickoffs: Vec<(Kickoff, bool)>,
+    pub kickoffs: Vec<KickoffRead>,
     pub features: BTreeMap<String, Vec<FoundFeature>>,
 }
 
-impl Snapshot {
+impl<'r> Snapshot<'r> {
     /// Read the kickoffs, main and the feature branches.
-    pub fn read(repo: &Repo, config: &Config) -> Result<Snapshot> {
+    pub fn read(repo: &'r Repo, config: &Config) -> Result<Snapshot<'r>> {
         let has_remote = repo.has_remote(&config.remote);
         let remote_main = if has_remote {
             repo.remote_branch_oid(&config.remote, &config.main_branch)?
@@ -257,8 +265,27 @@ impl Snapshot {
                 None => (None, None),
             },
         };
+        repo.skip_hash_checks_on_read();
         let all = kickoffs::all(repo, config)?;
-        let merged = kickoffs::merged_flags(repo, main_oid, &all)?;
+        // One ahead/behind walk per kickoff serves both the figures and
+        // whether main contains it (nothing ahead).
+        let mut vs_main = Vec::with_capacity(all.len());
+        for k in &all {
+            vs_main.push(match main_oid {
+                Some(m) => repo.ahead_behind(k.tip(), m)?,
+                None => AheadBehind {
+                    ahead: 0,
+                    behind: 0,
+                },
+            });
+        }
+        let merged = match main_oid {
+            Some(m) => {
+                let contained = vs_main.iter().map(|ab| ab.ahead == 0).collect();
+                kickoffs::merged_given(repo, m, &all, contained)?
+            }
+            None => vec![false; all.len()],
+        };
         let local = repo.local_branches(&config.feature_prefix)?;
         let remote = if has_remote {
             repo.remote_branches(&config.remote, &config.feature_prefix)?
@@ -267,6 +294,7 @@ impl Snapshot {
         };
         let parents = repo.feature_parents()?;
         Ok(Snapshot {
+            repo,
             main: MainInfo {
                 branch: config.main_branch.clone(),
                 ref_name,
@@ -274,30 +302,28 @@ impl Snapshot {
             },
             main_oid,
             has_remote,
-            kickoffs: all.into_iter().zip(merged).collect(),
+            kickoffs: all
+                .into_iter()
+                .zip(merged)
+                .zip(vs_main)
+                .map(|((k, m), ab)| KickoffRead {
+                    kickoff: k,
+                    merged: m,
+                    vs_main: ab,
+                })
+                .collect(),
             features: group_features(config, &local, &remote, &parents),
         })
     }
 
     /// The list entry of one kickoff.
-    pub fn entry(
-        &self,
-        repo: &Repo,
-        k: &Kickoff,
-        merged: bool,
-        today: NaiveDate,
-    ) -> Result<KickoffEntry> {
+    pub fn entry(&self, repo: &Repo, read: &KickoffRead, today: NaiveDate) -> Result<KickoffEntry> {
+        let k = &read.kickoff;
+        let (merged, ab) = (read.merged, read.vs_main);
         let tip = k.tip();
-        let ab = match self.main_oid {
-            Some(m) => repo.ahead_behind(tip, m)?,
-            None => AheadBehind {
-                ahead: 0,
-                behind: 0,
-            },
-        };
         let mut counts = FeatureCounts::default();
         let features = self.features_of(k);
-        for merged in features_merged(repo, tip, features)? {
+        for merged in features_merged(self.repo, tip, features)? {
             if merged {
                 counts.merged += 1;
             } else {
@@ -323,9 +349,9 @@ impl Snapshot {
     /// The `list` document: live kickoffs, or all of them with `all`.
     pub fn list(&self, repo: &Repo, all: bool, today: NaiveDate) -> Result<ListDoc> {
         let mut kickoffs = Vec::new();
-        for (k, merged) in &self.kickoffs {
-            if all || !merged {
-                kickoffs.push(self.entry(repo, k, *merged, today)?);
+        for read in &self.kickoffs {
+            if all || !read.merged {
+                kickoffs.push(self.entry(repo, read, today)?);
             }
         }
         Ok(ListDoc {
@@ -343,19 +369,19 @@ impl Snapshot {
         k: &Kickoff,
         today: NaiveDate,
     ) -> Result<StatusDoc> {
-        let merged = self
+        let read = self
             .kickoffs
             .iter()
-            .find(|(x, _)| x.name == k.name)
-            .is_some_and(|(_, m)| *m);
-        let entry = self.entry(repo, k, merged, today)?;
+            .find(|r| r.kickoff.name == k.name)
+            .expect("the kickoff was read with the snapshot");
+        let entry = self.entry(repo, read, today)?;
         let tip = k.tip();
         let base = match self.main_oid {
             Some(m) => repo.merge_base(tip, m)?,
             None => None,
         };
         let ab = match (k.local, k.remote) {
-            (Some(l), Some(r)) => Some(repo.ahead_behind(l, r)?),
+            (Some(l), Some(r)) => Some(self.repo.ahead_behind(l, r)?),
             _ => None,
         };
         let upstream = Upstream {
@@ -371,10 +397,10 @@ impl Snapshot {
         };
         let mut features = Vec::new();
         let found = self.features_of(k);
-        let merged_flags = features_merged(repo, tip, found)?;
+        let merged_flags = features_merged(self.repo, tip, found)?;
         for (f, merged) in found.iter().zip(merged_flags) {
             let ftip = f.tip();
-            let fab = repo.ahead_behind(ftip, tip)?;
+            let fab = self.repo.ahead_behind(ftip, tip)?;
             features.push(FeatureEntry {
                 name: f.name.to_string(),
                 ticket: f.name.ticket().to_string(),
@@ -402,7 +428,7 @@ impl Snapshot {
     }
 }
 
-impl Snapshot {
+impl Snapshot<'_> {
     fn features_of(&self, k: &Kickoff) -> &[FoundFeature] {
         self.features.get(&k.branch()).map_or(&[], Vec::as_slice)
     }
