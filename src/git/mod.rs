@@ -12,6 +12,8 @@ use std::process::{Command, Output, Stdio};
 
 pub use git2;
 
+pub mod tags;
+
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
     #[error("{} is not inside a git repository", path.display())]
