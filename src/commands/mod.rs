@@ -8,17 +8,20 @@ use crate::git::Repo;
 
 pub mod init;
 pub mod new;
+pub mod release;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     Init(init::InitArgs),
     New(new::NewArgs),
+    Release(release::ReleaseArgs),
 }
 
 pub fn dispatch(command: Command, g: &Global) -> Result<()> {
     match command {
         Command::Init(args) => init::run(args, g),
         Command::New(args) => new::run(args, g),
+        Command::Release(args) => release::run(args, g),
     }
 }
 

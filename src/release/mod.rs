@@ -708,7 +708,7 @@ mod tests {
 
     #[test]
     fn prereleases_order_by_semver_precedence() {
-        let mut list = vec![
+        let mut list = [
             v("1.3.10"),
             v("1.3.10-rc.10"),
             v("1.3.10-rc.2"),
