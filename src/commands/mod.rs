@@ -8,13 +8,21 @@ use crate::git::Repo;
 
 pub mod init;
 pub mod new;
+pub mod notes;
 pub mod release;
+pub mod show;
+pub mod versions;
+pub mod which;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     Init(init::InitArgs),
     New(new::NewArgs),
     Release(release::ReleaseArgs),
+    Versions(versions::VersionsArgs),
+    Show(show::ShowArgs),
+    Notes(notes::NotesArgs),
+    Which(which::WhichArgs),
 }
 
 pub fn dispatch(command: Command, g: &Global) -> Result<()> {
@@ -22,6 +30,10 @@ pub fn dispatch(command: Command, g: &Global) -> Result<()> {
         Command::Init(args) => init::run(args, g),
         Command::New(args) => new::run(args, g),
         Command::Release(args) => release::run(args, g),
+        Command::Versions(args) => versions::run(args, g),
+        Command::Show(args) => show::run(args, g),
+        Command::Notes(args) => notes::run(args, g),
+        Command::Which(args) => which::run(args, g),
     }
 }
 

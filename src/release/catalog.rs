@@ -254,3 +254,59 @@ pub fn check_pushed_tag(
     let verdict = super::Verdict::new(super::check_release(&facts), &waivers);
     Ok(PushedTag::Checked { facts, verdict })
 }
+
+/// One platform version as listings show it (`versions`, `show`, JSON).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct VersionView {
+    pub version: PlatformVersion,
+    pub tag: String,
+    pub prerelease: bool,
+    /// `null` for a tag kickoff did not make (no `Kickoff` trailer).
+    pub kickoff: Option<String>,
+    pub deploy_date: Option<String>,
+    /// The commit that ships, full oid.
+    pub commit: Option<String>,
+    pub kickoff_base: Option<String>,
+    pub ticket_count: usize,
+    pub tickets: Vec<String>,
+    /// Rules waived when the tag was made.
+    pub waived: Vec<super::Rule>,
+}
+
+impl VersionView {
+    pub fn new(t: &PlatformTag) -> VersionView {
+        let meta = t.meta.as_ref();
+        let tickets = meta.map(|m| m.tickets.clone()).unwrap_or_default();
+        VersionView {
+            version: t.version.clone(),
+            tag: t.version.tag_name(),
+            prerelease: t.version.is_prerelease(),
+            kickoff: meta.map(|m| m.kickoff.to_string()),
+            deploy_date: meta.and_then(|m| m.deploy_date).map(|d| d.to_string()),
+            commit: t.commit.map(|c| c.to_string()),
+            kickoff_base: meta.and_then(|m| m.base).map(|b| b.to_string()),
+            ticket_count: tickets.len(),
+            tickets,
+            waived: meta.map(|m| m.waived.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+/// The history a version ships: its commit, minus the commits of every version
+/// at or below `floor` (default: every version below it). Returns (include, exclude).
+pub fn shipped_range(
+    catalog: &Catalog,
+    target: &PlatformTag,
+    floor: Option<&PlatformVersion>,
+) -> (Option<Oid>, Vec<Oid>) {
+    let exclude = catalog
+        .tags
+        .iter()
+        .filter(|t| match floor {
+            Some(f) => &t.version <= f,
+            None => t.version < target.version,
+        })
+        .filter_map(|t| t.commit)
+        .collect();
+    (target.commit, exclude)
+}
