@@ -10,7 +10,12 @@ pub mod demo;
 pub mod feature;
 pub mod init;
 pub mod new;
+pub mod notes;
+pub mod release;
+pub mod show;
 pub mod sync;
+pub mod versions;
+pub mod which;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -19,6 +24,11 @@ pub enum Command {
     New(new::NewArgs),
     Feature(feature::FeatureArgs),
     Sync(sync::SyncArgs),
+    Release(release::ReleaseArgs),
+    Versions(versions::VersionsArgs),
+    Show(show::ShowArgs),
+    Notes(notes::NotesArgs),
+    Which(which::WhichArgs),
 }
 
 pub fn dispatch(command: Command, g: &Global) -> Result<()> {
@@ -28,6 +38,11 @@ pub fn dispatch(command: Command, g: &Global) -> Result<()> {
         Command::New(args) => new::run(args, g),
         Command::Feature(args) => feature::run(args, g),
         Command::Sync(args) => sync::run(args, g),
+        Command::Release(args) => release::run(args, g),
+        Command::Versions(args) => versions::run(args, g),
+        Command::Show(args) => show::run(args, g),
+        Command::Notes(args) => notes::run(args, g),
+        Command::Which(args) => which::run(args, g),
     }
 }
 

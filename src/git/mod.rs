@@ -13,6 +13,7 @@ use std::process::{Command, Output, Stdio};
 pub use git2;
 
 pub mod flow;
+pub mod tags;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
