@@ -6,17 +6,20 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::git::Repo;
 
+pub mod conflicts;
 pub mod init;
 pub mod new;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
+    Conflicts(conflicts::ConflictsArgs),
     Init(init::InitArgs),
     New(new::NewArgs),
 }
 
 pub fn dispatch(command: Command, g: &Global) -> Result<()> {
     match command {
+        Command::Conflicts(args) => conflicts::run(args, g),
         Command::Init(args) => init::run(args, g),
         Command::New(args) => new::run(args, g),
     }
