@@ -8,6 +8,7 @@ use crate::git::Repo;
 
 pub mod demo;
 pub mod feature;
+pub mod conflicts;
 pub mod init;
 pub mod new;
 pub mod notes;
@@ -19,6 +20,7 @@ pub mod which;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
+    Conflicts(conflicts::ConflictsArgs),
     Init(init::InitArgs),
     Demo(demo::DemoArgs),
     New(new::NewArgs),
@@ -33,6 +35,7 @@ pub enum Command {
 
 pub fn dispatch(command: Command, g: &Global) -> Result<()> {
     match command {
+        Command::Conflicts(args) => conflicts::run(args, g),
         Command::Init(args) => init::run(args, g),
         Command::Demo(args) => demo::run(args, g),
         Command::New(args) => new::run(args, g),
