@@ -7,6 +7,7 @@
 
 use crate::config::ConfigError;
 use crate::git::GitError;
+use crate::hook::HookError;
 use crate::naming::NameError;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -22,6 +23,9 @@ pub enum Error {
     /// A git operation failed, or the repository is in a state we cannot use (exit 1).
     #[error(transparent)]
     Git(#[from] GitError),
+    /// The pre-push hook refused a push (3), got bad input (2), or cannot install (1).
+    #[error(transparent)]
+    Hook(#[from] HookError),
     /// Bad usage: a missing or contradictory argument (exit 2).
     #[error("{message}")]
     Usage {
@@ -93,6 +97,7 @@ impl Error {
         match self {
             Error::Name(_) | Error::Config(_) | Error::Usage { .. } => 2,
             Error::Git(e) => e.exit_code(),
+            Error::Hook(e) => e.exit_code(),
             Error::CheckFailed { .. } => 3,
             Error::BrokenPipe => 0,
             Error::Refused { .. } | Error::Io { .. } => 1,
@@ -105,6 +110,7 @@ impl Error {
             Error::Name(e) => e.hint(),
             Error::Config(e) => e.hint(),
             Error::Git(e) => e.hint(),
+            Error::Hook(e) => e.hint(),
             Error::Usage { hint, .. } | Error::Refused { hint, .. } => hint.clone(),
             _ => None,
         }

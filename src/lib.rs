@@ -8,6 +8,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod git;
+pub mod hook;
 pub mod kickoffs;
 pub mod naming;
 pub mod output;
