@@ -6,18 +6,21 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::git::Repo;
 
+pub mod hook;
 pub mod init;
 pub mod new;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     Init(init::InitArgs),
+    Hook(hook::HookArgs),
     New(new::NewArgs),
 }
 
 pub fn dispatch(command: Command, g: &Global) -> Result<()> {
     match command {
         Command::Init(args) => init::run(args, g),
+        Command::Hook(args) => hook::run(args, g),
         Command::New(args) => new::run(args, g),
     }
 }

@@ -5,6 +5,8 @@
 //! ssh config, proxies and hooks. Arguments are always passed as a vector, never
 //! through a shell, and `--end-of-options` precedes any ref name a user typed.
 
+pub mod hook;
+
 use git2::{BranchType, ErrorCode, Oid, Repository};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};

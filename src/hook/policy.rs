@@ -481,6 +481,41 @@ pub fn branch_name_problem(branch: &str, cfg: &Config) -> Option<(String, String
     }
 }
 
+/// The release rules for a new platform version `tag` (`platform/vX.Y.Z`),
+/// given every other platform tag as (name, version, whether it is earlier and
+/// contained in the new tag's commit).
+pub fn release_rule_problems(
+    tag: &str,
+    version: &semver::Version,
+    others: &[(String, semver::Version, bool)],
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some((name, _, _)) = others
+        .iter()
+        .filter(|(_, v, _)| v >= version)
+        .max_by(|a, b| a.1.cmp(&b.1))
+    {
+        out.push(format!(
+            "`{tag}` is not greater than every platform version: `{name}` exists"
+        ));
+    }
+    let missing: Vec<&str> = others
+        .iter()
+        .filter(|(_, v, contained)| v < version && !contained)
+        .map(|(n, _, _)| n.as_str())
+        .collect();
+    if !missing.is_empty() {
+        out.push(format!(
+            "`{tag}` would roll back released work: its commit lacks {}",
+            list(
+                &missing.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                5
+            )
+        ));
+    }
+    out
+}
+
 /// What is wrong with a new platform tag (name, annotation, trailers, commit).
 pub fn platform_tag_problems(version: &str, tag: Option<&TagFacts>) -> Vec<(String, String)> {
     let name = format!("{PLATFORM_TAG_PREFIX}{version}");
@@ -576,6 +611,7 @@ pub fn platform_tag_problems(version: &str, tag: Option<&TagFacts>) -> Vec<(Stri
 }
 
 #[cfg(test)]
+#[allow(clippy::cloned_ref_to_slice_refs)] // the cases read better as literal slices
 mod tests {
     use super::super::protocol::{ObjectId, parse};
     use super::*;
@@ -811,6 +847,21 @@ mod tests {
         };
         let lines = parse(&format!("HEAD {A} refs/heads/feature/DASH-1 {B}\n")).unwrap();
         assert_eq!(needs(&lines[0], &ctx), Needs::default());
+    }
+
+    #[test]
+    fn release_rules() {
+        let v = |s: &str| semver::Version::parse(s).unwrap();
+        let others = vec![
+            ("platform/v1.0.0".to_string(), v("1.0.0"), true),
+            ("platform/v1.1.0".to_string(), v("1.1.0"), false),
+        ];
+        let p = release_rule_problems("platform/v1.2.0", &v("1.2.0"), &others);
+        assert_eq!(p.len(), 1);
+        assert!(p[0].contains("platform/v1.1.0"), "{p:?}");
+        let p = release_rule_problems("platform/v1.0.5", &v("1.0.5"), &others);
+        assert!(p[0].contains("not greater"), "{p:?}");
+        assert!(release_rule_problems("platform/v2.0.0", &v("2.0.0"), &others[..1]).is_empty());
     }
 
     #[test]
