@@ -6,9 +6,10 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::git::Repo;
 
+pub mod conflicts;
 pub mod demo;
 pub mod feature;
-pub mod conflicts;
+pub mod hook;
 pub mod init;
 pub mod new;
 pub mod notes;
@@ -23,6 +24,7 @@ pub enum Command {
     Conflicts(conflicts::ConflictsArgs),
     Init(init::InitArgs),
     Demo(demo::DemoArgs),
+    Hook(hook::HookArgs),
     New(new::NewArgs),
     Feature(feature::FeatureArgs),
     Sync(sync::SyncArgs),
@@ -38,6 +40,7 @@ pub fn dispatch(command: Command, g: &Global) -> Result<()> {
         Command::Conflicts(args) => conflicts::run(args, g),
         Command::Init(args) => init::run(args, g),
         Command::Demo(args) => demo::run(args, g),
+        Command::Hook(args) => hook::run(args, g),
         Command::New(args) => new::run(args, g),
         Command::Feature(args) => feature::run(args, g),
         Command::Sync(args) => sync::run(args, g),

@@ -5,6 +5,7 @@
 //! ssh config, proxies and hooks. Arguments are always passed as a vector, never
 //! through a shell, and `--end-of-options` precedes any ref name a user typed.
 
+pub mod hook;
 pub mod merge;
 
 use git2::{BranchType, ErrorCode, Oid, Repository};
