@@ -12,5 +12,7 @@ pub mod kickoffs;
 pub mod naming;
 pub mod output;
 pub mod prompt;
+pub mod slots;
+pub mod state;
 
 pub use error::{Error, Result};

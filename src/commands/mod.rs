@@ -6,19 +6,28 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::git::Repo;
 
+pub mod dashboard;
+pub mod deploy;
 pub mod init;
 pub mod new;
+pub mod slot;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     Init(init::InitArgs),
     New(new::NewArgs),
+    Slot(slot::SlotArgs),
+    Deploy(deploy::DeployArgs),
+    Dashboard(dashboard::DashboardArgs),
 }
 
 pub fn dispatch(command: Command, g: &Global) -> Result<()> {
     match command {
         Command::Init(args) => init::run(args, g),
         Command::New(args) => new::run(args, g),
+        Command::Slot(args) => slot::run(args, g),
+        Command::Deploy(args) => deploy::run(args, g),
+        Command::Dashboard(args) => dashboard::run(args, g),
     }
 }
 

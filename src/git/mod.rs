@@ -12,6 +12,9 @@ use std::process::{Command, Output, Stdio};
 
 pub use git2;
 
+mod state;
+pub use state::PushOutcome;
+
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
     #[error("{} is not inside a git repository", path.display())]
