@@ -7,7 +7,9 @@ use crate::error::Result;
 use crate::git::Repo;
 
 pub mod conflicts;
+pub mod dashboard;
 pub mod demo;
+pub mod deploy;
 pub mod feature;
 pub mod hook;
 pub mod init;
@@ -15,6 +17,7 @@ pub mod new;
 pub mod notes;
 pub mod release;
 pub mod show;
+pub mod slot;
 pub mod sync;
 pub mod versions;
 pub mod which;
@@ -33,6 +36,9 @@ pub enum Command {
     Show(show::ShowArgs),
     Notes(notes::NotesArgs),
     Which(which::WhichArgs),
+    Slot(slot::SlotArgs),
+    Deploy(deploy::DeployArgs),
+    Dashboard(dashboard::DashboardArgs),
 }
 
 pub fn dispatch(command: Command, g: &Global) -> Result<()> {
@@ -49,6 +55,9 @@ pub fn dispatch(command: Command, g: &Global) -> Result<()> {
         Command::Show(args) => show::run(args, g),
         Command::Notes(args) => notes::run(args, g),
         Command::Which(args) => which::run(args, g),
+        Command::Slot(args) => slot::run(args, g),
+        Command::Deploy(args) => deploy::run(args, g),
+        Command::Dashboard(args) => dashboard::run(args, g),
     }
 }
 
