@@ -5,6 +5,9 @@
 //! ssh config, proxies and hooks. Arguments are always passed as a vector, never
 //! through a shell, and `--end-of-options` precedes any ref name a user typed.
 
+pub mod hook;
+pub mod merge;
+
 use git2::{BranchType, ErrorCode, Oid, Repository};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -13,6 +16,9 @@ use std::process::{Command, Output, Stdio};
 pub use git2;
 
 pub mod flow;
+mod state;
+pub mod tags;
+pub use state::PushOutcome;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {

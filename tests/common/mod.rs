@@ -418,3 +418,63 @@ pub fn kickoff_on_pty(repo: &TestRepo, args: &[&str], keys: &str) -> (Option<i32
         String::from_utf8_lossy(&out.stdout).into_owned(),
     )
 }
+
+// ---- platform versions ----------------------------------------------------------------
+
+impl TestRepo {
+    /// Run kickoff, assert success, return stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.kickoff(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "kickoff {args:?} failed ({:?}):\n{}",
+            out.status.code(),
+            stderr(&out)
+        );
+        stdout(&out)
+    }
+
+    /// Cut a kickoff named `kickoff-<yymmdd>-<summary>` from origin's main and push it.
+    pub fn new_kickoff(&self, summary: &str, yymmdd: &str) -> String {
+        self.ok(&["new", summary, "--date", yymmdd]);
+        format!("kickoff-{yymmdd}-{summary}")
+    }
+
+    /// Branch `feature` off `kickoff`, commit `files` on it (one commit each,
+    /// message = the file name), merge it back with a merge commit, push the kickoff.
+    pub fn merge_feature(&self, kickoff: &str, feature: &str, files: &[&str]) -> String {
+        self.git(&["checkout", "--quiet", "-b", feature, kickoff]);
+        for f in files {
+            self.commit(f, &format!("{f}\n"), &format!("Add {f}"));
+        }
+        self.git(&["checkout", "--quiet", kickoff]);
+        self.env.tick();
+        self.git(&["merge", "--quiet", "--no-ff", "--no-edit", feature]);
+        self.git(&["push", "--quiet", "origin", kickoff]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+
+    /// A commit straight on `kickoff` (a squash merge or a plain commit), pushed.
+    pub fn commit_pushed(&self, kickoff: &str, file: &str, message: &str) -> String {
+        self.git(&["checkout", "--quiet", kickoff]);
+        let oid = self.commit(file, &format!("{file}\n"), message);
+        self.git(&["push", "--quiet", "origin", kickoff]);
+        oid
+    }
+
+    /// Platform tags of the work repo and of origin.
+    pub fn platform_tags(&self) -> (Vec<String>, Vec<String>) {
+        let pick = |refs: BTreeMap<String, String>| {
+            refs.keys()
+                .filter_map(|r| r.strip_prefix("refs/tags/platform/"))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        (pick(self.refs()), pick(self.origin_refs()))
+    }
+
+    /// `git tag -l --format=<format> <tag>` in the work repo.
+    pub fn tag_format(&self, tag: &str, format: &str) -> String {
+        self.git(&["tag", "-l", &format!("--format={format}"), tag])
+    }
+}
