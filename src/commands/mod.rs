@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::git::Repo;
 
+pub mod completions;
 pub mod conflicts;
 pub mod dashboard;
 pub mod demo;
@@ -35,6 +36,7 @@ pub enum Command {
     Sync(sync::SyncArgs),
     List(list::ListArgs),
     Status(status::StatusArgs),
+    Completions(completions::CompletionsArgs),
     Release(release::ReleaseArgs),
     Versions(versions::VersionsArgs),
     Show(show::ShowArgs),
@@ -56,6 +58,7 @@ pub fn dispatch(command: Command, g: &Global) -> Result<()> {
         Command::Sync(args) => sync::run(args, g),
         Command::List(args) => list::run(args, g),
         Command::Status(args) => status::run(args, g),
+        Command::Completions(args) => completions::run(args, g),
         Command::Release(args) => release::run(args, g),
         Command::Versions(args) => versions::run(args, g),
         Command::Show(args) => show::run(args, g),
