@@ -329,3 +329,12 @@ impl Repo {
         git2::opts::strict_hash_verification(false);
     }
 }
+
+impl Repo {
+    /// Delete a local branch and its whole config section (`git branch -D`);
+    /// used to undo a branch kickoff itself created.
+    pub fn remove_branch(&self, name: &str) -> Result<()> {
+        self.git(["branch", "--quiet", "-D", "--end-of-options", name])
+            .map(drop)
+    }
+}
