@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::git::Repo;
 
 pub mod init;
+pub mod land;
 pub mod new;
 pub mod notes;
 pub mod release;
@@ -23,6 +24,7 @@ pub enum Command {
     Show(show::ShowArgs),
     Notes(notes::NotesArgs),
     Which(which::WhichArgs),
+    Land(land::LandArgs),
 }
 
 pub fn dispatch(command: Command, g: &Global) -> Result<()> {
@@ -34,6 +36,7 @@ pub fn dispatch(command: Command, g: &Global) -> Result<()> {
         Command::Show(args) => show::run(args, g),
         Command::Notes(args) => notes::run(args, g),
         Command::Which(args) => which::run(args, g),
+        Command::Land(args) => land::run(args, g),
     }
 }
 
