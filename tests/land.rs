@@ -175,3 +175,21 @@ fn land_refuses_a_bad_kickoff_name() {
         &["not a kickoff branch name"],
     );
 }
+
+#[test]
+fn land_forecasts_conflicts_for_kickoffs_that_lack_the_new_main() {
+    let repo = released_alpha();
+    repo.commit_on(
+        BETA,
+        "alpha.txt",
+        "beta's own\n",
+        "BETA-2 beta's own alpha.txt",
+    );
+    repo.git(&["push", "--quiet", "origin", BETA]);
+    let out = repo.ok(&["land", ALPHA]);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with(BETA))
+        .expect("beta listed");
+    assert!(line.contains("conflict: alpha.txt"), "{out}");
+}

@@ -2,6 +2,7 @@
 
 use crate::cli::Global;
 use crate::commands::Session;
+use crate::conflict::{Engine, Options, Outcome, Tip};
 use crate::error::{Error, Result};
 use crate::git::git2::Oid;
 use crate::kickoffs::{self, Kickoff};
@@ -232,36 +233,63 @@ fn execute(s: &Session, g: &Global, p: &LandPlan) -> Result<()> {
     report_others(s, g, p, new_main)
 }
 
-/// The other live kickoffs that now lack main's new commits.
+/// The other live kickoffs that now lack main's new commits, each with a
+/// conflict forecast: what bringing the new main into it would do.
 fn report_others(s: &Session, g: &Global, p: &LandPlan, new_main: Oid) -> Result<()> {
     let repo = &s.repo;
-    let mut rows = Vec::new();
+    let main = &s.config.main_branch;
+    let mut behind = Vec::new();
     for k in kickoffs::all(repo, &s.config)? {
         if k.name == p.kickoff.name || repo.is_ancestor(k.tip(), new_main)? {
             continue;
         }
-        let behind = repo.ahead_behind(new_main, k.tip())?.ahead;
-        if behind > 0 {
-            rows.push(vec![
-                k.branch(),
-                behind.to_string(),
-                format!("kickoff sync {}", k.name),
-            ]);
+        let count = repo.ahead_behind(new_main, k.tip())?.ahead;
+        if count > 0 {
+            behind.push((k, count));
         }
     }
-    if rows.is_empty() {
+    if behind.is_empty() {
         g.ui.info("no other live kickoff lacks the new main");
         return Ok(());
     }
+    let tips: Vec<Tip> = behind
+        .iter()
+        .map(|(k, _)| Tip::new(k.branch(), k.tip()))
+        .collect();
+    let engine = Engine::new(repo, Options::for_repo(repo)?);
+    let verdicts = engine.check_against(&Tip::new(main.clone(), new_main), &tips)?;
+    let rows: Vec<Vec<String>> = behind
+        .iter()
+        .zip(&verdicts)
+        .map(|((k, count), v)| {
+            vec![
+                k.branch(),
+                count.to_string(),
+                forecast(&v.outcome),
+                format!("kickoff sync {}", k.name),
+            ]
+        })
+        .collect();
     g.ui.warn(format!(
-        "{} live kickoff(s) now lack {}'s new commits; bring main into them:",
-        rows.len(),
-        s.config.main_branch
+        "{} live kickoff(s) now lack {main}'s new commits; bring {main} into them:",
+        rows.len()
     ));
     g.ui.data(&crate::output::table(
-        &["KICKOFF", "BEHIND MAIN", "NEXT"],
+        &["KICKOFF", "BEHIND MAIN", "FORECAST", "NEXT"],
         &rows,
     ))
+}
+
+/// One cell: `clean`, `conflict: a.txt, b.txt`, or why it could not be checked.
+fn forecast(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Clean => "clean".into(),
+        Outcome::Conflict(paths) => {
+            let names: Vec<&str> = paths.iter().map(|p| p.path.as_str()).collect();
+            format!("conflict: {}", names.join(", "))
+        }
+        Outcome::Unknown(why) => format!("could not check: {why}"),
+    }
 }
 
 fn short(oid: Oid) -> String {
