@@ -105,6 +105,18 @@ fn release_refuses_invalid_versions_with_exit_2() {
         );
     }
     assert_eq!(repo.platform_tags(), (vec![], vec![]));
+    assert_refused(
+        &repo,
+        &["release", "--platform", "1.0.0", "--date", "2024-02-30"],
+        2,
+        &["invalid date"],
+    );
+    assert_refused(
+        &repo,
+        &["release", "--platform", "1.0.0", "--bump", "patch"],
+        2,
+        &["cannot be used with"],
+    );
     // Missing version argument: usage error.
     assert_refused(&repo, &["release"], 2, &["--platform"]);
 }
