@@ -10,6 +10,7 @@ use crate::git::GitError;
 use crate::hook::HookError;
 use crate::naming::NameError;
 use crate::release::ReleaseError;
+use crate::slots::SlotError;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -30,6 +31,9 @@ pub enum Error {
     /// The pre-push hook refused a push (3), got bad input (2), or cannot install (1).
     #[error(transparent)]
     Hook(#[from] HookError),
+    /// A QA slot operation was refused or failed (exit 1; bad input exit 2).
+    #[error(transparent)]
+    Slot(#[from] SlotError),
     /// Bad usage: a missing or contradictory argument (exit 2).
     #[error("{message}")]
     Usage {
@@ -103,6 +107,7 @@ impl Error {
             Error::Git(e) => e.exit_code(),
             Error::Release(e) => e.exit_code(),
             Error::Hook(e) => e.exit_code(),
+            Error::Slot(e) => e.exit_code(),
             Error::CheckFailed { .. } => 3,
             Error::BrokenPipe => 0,
             Error::Refused { .. } | Error::Io { .. } => 1,
@@ -117,6 +122,7 @@ impl Error {
             Error::Git(e) => e.hint(),
             Error::Release(e) => e.hint(),
             Error::Hook(e) => e.hint(),
+            Error::Slot(e) => e.hint(),
             Error::Usage { hint, .. } | Error::Refused { hint, .. } => hint.clone(),
             _ => None,
         }

@@ -15,5 +15,7 @@ pub mod naming;
 pub mod output;
 pub mod prompt;
 pub mod release;
+pub mod slots;
+pub mod state;
 
 pub use error::{Error, Result};

@@ -7,7 +7,9 @@ use crate::error::Result;
 use crate::git::Repo;
 
 pub mod conflicts;
+pub mod dashboard;
 pub mod demo;
+pub mod deploy;
 pub mod feature;
 pub mod hook;
 pub mod init;
@@ -16,6 +18,7 @@ pub mod new;
 pub mod notes;
 pub mod release;
 pub mod show;
+pub mod slot;
 pub mod sync;
 pub mod versions;
 pub mod which;
@@ -35,6 +38,9 @@ pub enum Command {
     Notes(notes::NotesArgs),
     Which(which::WhichArgs),
     Land(land::LandArgs),
+    Slot(slot::SlotArgs),
+    Deploy(deploy::DeployArgs),
+    Dashboard(dashboard::DashboardArgs),
 }
 
 pub fn dispatch(command: Command, g: &Global) -> Result<()> {
@@ -52,6 +58,9 @@ pub fn dispatch(command: Command, g: &Global) -> Result<()> {
         Command::Notes(args) => notes::run(args, g),
         Command::Which(args) => which::run(args, g),
         Command::Land(args) => land::run(args, g),
+        Command::Slot(args) => slot::run(args, g),
+        Command::Deploy(args) => deploy::run(args, g),
+        Command::Dashboard(args) => dashboard::run(args, g),
     }
 }
 

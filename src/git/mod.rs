@@ -16,7 +16,9 @@ use std::process::{Command, Output, Stdio};
 pub use git2;
 
 pub mod flow;
+mod state;
 pub mod tags;
+pub use state::PushOutcome;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
