@@ -193,3 +193,21 @@ fn land_forecasts_conflicts_for_kickoffs_that_lack_the_new_main() {
         .expect("beta listed");
     assert!(line.contains("conflict: alpha.txt"), "{out}");
 }
+
+#[test]
+fn land_with_a_rejected_push_changes_nothing() {
+    let repo = released_alpha();
+    let hook = repo.origin.join("hooks/pre-receive");
+    std::fs::write(&hook, "#!/bin/sh\necho 'main is frozen' >&2\nexit 1\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_refused(
+        &repo,
+        &["land", ALPHA],
+        1,
+        &[
+            "could not push main to origin; nothing was changed locally",
+            "main is frozen",
+        ],
+    );
+}

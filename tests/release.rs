@@ -450,3 +450,24 @@ fn release_without_a_remote_tags_locally() {
             .contains("Ticket: SOLO-1")
     );
 }
+
+#[test]
+fn a_rejected_push_leaves_no_tag_behind() {
+    let repo = dashboard();
+    let hook = repo.origin.join("hooks/pre-receive");
+    std::fs::write(&hook, "#!/bin/sh\necho 'tags are frozen' >&2\nexit 1\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let err = assert_refused(
+        &repo,
+        &["release", "--platform", "1.0.0"],
+        1,
+        &[
+            "could not push platform/v1.0.0 to origin",
+            "the local tag was removed again",
+            "tags are frozen",
+        ],
+    );
+    assert!(err.contains("--no-push"), "{err}");
+    assert_eq!(repo.platform_tags(), (vec![], vec![]));
+}

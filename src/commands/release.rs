@@ -216,7 +216,8 @@ fn print_plan(g: &Global, plan: &ReleasePlan) -> Result<()> {
     }
     text.push_str("\nmessage:\n");
     for line in plan.message.render().lines() {
-        text.push_str(&format!("  {line}\n"));
+        text.push_str(format!("  {line}").trim_end());
+        text.push('\n');
     }
     text.push_str("\nrules:\n");
     text.push_str(&rule_lines(plan));
