@@ -118,7 +118,19 @@ fn release_refuses_invalid_versions_with_exit_2() {
         &["cannot be used with"],
     );
     // Missing version argument: usage error.
-    assert_refused(&repo, &["release"], 2, &["--platform"]);
+    // No version and no terminal: the choices are listed.
+    assert_refused(
+        &repo,
+        &["release"],
+        2,
+        &[
+            "which platform version?",
+            "0.0.1",
+            "0.1.0",
+            "1.0.0",
+            "--platform X.Y.Z or --bump",
+        ],
+    );
 }
 
 #[test]
