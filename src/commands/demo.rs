@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// Build a throwaway repository with a bare origin and walk the whole kickoff
-/// flow in it with real commits: init, new, feature, merges, sync, list, status.
+/// flow in it with real commits: init, new, feature, merges, sync, release,
+/// land, list, status.
 ///
 /// Prints every command it runs and how to explore the result. DIR must be
 /// empty or absent; without DIR a new temporary directory is created and kept.
@@ -83,6 +84,16 @@ pub const STEPS: &[Step] = &[
         about: "one kickoff in detail: base, upstream, each feature's merge state",
         run: step_status,
     },
+    Step {
+        name: "release",
+        about: "give the dashboard kickoff its platform version, then read the mapping back",
+        run: step_release,
+    },
+    Step {
+        name: "land",
+        about: "after the deployment, land the released kickoff in main",
+        run: step_land,
+    },
 ];
 
 /// The state the steps share: where things are, and the clock of the story.
@@ -137,7 +148,7 @@ pub fn run(args: DemoArgs, g: &Global) -> Result<()> {
     }
     let work = demo.work.display().to_string();
     demo.say(&format!(
-        "\nDone. Explore it:\n  cd {work}\n  git log --graph --oneline --all\n  kickoff list\n  kickoff status {}\n  git config --get-regexp '^branch\\..*\\.kickoff$'\n",
+        "\nDone. Explore it:\n  cd {work}\n  git log --graph --oneline --all\n  kickoff list\n  kickoff status {}\n  kickoff versions\n  kickoff notes 1.0.0\n  git config --get-regexp '^branch\\..*\\.kickoff$'\n",
         demo.kickoffs.first().map(String::as_str).unwrap_or("")
     ))
 }
@@ -441,5 +452,44 @@ fn step_list(d: &mut Demo) -> Result<()> {
 fn step_status(d: &mut Demo) -> Result<()> {
     let dash = d.kickoffs[0].clone();
     d.kickoff(&["status", &dash])?;
+    Ok(())
+}
+
+fn step_release(d: &mut Demo) -> Result<()> {
+    let dash = d.kickoffs[0].clone();
+    let today = d.days_ago(0);
+    d.kickoff(&[
+        "release",
+        "--platform",
+        "1.0.0",
+        "--kickoff",
+        &dash,
+        "--date",
+        &today,
+    ])?;
+    d.kickoff(&["versions"])?;
+    d.kickoff(&["show", "1.0.0"])?;
+    d.kickoff(&["notes", "1.0.0"])?;
+    Ok(())
+}
+
+fn step_land(d: &mut Demo) -> Result<()> {
+    let w = d.work.clone();
+    let (dash, bill) = (d.kickoffs[0].clone(), d.kickoffs[1].clone());
+    d.git(&w, &["switch", "--quiet", &bill])?;
+    d.git(
+        &w,
+        &[
+            "merge",
+            "--quiet",
+            "--no-ff",
+            "--no-edit",
+            "feature/BILL-7-invoices",
+        ],
+    )?;
+    d.git(&w, &["push", "--quiet", "origin", &bill])?;
+    d.git(&w, &["switch", "--quiet", &dash])?;
+    d.kickoff(&["land", &dash])?;
+    d.kickoff(&["which", "DASH-101"])?;
     Ok(())
 }
