@@ -799,3 +799,295 @@ fn generated_histories_match_git_pair_by_pair() {
     );
     assert!(unknown * 10 <= same, "too many unchecked pairs: {unknown}");
 }
+
+// ---- the command -----------------------------------------------------------------
+
+/// origin/main with `shared.txt`; alpha and beta change its line 2
+/// differently (conflict); gamma changes another file (clean with all).
+fn radar_repo() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.commit("shared.txt", TEN, "Shared file");
+    repo.commit("other.txt", TEN, "Other file");
+    repo.git(&["push", "-q", "origin", "main"]);
+    for (name, path, line) in [
+        ("kickoff-240510-alpha", "shared.txt", "TWO from alpha"),
+        ("kickoff-240511-beta", "shared.txt", "TWO from beta"),
+        ("kickoff-240512-gamma", "other.txt", "TWO from gamma"),
+    ] {
+        repo.git(&["branch", name, "main"]);
+        repo.commit_on(name, path, &replace_line(TEN, 1, line), "Kickoff work");
+    }
+    repo
+}
+
+fn json_of(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(out)))
+}
+
+/// Everything in the object store: counts and every file under objects/.
+fn object_store(repo: &TestRepo) -> (String, Vec<String>) {
+    let counts = repo.git(&["count-objects", "-v"]);
+    let mut files = Vec::new();
+    let root = repo.work.join(".git/objects");
+    let mut stack = vec![root.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                files.push(p.strip_prefix(&root).unwrap().display().to_string());
+            }
+        }
+    }
+    files.sort();
+    (counts, files)
+}
+
+#[test]
+fn matrix_lists_pairs_and_conflicting_paths_and_exits_3() {
+    let repo = radar_repo();
+    let out = repo.kickoff(&["conflicts"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "   revision             1 2 3 4
+1  kickoff-240510-alpha · ✗ ✓ ✓
+2  kickoff-240511-beta  ✗ · ✓ ✓
+3  kickoff-240512-gamma ✓ ✓ · ✓
+4  origin/main          ✓ ✓ ✓ ·
+
+✓ clean   ✗ conflict   ? could not check
+
+kickoff-240510-alpha ✗ kickoff-240511-beta: 1 conflicting path(s)
+  content  shared.txt
+"
+    );
+    assert!(
+        stderr(&out).contains("1 of 6 pair(s) conflict"),
+        "{}",
+        stderr(&out)
+    );
+    repo.kickoff(&["conflicts", "--exit-zero"]).assert().code(0);
+}
+
+#[test]
+fn json_reports_names_oids_merge_bases_and_paths() {
+    let repo = radar_repo();
+    let out = repo.kickoff(&["conflicts", "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let v = json_of(&out);
+    assert_eq!(v["schema"], 1);
+    assert_eq!(v["revisions"].as_array().unwrap().len(), 4);
+    let pairs = v["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 6);
+    let ab = &pairs[0];
+    assert_eq!(ab["a"]["name"], "kickoff-240510-alpha");
+    assert_eq!(ab["b"]["name"], "kickoff-240511-beta");
+    assert_eq!(ab["a"]["oid"], repo.rev("kickoff-240510-alpha").unwrap());
+    assert_eq!(ab["b"]["oid"], repo.rev("kickoff-240511-beta").unwrap());
+    let base = repo.git(&[
+        "merge-base",
+        "--all",
+        "kickoff-240510-alpha",
+        "kickoff-240511-beta",
+    ]);
+    assert_eq!(ab["merge_bases"], serde_json::json!([base]));
+    assert_eq!(ab["status"], "conflict");
+    assert_eq!(ab["conflict"], true);
+    assert_eq!(
+        ab["paths"],
+        serde_json::json!([{"path": "shared.txt", "kind": "content"}])
+    );
+    for p in &pairs[1..] {
+        assert_eq!(p["conflict"], false, "{p}");
+        assert_eq!(p["paths"], serde_json::json!([]));
+    }
+    assert_eq!(v["summary"]["conflicting"], 1);
+    assert_eq!(v["summary"]["clean"], 5);
+}
+
+#[test]
+fn no_main_and_explicit_revisions() {
+    let repo = radar_repo();
+    let out = repo
+        .kickoff(&["conflicts", "--json", "--no-main"])
+        .output()
+        .unwrap();
+    let v = json_of(&out);
+    assert_eq!(v["revisions"].as_array().unwrap().len(), 3);
+    assert_eq!(v["pairs"].as_array().unwrap().len(), 3);
+
+    let out = repo
+        .kickoff(&[
+            "conflicts",
+            "--json",
+            "--no-main",
+            "kickoff-240510-alpha",
+            "kickoff-240512-gamma",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = json_of(&out);
+    assert_eq!(v["pairs"].as_array().unwrap().len(), 1);
+    assert_eq!(v["pairs"][0]["conflict"], false);
+
+    // Any revision git resolves; main is added unless --no-main.
+    let beta_parent = format!("{}~0", repo.rev("kickoff-240511-beta").unwrap());
+    let out = repo
+        .kickoff(&["conflicts", "--json", "kickoff-240510-alpha", &beta_parent])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let v = json_of(&out);
+    let names: Vec<&str> = v["revisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["kickoff-240510-alpha", beta_parent.as_str(), "origin/main"]
+    );
+}
+
+#[test]
+fn bad_revision_is_refused_and_changes_nothing() {
+    let repo = radar_repo();
+    let before = object_store(&repo);
+    assert_refused(
+        &repo,
+        &["conflicts", "kickoff-240510-alpha", "no-such-branch"],
+        2,
+        &["no-such-branch"],
+    );
+    assert_refused(
+        &repo,
+        &["conflicts", "--no-main", "kickoff-240510-alpha"],
+        2,
+        &["nothing to compare"],
+    );
+    assert_refused(
+        &repo,
+        &["conflicts", "kickoff-240510-alpha", "kickoff-240510-alpha"],
+        2,
+        &["given twice"],
+    );
+    assert!(
+        !repo.work.join(".git/kickoff").exists(),
+        "no cache for refused runs"
+    );
+    assert_eq!(before, object_store(&repo));
+}
+
+#[test]
+fn checking_writes_no_object_and_touches_no_ref_or_file() {
+    let repo = radar_repo();
+    // Content merges and an add/add of a binary file run, and nothing is written.
+    repo.commit_on("kickoff-240510-alpha", "bin.dat", "x\0alpha", "Binary");
+    repo.commit_on("kickoff-240511-beta", "bin.dat", "x\0beta", "Binary");
+    repo.git(&["gc", "-q"]);
+    repo.commit_on(
+        "kickoff-240512-gamma",
+        "loose.txt",
+        "loose object\n",
+        "Loose",
+    );
+    let before = (object_store(&repo), repo.snapshot());
+    let out = repo.kickoff(&["conflicts", "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(
+        json_of(&out)["pairs"][0]["paths"],
+        serde_json::json!([
+            {"path": "bin.dat", "kind": "add/add"},
+            {"path": "shared.txt", "kind": "content"}
+        ])
+    );
+    assert_eq!(before, (object_store(&repo), repo.snapshot()));
+    assert_eq!(repo.git(&["status", "--porcelain", "--ignored"]), "");
+}
+
+#[test]
+fn cache_lives_in_the_git_dir_and_only_moved_pairs_are_recomputed() {
+    let repo = radar_repo();
+    let cached = |out: &std::process::Output| -> Vec<(String, String, bool)> {
+        json_of(out)["pairs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["a"]["name"].as_str().unwrap().to_string(),
+                    p["b"]["name"].as_str().unwrap().to_string(),
+                    p["cached"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let first = repo.kickoff(&["conflicts", "--json"]).output().unwrap();
+    assert!(cached(&first).iter().all(|p| !p.2));
+    let file = repo.work.join(".git/kickoff/conflicts-cache.json");
+    assert!(file.exists());
+    let second = repo.kickoff(&["conflicts", "--json"]).output().unwrap();
+    assert!(cached(&second).iter().all(|p| p.2));
+    assert_eq!(json_of(&first)["summary"], json_of(&second)["summary"]);
+
+    // gamma moves and now clashes with alpha: only gamma's pairs are merged again.
+    repo.commit_on(
+        "kickoff-240512-gamma",
+        "shared.txt",
+        &replace_line(TEN, 1, "gamma"),
+        "Clash",
+    );
+    let third = repo.kickoff(&["conflicts", "--json"]).output().unwrap();
+    for (a, b, was_cached) in cached(&third) {
+        let involves_gamma = a.contains("gamma") || b.contains("gamma");
+        assert_eq!(was_cached, !involves_gamma, "{a} {b}");
+    }
+    assert_eq!(json_of(&third)["summary"]["conflicting"], 3);
+
+    // A corrupt cache is ignored and rebuilt with the same verdicts.
+    std::fs::write(&file, "{ definitely not a cache").unwrap();
+    let fourth = repo.kickoff(&["conflicts", "--json"]).output().unwrap();
+    assert!(cached(&fourth).iter().all(|p| !p.2));
+    assert_eq!(json_of(&third)["summary"], json_of(&fourth)["summary"]);
+    assert!(serde_json::from_slice::<serde_json::Value>(&std::fs::read(&file).unwrap()).is_ok());
+}
+
+#[test]
+fn cache_is_shared_by_linked_worktrees() {
+    let repo = radar_repo();
+    let linked = repo.env.path().join("linked");
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "--detach",
+        linked.to_str().unwrap(),
+    ]);
+    let out = repo
+        .env
+        .kickoff_cmd(&linked)
+        .args(["conflicts", "--exit-zero"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(repo.work.join(".git/kickoff/conflicts-cache.json").exists());
+    assert!(!linked.join("kickoff").exists());
+    assert_eq!(repo.git_in(&linked, &["status", "--porcelain"]), "");
+}
+
+#[test]
+fn nothing_to_compare_exits_0() {
+    let repo = TestRepo::new();
+    let out = repo.kickoff(&["conflicts"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing to check"),
+        "{}",
+        stderr(&out)
+    );
+}
