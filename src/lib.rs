@@ -9,9 +9,13 @@ pub mod config;
 pub mod conflict;
 pub mod error;
 pub mod git;
+pub mod hook;
 pub mod kickoffs;
 pub mod naming;
 pub mod output;
 pub mod prompt;
+pub mod release;
+pub mod slots;
+pub mod state;
 
 pub use error::{Error, Result};
