@@ -73,6 +73,11 @@ pub const STEPS: &[Step] = &[
         about: "bring the remote's main into the dashboard kickoff with a merge commit",
         run: step_sync,
     },
+    Step {
+        name: "conflicts",
+        about: "billing adds the login page dashboard already has: the radar shows the clash before anyone merges",
+        run: step_conflicts,
+    },
 ];
 
 /// The state the steps share: where things are, and the clock of the story.
@@ -127,7 +132,7 @@ pub fn run(args: DemoArgs, g: &Global) -> Result<()> {
     }
     let work = demo.work.display().to_string();
     demo.say(&format!(
-        "\nDone. Explore it:\n  cd {work}\n  git log --graph --oneline --all\n  kickoff list\n  kickoff status {}\n  git config --get-regexp '^branch\\..*\\.kickoff$'\n",
+        "\nDone. Explore it:\n  cd {work}\n  git log --graph --oneline --all\n  kickoff list\n  kickoff conflicts\n  kickoff status {}\n  git config --get-regexp '^branch\\..*\\.kickoff$'\n",
         demo.kickoffs.first().map(String::as_str).unwrap_or("")
     ))
 }
@@ -420,5 +425,20 @@ fn step_main_moves(d: &mut Demo) -> Result<()> {
 fn step_sync(d: &mut Demo) -> Result<()> {
     let dash = d.kickoffs[0].clone();
     d.kickoff(&["sync", &dash])?;
+    Ok(())
+}
+
+fn step_conflicts(d: &mut Demo) -> Result<()> {
+    let w = d.work.clone();
+    let bill = d.kickoffs[1].clone();
+    d.git(&w, &["switch", "--quiet", &bill])?;
+    d.commit(
+        &w,
+        "app/login.txt",
+        "login form with an invoices link\n",
+        "BILL-9 Login page with an invoices link",
+    )?;
+    d.git(&w, &["push", "--quiet", "origin", &bill])?;
+    d.kickoff(&["conflicts", "--exit-zero"])?;
     Ok(())
 }
