@@ -75,6 +75,11 @@ pub const STEPS: &[Step] = &[
         run: step_sync,
     },
     Step {
+        name: "conflicts",
+        about: "billing adds the login page dashboard already has: the radar shows the clash before anyone merges",
+        run: step_conflicts,
+    },
+    Step {
         name: "list",
         about: "the live kickoffs: age, ahead/behind main, features merged/open",
         run: step_list,
@@ -148,7 +153,7 @@ pub fn run(args: DemoArgs, g: &Global) -> Result<()> {
     }
     let work = demo.work.display().to_string();
     demo.say(&format!(
-        "\nDone. Explore it:\n  cd {work}\n  git log --graph --oneline --all\n  kickoff list\n  kickoff status {}\n  kickoff versions\n  kickoff notes 1.0.0\n  git config --get-regexp '^branch\\..*\\.kickoff$'\n",
+        "\nDone. Explore it:\n  cd {work}\n  git log --graph --oneline --all\n  kickoff list\n  kickoff conflicts\n  kickoff status {}\n  kickoff versions\n  kickoff notes 1.0.0\n  git config --get-regexp '^branch\\..*\\.kickoff$'\n",
         demo.kickoffs.first().map(String::as_str).unwrap_or("")
     ))
 }
@@ -491,5 +496,20 @@ fn step_land(d: &mut Demo) -> Result<()> {
     d.git(&w, &["switch", "--quiet", &dash])?;
     d.kickoff(&["land", &dash])?;
     d.kickoff(&["which", "DASH-101"])?;
+    Ok(())
+}
+
+fn step_conflicts(d: &mut Demo) -> Result<()> {
+    let w = d.work.clone();
+    let bill = d.kickoffs[1].clone();
+    d.git(&w, &["switch", "--quiet", &bill])?;
+    d.commit(
+        &w,
+        "app/login.txt",
+        "login form with an invoices link\n",
+        "BILL-9 Login page with an invoices link",
+    )?;
+    d.git(&w, &["push", "--quiet", "origin", &bill])?;
+    d.kickoff(&["conflicts", "--exit-zero"])?;
     Ok(())
 }
