@@ -9,6 +9,7 @@ use crate::config::ConfigError;
 use crate::git::GitError;
 use crate::hook::HookError;
 use crate::naming::NameError;
+use crate::release::ReleaseError;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -26,6 +27,9 @@ pub enum Error {
     /// The pre-push hook refused a push (3), got bad input (2), or cannot install (1).
     #[error(transparent)]
     Hook(#[from] HookError),
+    /// An invalid platform version (exit 2) or a release rule refused (exit 1).
+    #[error(transparent)]
+    Release(#[from] ReleaseError),
     /// Bad usage: a missing or contradictory argument (exit 2).
     #[error("{message}")]
     Usage {
@@ -98,6 +102,7 @@ impl Error {
             Error::Name(_) | Error::Config(_) | Error::Usage { .. } => 2,
             Error::Git(e) => e.exit_code(),
             Error::Hook(e) => e.exit_code(),
+            Error::Release(e) => e.exit_code(),
             Error::CheckFailed { .. } => 3,
             Error::BrokenPipe => 0,
             Error::Refused { .. } | Error::Io { .. } => 1,
@@ -111,6 +116,7 @@ impl Error {
             Error::Config(e) => e.hint(),
             Error::Git(e) => e.hint(),
             Error::Hook(e) => e.hint(),
+            Error::Release(e) => e.hint(),
             Error::Usage { hint, .. } | Error::Refused { hint, .. } => hint.clone(),
             _ => None,
         }

@@ -13,5 +13,6 @@ pub mod kickoffs;
 pub mod naming;
 pub mod output;
 pub mod prompt;
+pub mod release;
 
 pub use error::{Error, Result};

@@ -297,7 +297,7 @@ fn platform_tags() {
     );
     refused(
         &push(&repo, &["origin", "platform/v2.0.0"]),
-        &["[release-rules]", "roll back", "platform/v1.0.0"],
+        &["[release-rules]", "roll that back", "v1.0.0", "rollback"],
     );
 
     // Released tags neither move nor disappear.
@@ -738,4 +738,39 @@ fn conflicts_warn_by_default_block_when_configured() {
         on_origin(&repo, &format!("refs/heads/{KICKOFF}")),
         repo.rev(KICKOFF)
     );
+}
+
+#[test]
+fn a_release_made_by_kickoff_passes_the_hook() {
+    let repo = hooked();
+    repo.git(&["checkout", "--quiet", "-b", KICKOFF]);
+    repo.commit("k.txt", "one\n", "DASH-101 work");
+    pushed(&push(&repo, &["origin", KICKOFF]));
+    let out = repo
+        .kickoff(&[
+            "release",
+            "--platform",
+            "1.0.0-rc.1",
+            "--kickoff",
+            KICKOFF,
+            "--date",
+            "2024-06-03",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(on_origin(&repo, "refs/tags/platform/v1.0.0-rc.1").is_some());
+
+    // A tag pushed together with the kickoff commits it tags.
+    let base = repo.rev("main").unwrap();
+    let next = repo.commit("k.txt", "two\n", "DASH-102 work");
+    annotated_tag(
+        &repo,
+        "platform/v1.0.0",
+        &tag_message("v1.0.0", KICKOFF, &base),
+        &next,
+    );
+    let err = pushed(&push(&repo, &["origin", KICKOFF, "platform/v1.0.0"]));
+    assert!(!err.contains("refused"), "{err}");
+    assert!(on_origin(&repo, "refs/tags/platform/v1.0.0").is_some());
 }

@@ -15,11 +15,12 @@ use crate::git::git2::Oid;
 use crate::hook::HookError;
 use crate::hook::install::{self, OnDisk, Step};
 use crate::hook::policy::{
-    self, ConflictWith, Context, Facts, Finding, OnKickoff, PLATFORM_TAG_PREFIX, TagFacts, Target,
+    self, ConflictWith, Context, Facts, Finding, OnKickoff, TagFacts, Target,
 };
 use crate::hook::protocol::{self, PushLine};
 use crate::kickoffs;
 use crate::naming::KickoffName;
+use crate::release::{self, Rule as ReleaseRule, RuleViolation, catalog::PushedTag};
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
@@ -234,6 +235,7 @@ fn tag_facts(
         trailers,
         on_kickoff: OnKickoff::NotChecked,
         release_problems: Vec::new(),
+        release_waived: Vec::new(),
     };
     let Some(target) = obj.target else {
         return Ok(facts);
@@ -243,7 +245,7 @@ fn tag_facts(
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("Kickoff"))
         .and_then(|(_, v)| KickoffName::parse(v.trim()).ok());
-    if let Some(k) = kickoff {
+    if let Some(k) = &kickoff {
         facts.on_kickoff = match kickoff_tip(s, args, lines, &k.to_string())? {
             None => OnKickoff::NoSuchKickoff,
             Some(tip) if s.repo.is_ancestor(target, tip)? => OnKickoff::Contains,
@@ -252,45 +254,53 @@ fn tag_facts(
             },
         };
     }
-    if let Some(version) = line
-        .tag()
-        .and_then(|t| t.strip_prefix(PLATFORM_TAG_PREFIX))
-        .and_then(|v| v.strip_prefix('v'))
-        .and_then(|v| semver::Version::parse(v).ok())
-    {
-        facts.release_problems = release_problems(s, line, &version, target)?;
+    if let Ok(object) = Oid::from_str(line.local_oid.as_str()) {
+        let pushed_kickoff = kickoff
+            .as_ref()
+            .and_then(|k| pushed_tip(lines, &k.to_string()));
+        release_rules(s, args, line, object, pushed_kickoff, &mut facts)?;
     }
     Ok(facts)
 }
 
-/// The release rules for a new platform version: greater than every other
-/// platform version known here, and its commit contains every earlier one.
-fn release_problems(
+/// The release rules of `kickoff release`, applied to the pushed tag against
+/// the remote's platform tags (read with `git ls-remote`; objects of tags this
+/// repository lacks are fetched without creating refs). Rules waived when the
+/// tag was made (its `Waived:` trailers) become warnings.
+fn release_rules(
     s: &Session,
+    args: &PrePushArgs,
     line: &PushLine,
-    version: &semver::Version,
-    target: Oid,
-) -> Result<Vec<String>> {
-    let own = line.tag().unwrap_or_default();
-    let mut earlier = Vec::new();
-    for (tag, commit) in s.repo.platform_tags()? {
-        if tag == own {
-            continue;
-        }
-        let Some(v) = tag
-            .strip_prefix(PLATFORM_TAG_PREFIX)
-            .and_then(|v| v.strip_prefix('v'))
-            .and_then(|v| semver::Version::parse(v).ok())
-        else {
-            continue;
-        };
-        earlier.push((
-            tag,
-            v.clone(),
-            v < *version && s.repo.is_ancestor(commit, target)?,
-        ));
-    }
-    Ok(policy::release_rule_problems(own, version, &earlier))
+    object: Oid,
+    pushed_kickoff: Option<Oid>,
+    facts: &mut TagFacts,
+) -> Result<()> {
+    let checked =
+        release::catalog::check_pushed_tag(&s.repo, &args.remote_name, &line.remote_ref, object)?;
+    let PushedTag::Checked { facts: rf, verdict } = checked else {
+        // Malformed tags are reported by the policy's own platform-tag checks.
+        return Ok(());
+    };
+    let text = |v: &RuleViolation| format!("{v} (release rule `{}`); {}", v.rule().key(), v.hint());
+    facts.release_problems = verdict
+        .blocking
+        .iter()
+        // The kickoff travels in this same push, to exactly the tagged commit:
+        // the remote will have it when the tag arrives.
+        .filter(|v| !(v.rule() == ReleaseRule::RemoteMismatch && pushed_kickoff == Some(rf.commit)))
+        .map(text)
+        .collect();
+    facts.release_waived = verdict.waived.iter().map(text).collect();
+    Ok(())
+}
+
+/// The oid a branch is pushed to in this push, if it is.
+fn pushed_tip(lines: &[PushLine], branch: &str) -> Option<Oid> {
+    let full = format!("refs/heads/{branch}");
+    lines
+        .iter()
+        .find(|l| l.remote_ref == full && !l.local_oid.is_zero())
+        .and_then(|l| Oid::from_str(l.local_oid.as_str()).ok())
 }
 
 /// The tip of a kickoff branch: pushed in this same push, else local, else the remote's.
@@ -300,12 +310,8 @@ fn kickoff_tip(
     lines: &[PushLine],
     branch: &str,
 ) -> Result<Option<Oid>> {
-    let full = format!("refs/heads/{branch}");
-    if let Some(l) = lines
-        .iter()
-        .find(|l| l.remote_ref == full && !l.local_oid.is_zero())
-    {
-        return Ok(Oid::from_str(l.local_oid.as_str()).ok());
+    if let Some(oid) = pushed_tip(lines, branch) {
+        return Ok(Some(oid));
     }
     if let Some(oid) = s.repo.branch_oid(branch)? {
         return Ok(Some(oid));

@@ -6,22 +6,46 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::git::Repo;
 
+pub mod demo;
+pub mod feature;
 pub mod hook;
 pub mod init;
 pub mod new;
+pub mod notes;
+pub mod release;
+pub mod show;
+pub mod sync;
+pub mod versions;
+pub mod which;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     Init(init::InitArgs),
     Hook(hook::HookArgs),
+    Demo(demo::DemoArgs),
     New(new::NewArgs),
+    Feature(feature::FeatureArgs),
+    Sync(sync::SyncArgs),
+    Release(release::ReleaseArgs),
+    Versions(versions::VersionsArgs),
+    Show(show::ShowArgs),
+    Notes(notes::NotesArgs),
+    Which(which::WhichArgs),
 }
 
 pub fn dispatch(command: Command, g: &Global) -> Result<()> {
     match command {
         Command::Init(args) => init::run(args, g),
         Command::Hook(args) => hook::run(args, g),
+        Command::Demo(args) => demo::run(args, g),
         Command::New(args) => new::run(args, g),
+        Command::Feature(args) => feature::run(args, g),
+        Command::Sync(args) => sync::run(args, g),
+        Command::Release(args) => release::run(args, g),
+        Command::Versions(args) => versions::run(args, g),
+        Command::Show(args) => show::run(args, g),
+        Command::Notes(args) => notes::run(args, g),
+        Command::Which(args) => which::run(args, g),
     }
 }
 

@@ -117,21 +117,4 @@ impl Repo {
             }),
         }
     }
-
-    /// The commit every `refs/tags/platform/*` tag points at, by tag name
-    /// (`platform/v1.2.3`).
-    pub fn platform_tags(&self) -> Result<Vec<(String, Oid)>> {
-        let mut out = Vec::new();
-        for r in self.raw().references_glob("refs/tags/platform/*")? {
-            let r = r?;
-            let (Some(name), Ok(commit)) = (r.name(), r.peel_to_commit()) else {
-                continue;
-            };
-            if let Some(tag) = name.strip_prefix("refs/tags/") {
-                out.push((tag.to_string(), commit.id()));
-            }
-        }
-        out.sort();
-        Ok(out)
-    }
 }

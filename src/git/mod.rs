@@ -14,6 +14,9 @@ use std::process::{Command, Output, Stdio};
 
 pub use git2;
 
+pub mod flow;
+pub mod tags;
+
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
     #[error("{} is not inside a git repository", path.display())]
@@ -455,7 +458,7 @@ fn parse_tz(s: &str) -> Option<i32> {
     Some(sign * (n / 100 * 60 + n % 100))
 }
 
-fn command_error(args: &[std::ffi::OsString], out: &Output) -> GitError {
+pub(crate) fn command_error(args: &[std::ffi::OsString], out: &Output) -> GitError {
     GitError::Command {
         args: args
             .iter()

@@ -192,6 +192,8 @@ pub struct TagFacts {
     pub on_kickoff: OnKickoff,
     /// Violations of the release rules, one sentence each.
     pub release_problems: Vec<String>,
+    /// Release rules waived when the tag was made (its `Waived:` trailers).
+    pub release_waived: Vec<String>,
 }
 
 /// A conflict the radar found between a pushed kickoff and another branch.
@@ -410,6 +412,14 @@ fn check_line(line: &PushLine, facts: &Facts, ctx: &Context, v: &mut Verdict) {
                                 .into(),
                         );
                     }
+                    for p in &t.release_waived {
+                        v.warnings.push(Finding {
+                            remote_ref: line.remote_ref.clone(),
+                            rule: Rule::ReleaseRules,
+                            problem: format!("waived when the tag was made: {p}"),
+                            fix: "nothing to do; the tag records the waiver".into(),
+                        });
+                    }
                 }
             }
             Change::Unchanged => {}
@@ -479,41 +489,6 @@ pub fn branch_name_problem(branch: &str, cfg: &Config) -> Option<(String, String
             ),
         )),
     }
-}
-
-/// The release rules for a new platform version `tag` (`platform/vX.Y.Z`),
-/// given every other platform tag as (name, version, whether it is earlier and
-/// contained in the new tag's commit).
-pub fn release_rule_problems(
-    tag: &str,
-    version: &semver::Version,
-    others: &[(String, semver::Version, bool)],
-) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some((name, _, _)) = others
-        .iter()
-        .filter(|(_, v, _)| v >= version)
-        .max_by(|a, b| a.1.cmp(&b.1))
-    {
-        out.push(format!(
-            "`{tag}` is not greater than every platform version: `{name}` exists"
-        ));
-    }
-    let missing: Vec<&str> = others
-        .iter()
-        .filter(|(_, v, contained)| v < version && !contained)
-        .map(|(n, _, _)| n.as_str())
-        .collect();
-    if !missing.is_empty() {
-        out.push(format!(
-            "`{tag}` would roll back released work: its commit lacks {}",
-            list(
-                &missing.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-                5
-            )
-        ));
-    }
-    out
 }
 
 /// What is wrong with a new platform tag (name, annotation, trailers, commit).
@@ -738,6 +713,7 @@ mod tests {
             ],
             on_kickoff: OnKickoff::Contains,
             release_problems: vec![],
+            release_waived: vec![],
         }
     }
 
@@ -847,21 +823,6 @@ mod tests {
         };
         let lines = parse(&format!("HEAD {A} refs/heads/feature/DASH-1 {B}\n")).unwrap();
         assert_eq!(needs(&lines[0], &ctx), Needs::default());
-    }
-
-    #[test]
-    fn release_rules() {
-        let v = |s: &str| semver::Version::parse(s).unwrap();
-        let others = vec![
-            ("platform/v1.0.0".to_string(), v("1.0.0"), true),
-            ("platform/v1.1.0".to_string(), v("1.1.0"), false),
-        ];
-        let p = release_rule_problems("platform/v1.2.0", &v("1.2.0"), &others);
-        assert_eq!(p.len(), 1);
-        assert!(p[0].contains("platform/v1.1.0"), "{p:?}");
-        let p = release_rule_problems("platform/v1.0.5", &v("1.0.5"), &others);
-        assert!(p[0].contains("not greater"), "{p:?}");
-        assert!(release_rule_problems("platform/v2.0.0", &v("2.0.0"), &others[..1]).is_empty());
     }
 
     #[test]
