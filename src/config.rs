@@ -60,6 +60,8 @@ pub struct Config {
     pub feature_prefix: String,
     /// `[hook]`: the pre-push policy.
     pub hook: HookConfig,
+    /// The QA slot pool (`[slots]`); empty when not configured.
+    pub slots: crate::slots::config::SlotsConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -71,6 +73,8 @@ struct RawConfig {
     naming: RawNaming,
     #[serde(default)]
     hook: RawHook,
+    #[serde(default)]
+    slots: crate::slots::config::RawSlots,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -132,6 +136,40 @@ allow_kickoff_rewrite = false
 # Conflicts found when a kickoff is pushed: "warn" (report them), "block"
 # (refuse the push) or "off" (do not check).
 conflicts = "warn"
+# QA slots: the pool of shared dev environments (docs/slots.md). Without
+# `names` there is no pool. An example pool of four slots and three apps:
+#
+# [slots]
+# names = ["dev1", "dev2", "dev3", "dev4"]
+# # Default lease time of `kickoff slot claim` and `kickoff deploy` (m, h, d, w).
+# lease = "3d"
+# # App a in the slot at position i (0-based) gets port a.base_port + i * port_step.
+# port_step = 1
+# # URL of each app in each slot: by host name or by path prefix. Placeholders:
+# # {slot} {app} {service} {port} {n} (slot number from 1). Apps may override it.
+# url = "https://{app}-{slot}.dev.example.com/"
+# # The docker compose project name of a slot ({slot}).
+# compose_project = "{slot}"
+# # Where `kickoff deploy` writes <slot>.env, relative to the top of the work tree.
+# env_dir = ".git/kickoff/env"
+# # The deploy command, as a program and its arguments (no shell). Placeholders:
+# # {slot} {kickoff} {commit} {env_file} {project} {image_tag}.
+# deploy = ["./deploy.sh", "{env_file}"]
+#
+# [[slots.apps]]
+# name = "frontend"       # also the compose service unless `service` is set
+# port = 3000             # the port inside the container
+# base_port = 3001        # the external port in the first slot
+#
+# [[slots.apps]]
+# name = "spring"
+# port = 8080
+# base_port = 8081
+#
+# [[slots.apps]]
+# name = "django"
+# port = 8000
+# base_port = 9001
 "#;
 
 impl Default for Config {
@@ -144,6 +182,7 @@ impl Default for Config {
             ticket_pattern: TicketPattern::default(),
             feature_prefix: "feature/".into(),
             hook: HookConfig::default(),
+            slots: Default::default(),
         }
     }
 }
@@ -251,6 +290,7 @@ impl Config {
                 )
             })?;
         }
+        config.slots = raw.slots.validate(text, path)?;
         Ok(config)
     }
 }

@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod conflict;
 pub mod error;
 pub mod git;
 pub mod hook;
@@ -14,5 +15,7 @@ pub mod naming;
 pub mod output;
 pub mod prompt;
 pub mod release;
+pub mod slots;
+pub mod state;
 
 pub use error::{Error, Result};

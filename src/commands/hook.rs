@@ -9,6 +9,7 @@
 use crate::cli::Global;
 use crate::commands::Session;
 use crate::config::Config;
+use crate::conflict;
 use crate::error::{Error, Result};
 use crate::git::Repo;
 use crate::git::git2::Oid;
@@ -176,10 +177,12 @@ fn gather(
     Ok(out)
 }
 
-/// What a pushed kickoff is compared with: main and the other live kickoffs.
+/// What a pushed kickoff is compared with: main and the other live kickoffs,
+/// through the conflict engine (the same verdicts as `kickoff conflicts`).
 struct Radar {
     main: Option<(String, Oid)>,
     kickoffs: Vec<(KickoffName, Oid)>,
+    options: conflict::Options,
 }
 
 impl Radar {
@@ -190,7 +193,11 @@ impl Radar {
             .into_iter()
             .map(|k| (k.name.clone(), k.tip()))
             .collect();
-        Ok(Radar { main, kickoffs })
+        Ok(Radar {
+            main,
+            kickoffs,
+            options: conflict::Options::for_repo(&s.repo)?,
+        })
     }
 
     /// Conflicts of `name` at `tip` with main and every other live kickoff.
@@ -203,20 +210,40 @@ impl Radar {
         if !s.repo.has_commit(tip) {
             return Ok(None);
         }
-        let others = self.main.iter().cloned().chain(
-            self.kickoffs
-                .iter()
-                .filter(|(k, _)| k != name)
-                .map(|(k, oid)| (k.to_string(), *oid)),
-        );
-        let mut found = Vec::new();
-        for (other, oid) in others {
-            let files = s.repo.merge_conflicts(tip, oid)?;
-            if !files.is_empty() {
-                found.push(ConflictWith { other, files });
-            }
+        let others: Vec<conflict::Tip> = self
+            .main
+            .iter()
+            .map(|(m, oid)| conflict::Tip::new(m.clone(), *oid))
+            .chain(
+                self.kickoffs
+                    .iter()
+                    .filter(|(k, _)| k != name)
+                    .map(|(k, oid)| conflict::Tip::new(k.to_string(), *oid)),
+            )
+            .collect();
+        if others.is_empty() {
+            return Ok(Some(Vec::new()));
         }
-        Ok(Some(found))
+        let engine = conflict::Engine::new(&s.repo, self.options.clone());
+        let verdicts = engine.check_against(&conflict::Tip::new(name.to_string(), tip), &others)?;
+        Ok(Some(
+            verdicts
+                .into_iter()
+                .filter_map(|v| match v.outcome {
+                    conflict::Outcome::Clean => None,
+                    conflict::Outcome::Conflict(paths) => Some(ConflictWith {
+                        other: v.b.label,
+                        files: paths.into_iter().map(|p| p.path).collect(),
+                        unknown: None,
+                    }),
+                    conflict::Outcome::Unknown(reason) => Some(ConflictWith {
+                        other: v.b.label,
+                        files: Vec::new(),
+                        unknown: Some(reason),
+                    }),
+                })
+                .collect(),
+        ))
     }
 }
 

@@ -6,6 +6,7 @@
 //! through a shell, and `--end-of-options` precedes any ref name a user typed.
 
 pub mod hook;
+pub mod merge;
 
 use git2::{BranchType, ErrorCode, Oid, Repository};
 use std::ffi::OsStr;
@@ -15,7 +16,9 @@ use std::process::{Command, Output, Stdio};
 pub use git2;
 
 pub mod flow;
+mod state;
 pub mod tags;
+pub use state::PushOutcome;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {

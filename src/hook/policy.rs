@@ -202,6 +202,8 @@ pub struct ConflictWith {
     /// The other kickoff, or main.
     pub other: String,
     pub files: Vec<String>,
+    /// Set when the radar could not decide (the reason): a warning, never a refusal.
+    pub unknown: Option<String>,
 }
 
 /// The facts read for one push line; fields stay empty unless [`needs`] asked.
@@ -349,6 +351,21 @@ fn check_line(line: &PushLine, facts: &Facts, ctx: &Context, v: &mut Verdict) {
             }
             if let Some(conflicts) = &facts.conflicts {
                 for c in conflicts {
+                    if let Some(reason) = &c.unknown {
+                        v.warnings.push(Finding {
+                            remote_ref: line.remote_ref.clone(),
+                            rule: Rule::Conflicts,
+                            problem: format!(
+                                "could not check `{name}` against `{}`: {reason}",
+                                c.other
+                            ),
+                            fix: format!(
+                                "`git merge-tree --write-tree {name} {}` decides",
+                                c.other
+                            ),
+                        });
+                        continue;
+                    }
                     let finding = Finding {
                         remote_ref: line.remote_ref.clone(),
                         rule: Rule::Conflicts,
@@ -794,6 +811,7 @@ mod tests {
             conflicts: Some(vec![ConflictWith {
                 other: "kickoff-240601-api".into(),
                 files: vec!["src/app.rs".into()],
+                unknown: None,
             }]),
             ..Facts::default()
         };
@@ -806,6 +824,17 @@ mod tests {
             rules(&run(&cfg, false, &[push.clone()], &[facts.clone()])),
             [Rule::Conflicts]
         );
+        let unsure = Facts {
+            conflicts: Some(vec![ConflictWith {
+                other: "main".into(),
+                files: vec![],
+                unknown: Some("criss-cross history".into()),
+            }]),
+            ..Facts::default()
+        };
+        let v = run(&cfg, false, &[push.clone()], &[unsure]);
+        assert!(!v.refused(), "an undecided pair never blocks");
+        assert!(v.warnings[0].problem.contains("could not check"));
         cfg.hook.conflicts = ConflictMode::Off;
         let ctx = Context {
             config: &cfg,

@@ -1,0 +1,367 @@
+//! `kickoff deploy [K] [--slot S]`: put a kickoff on a QA slot and record it.
+
+use crate::cli::Global;
+use crate::commands::Session;
+use crate::commands::slot::execute;
+use crate::error::{Error, Result};
+use crate::slots::board::human;
+use crate::slots::config::{SlotsConfig, env_prefix};
+use crate::slots::service::{self, check_slot, now, person, require_pool, store};
+use crate::slots::{DeployStatus, Deployment, Op, Outcome, SlotError, Ttl, new_id};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Deploy a kickoff to its QA slot, claiming a free one if it holds none.
+///
+/// Writes the slot's environment file (compose project name, each app's
+/// external port and URL, image tags from the kickoff name and commit), runs
+/// the configured deploy command (`slots.deploy`, a program and its arguments,
+/// never a shell line) with that file and KICKOFF_* variables, streams its
+/// output to stderr, and appends a deployment record to the shared state,
+/// failed or not. A failed deploy exits 1 and gives back a slot it claimed.
+#[derive(Debug, clap::Args)]
+pub struct DeployArgs {
+    /// The kickoff [default: the current branch's kickoff].
+    pub kickoff: Option<String>,
+    /// Deploy to this slot (claimed if the kickoff holds no slot).
+    #[arg(long, value_name = "SLOT")]
+    pub slot: Option<String>,
+    /// Lease time when a slot is claimed: 90m, 12h, 3d, 2w [default: slots.lease].
+    #[arg(long, value_name = "TTL", allow_hyphen_values = true)]
+    pub ttl: Option<String>,
+    /// Print the plan (slot, environment file, command), change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the deployment record as JSON (schema 1).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Everything the deploy command gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeployPlan {
+    pub id: String,
+    pub slot: String,
+    pub kickoff: String,
+    pub commit: String,
+    pub platform_version: Option<String>,
+    pub tickets: Vec<String>,
+    pub project: String,
+    pub image_tag: String,
+    pub env_file: PathBuf,
+    pub env_text: String,
+    pub program: PathBuf,
+    pub argv: Vec<String>,
+    pub env: Vec<(String, String)>,
+}
+
+pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
+    let s = Session::open(g)?;
+    require_pool(&s.config)?;
+    let ttl = match &args.ttl {
+        Some(t) => Ttl::parse(t)?,
+        None => s.config.slots.lease,
+    };
+    if let Some(slot) = &args.slot {
+        check_slot(&s.config, slot)?;
+    }
+    let argv = &s.config.slots.deploy;
+    if argv.is_empty() {
+        return Err(SlotError::DeployNotConfigured.into());
+    }
+    let program =
+        find_program(s.repo.workdir(), &argv[0]).ok_or_else(|| SlotError::DeployNotFound {
+            program: argv[0].clone(),
+        })?;
+    service::fetch_branches(&s.repo, &s.config, false)?;
+    let k = crate::kickoffs::resolve(
+        &s.repo,
+        &s.config,
+        &g.ui,
+        args.kickoff.as_deref(),
+        "the KICKOFF argument",
+    )?;
+    let commit = k.remote.or(k.local).expect("a kickoff has a tip");
+    if let (Some(l), Some(r)) = (k.local, k.remote) {
+        if l != r {
+            g.ui.warn(format!(
+                "your local {} differs from {}'s; deploying what the remote has ({})",
+                k.branch(),
+                s.config.remote,
+                &r.to_string()[..10]
+            ));
+        }
+    }
+    let me = person(&s.repo)?;
+    let claim = Op::Claim {
+        id: new_id(),
+        kickoff: k.branch(),
+        by: me.clone(),
+        at: now(),
+        ttl: ttl.to_string(),
+        slot: args.slot.clone(),
+        reason: Some("deploy".into()),
+        queue: false,
+        via: "deploy".into(),
+    };
+    let store = store(&s.repo, &s.config, &g.ui);
+    let main = crate::kickoffs::main_tip(&s.repo, &s.config)?;
+    let base = match main {
+        Some(m) => s.repo.merge_base(commit, m)?,
+        None => None,
+    };
+    let tickets = s
+        .repo
+        .tickets_between(commit, base, &s.config.ticket_pattern, 5000)?;
+    let platform_version = s.repo.platform_version_at(commit)?;
+
+    if args.dry_run {
+        let current = store.read(false)?;
+        let mut state = current.state.clone();
+        let applied = claim.apply(&mut state, &s.config.slots.names)?;
+        let slot = match &applied.outcome {
+            Outcome::Claimed { slot, .. } => {
+                g.ui.info(format!("would claim {slot}"));
+                slot.clone()
+            }
+            Outcome::AlreadyHeld { slot, .. } => slot.clone(),
+            _ => unreachable!("a claim without --queue claims or refuses"),
+        };
+        let plan = plan(
+            &s,
+            &s.config.slots,
+            new_id(),
+            &slot,
+            &k.branch(),
+            &commit.to_string(),
+            platform_version,
+            tickets,
+            program,
+        );
+        g.ui.info(format!(
+            "would write {}:\n{}",
+            plan.env_file.display(),
+            plan.env_text
+        ));
+        g.ui.info(format!("would run: {:?}", plan.argv));
+        g.ui.info("dry run: nothing was changed");
+        return Ok(());
+    }
+
+    let (applied, _) = store.apply(&claim)?;
+    let (slot, claimed_now) = match &applied.outcome {
+        Outcome::Claimed {
+            slot,
+            until,
+            took_over_from,
+        } => {
+            if let Some(p) = took_over_from {
+                g.ui.warn(format!(
+                    "{slot}'s lease by {} expired at {}; taken over (recorded)",
+                    p.kickoff,
+                    human(&p.until)
+                ));
+            }
+            g.ui.done(format!("claimed {slot} until {}", human(until)));
+            (slot.clone(), true)
+        }
+        Outcome::AlreadyHeld { slot, .. } => (slot.clone(), false),
+        _ => unreachable!("a claim without --queue claims or refuses"),
+    };
+    let plan = plan(
+        &s,
+        &s.config.slots,
+        new_id(),
+        &slot,
+        &k.branch(),
+        &commit.to_string(),
+        platform_version,
+        tickets,
+        program,
+    );
+    let started = now();
+    let clock = std::time::Instant::now();
+    let result = write_env_file(&plan).and_then(|()| run_command(&s, g, &plan));
+    let duration_ms = clock.elapsed().as_millis() as u64;
+    let (status, exit_code, error) = match &result {
+        Ok(st) if st.success() => (DeployStatus::Succeeded, st.code(), None),
+        Ok(st) => (DeployStatus::Failed, st.code(), Some(describe_status(st))),
+        Err(e) => (DeployStatus::Failed, None, Some(e.to_string())),
+    };
+    let record = Deployment {
+        id: plan.id.clone(),
+        slot: slot.clone(),
+        kickoff: plan.kickoff.clone(),
+        commit: plan.commit.clone(),
+        platform_version: plan.platform_version.clone(),
+        tickets: plan.tickets.clone(),
+        who: me,
+        started_at: started,
+        finished_at: started + chrono::Duration::milliseconds(duration_ms as i64),
+        duration_ms,
+        status,
+        exit_code,
+        error: error.clone(),
+        image_tag: plan.image_tag.clone(),
+        project: plan.project.clone(),
+    };
+    let file = record.file_name();
+    let op = Op::Record {
+        id: new_id(),
+        deployment: record.clone(),
+        release: (status == DeployStatus::Failed && claimed_now).then(|| slot.clone()),
+    };
+    if args.json {
+        store.apply(&op)?;
+        g.ui.json(&serde_json::json!({"schema": 1, "file": file, "deployment": record}))?;
+    } else {
+        execute(&s, g, &op, false, false)?;
+    }
+    match status {
+        DeployStatus::Succeeded => {
+            g.ui.done(format!(
+                "deployed {} {} to {slot}",
+                plan.kickoff,
+                &plan.commit[..10]
+            ));
+            Ok(())
+        }
+        DeployStatus::Failed => Err(SlotError::DeployFailed {
+            status: error.unwrap_or_else(|| "failed".into()),
+            record: file,
+        }
+        .into()),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn plan(
+    s: &Session,
+    c: &SlotsConfig,
+    id: String,
+    slot: &str,
+    kickoff: &str,
+    commit: &str,
+    platform_version: Option<String>,
+    tickets: Vec<String>,
+    program: PathBuf,
+) -> DeployPlan {
+    let project = c.project(slot);
+    let image_tag = format!("{kickoff}-{}", &commit[..12.min(commit.len())]);
+    let env_file = s
+        .repo
+        .workdir()
+        .join(&c.env_dir)
+        .join(format!("{slot}.env"));
+    let number = c.index_of(slot).expect("a configured slot") + 1;
+    let mut env: Vec<(String, String)> = vec![
+        ("COMPOSE_PROJECT_NAME".into(), project.clone()),
+        ("KICKOFF_SLOT".into(), slot.into()),
+        ("KICKOFF_SLOT_NUMBER".into(), number.to_string()),
+        ("KICKOFF_KICKOFF".into(), kickoff.into()),
+        ("KICKOFF_COMMIT".into(), commit.into()),
+        ("KICKOFF_IMAGE_TAG".into(), image_tag.clone()),
+        (
+            "KICKOFF_PLATFORM_VERSION".into(),
+            platform_version.clone().unwrap_or_default(),
+        ),
+        ("KICKOFF_TICKETS".into(), tickets.join(",")),
+        ("KICKOFF_DEPLOY_ID".into(), id.clone()),
+    ];
+    for e in c.endpoints(slot) {
+        let p = env_prefix(&e.app);
+        env.push((format!("{p}_PORT"), e.port.to_string()));
+        env.push((format!("{p}_INTERNAL_PORT"), e.internal_port.to_string()));
+        env.push((format!("{p}_URL"), e.url.clone()));
+        env.push((format!("{p}_SERVICE"), e.service.clone()));
+        env.push((format!("{p}_IMAGE_TAG"), image_tag.clone()));
+    }
+    let mut env_text = format!("# written by kickoff deploy: {kickoff} on {slot}\n");
+    for (k, v) in &env {
+        env_text.push_str(&format!("{k}={v}\n"));
+    }
+    env.push((
+        "KICKOFF_ENV_FILE".into(),
+        env_file.to_string_lossy().into_owned(),
+    ));
+    let fill = |a: &str| {
+        a.replace("{slot}", slot)
+            .replace("{kickoff}", kickoff)
+            .replace("{commit}", commit)
+            .replace("{env_file}", &env_file.to_string_lossy())
+            .replace("{project}", &project)
+            .replace("{image_tag}", &image_tag)
+    };
+    let argv = c.deploy.iter().map(|a| fill(a)).collect();
+    DeployPlan {
+        id,
+        slot: slot.into(),
+        kickoff: kickoff.into(),
+        commit: commit.into(),
+        platform_version,
+        tickets,
+        project,
+        image_tag,
+        env_file,
+        env_text,
+        program,
+        argv,
+        env,
+    }
+}
+
+fn write_env_file(plan: &DeployPlan) -> Result<()> {
+    if let Some(dir) = plan.env_file.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+    }
+    std::fs::write(&plan.env_file, &plan.env_text)
+        .map_err(|e| Error::io(format!("cannot write {}", plan.env_file.display()), e))
+}
+
+/// Run the deploy command: no shell, no stdin, its stdout and stderr both
+/// streamed to our stderr (our stdout carries only the record).
+fn run_command(s: &Session, g: &Global, plan: &DeployPlan) -> Result<std::process::ExitStatus> {
+    g.ui.info(format!("running {:?}", plan.argv));
+    let mut cmd = Command::new(&plan.program);
+    cmd.args(&plan.argv[1..])
+        .current_dir(s.repo.workdir())
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(std::io::stderr()))
+        .stderr(Stdio::inherit());
+    for (k, v) in &plan.env {
+        cmd.env(k, v);
+    }
+    cmd.status()
+        .map_err(|e| Error::io(format!("cannot run {}", plan.program.display()), e))
+}
+
+fn describe_status(st: &std::process::ExitStatus) -> String {
+    match st.code() {
+        Some(c) => format!("exit {c}"),
+        None => {
+            use std::os::unix::process::ExitStatusExt;
+            match st.signal() {
+                Some(sig) => format!("killed by signal {sig}"),
+                None => "killed".into(),
+            }
+        }
+    }
+}
+
+/// The deploy program: a path (relative to the work tree) when it has a `/`,
+/// else looked up on PATH. Must be an executable file.
+pub fn find_program(workdir: &Path, program: &str) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let executable = |p: &Path| {
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if program.contains('/') {
+        let p = workdir.join(program);
+        return executable(&p).then_some(p);
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(program))
+        .find(|p| executable(p))
+}

@@ -1,0 +1,411 @@
+//! `kickoff slot list | claim | release | renew`: the QA slot pool.
+
+use crate::cli::Global;
+use crate::commands::Session;
+use crate::error::{Error, Result};
+use crate::output::table;
+use crate::slots::board::{Board, human};
+use crate::slots::service::{self, check_slot, now, person, require_pool, store};
+use crate::slots::{Applied, Op, Outcome, Ttl, new_id};
+use crate::state::Loaded;
+
+/// Shared QA slots: who holds which dev environment, and the queue.
+///
+/// The state lives in refs/kickoff/state and is shared through the remote:
+/// every command fetches it first, and every change is accepted by the remote
+/// only as a fast-forward, so two people can never hold the same slot.
+#[derive(Debug, clap::Args)]
+pub struct SlotArgs {
+    #[command(subcommand)]
+    pub command: SlotCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum SlotCommand {
+    List(ListArgs),
+    Claim(ClaimArgs),
+    Release(ReleaseArgs),
+    Renew(RenewArgs),
+}
+
+/// Every slot: free or held, by which kickoff and person, since and until
+/// when, what was last deployed there (and whether the kickoff moved on
+/// since), the queue, and each slot's ports and URLs.
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Print JSON (schema 1) instead of tables.
+    #[arg(long)]
+    pub json: bool,
+    /// Do not fetch; show the state as last fetched.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+/// Take a slot for a kickoff: the named one, or any free one.
+///
+/// When none is free, refuses with who holds what and until when, or with
+/// --queue waits in a first-come queue and gets the first slot that frees.
+/// An expired lease is taken over, and the takeover is recorded.
+#[derive(Debug, clap::Args)]
+pub struct ClaimArgs {
+    /// The kickoff [default: the current branch's kickoff].
+    pub kickoff: Option<String>,
+    /// Take this slot.
+    #[arg(long, value_name = "SLOT")]
+    pub slot: Option<String>,
+    /// Lease time: 90m, 12h, 3d, 2w [default: slots.lease].
+    #[arg(long, value_name = "TTL", allow_hyphen_values = true)]
+    pub ttl: Option<String>,
+    /// Why you need it (shown to others).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// When no slot is free, wait in the queue instead of failing.
+    #[arg(long)]
+    pub queue: bool,
+    /// Print what would happen, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the outcome as JSON (schema 1).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Give a slot back. The first kickoff in the queue gets it.
+#[derive(Debug, clap::Args)]
+pub struct ReleaseArgs {
+    /// The slot [default: the slot of the current branch's kickoff, or the one you hold].
+    pub slot: Option<String>,
+    /// Release a slot someone else holds (recorded under your name).
+    #[arg(long)]
+    pub force: bool,
+    /// Print what would happen, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the outcome as JSON (schema 1).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Extend a lease: it then runs until now plus the lease time.
+#[derive(Debug, clap::Args)]
+pub struct RenewArgs {
+    /// The slot [default: the slot of the current branch's kickoff, or the one you hold].
+    pub slot: Option<String>,
+    /// Lease time from now: 90m, 12h, 3d, 2w [default: slots.lease].
+    #[arg(long, value_name = "TTL", allow_hyphen_values = true)]
+    pub ttl: Option<String>,
+    /// Renew a slot someone else holds (recorded under your name).
+    #[arg(long)]
+    pub force: bool,
+    /// Print what would happen, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the outcome as JSON (schema 1).
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: SlotArgs, g: &Global) -> Result<()> {
+    match args.command {
+        SlotCommand::List(a) => list(a, g),
+        SlotCommand::Claim(a) => claim(a, g),
+        SlotCommand::Release(a) => release(a, g),
+        SlotCommand::Renew(a) => renew(a, g),
+    }
+}
+
+fn open(g: &Global) -> Result<Session> {
+    let s = Session::open(g)?;
+    require_pool(&s.config)?;
+    Ok(s)
+}
+
+fn list(args: ListArgs, g: &Global) -> Result<()> {
+    let s = open(g)?;
+    let (board, _) = service::read_board(&s.repo, &s.config, &g.ui, args.offline)?;
+    if args.json {
+        return g.ui.json(&board);
+    }
+    g.ui.data(&render_list(&board))
+}
+
+/// The human form of `slot list`.
+pub fn render_list(b: &Board) -> String {
+    let rows: Vec<Vec<String>> = b
+        .slots
+        .iter()
+        .map(|s| {
+            let deployed = match &s.last_deployment {
+                Some(d) => {
+                    let mut t = format!("{} {}", &d.commit[..10.min(d.commit.len())], d.kickoff);
+                    if let Some(v) = &d.platform_version {
+                        t.push_str(&format!(" v{v}"));
+                    }
+                    if d.status == crate::slots::DeployStatus::Failed {
+                        t.push_str(" (failed)");
+                    }
+                    if s.stale == Some(true) {
+                        t.push_str(" (stale)");
+                    }
+                    t
+                }
+                None => "-".into(),
+            };
+            vec![
+                s.name.clone(),
+                s.status.as_str().to_string(),
+                s.kickoff.clone().unwrap_or_else(|| "-".into()),
+                s.holder
+                    .as_ref()
+                    .map(|p| p.name.clone())
+                    .unwrap_or_else(|| "-".into()),
+                s.since.as_ref().map(human).unwrap_or_else(|| "-".into()),
+                s.until.as_ref().map(human).unwrap_or_else(|| "-".into()),
+                deployed,
+            ]
+        })
+        .collect();
+    let mut out = table(
+        &[
+            "SLOT",
+            "STATUS",
+            "KICKOFF",
+            "HELD BY",
+            "SINCE",
+            "UNTIL",
+            "LAST DEPLOYED",
+        ],
+        &rows,
+    );
+    out.push('\n');
+    if b.queue.is_empty() {
+        out.push_str("Queue: empty\n");
+    } else {
+        out.push_str("Queue:\n");
+        for q in &b.queue {
+            out.push_str(&format!(
+                "  {}. {} ({}) since {}{}\n",
+                q.position,
+                q.kickoff,
+                q.holder.name,
+                human(&q.since),
+                q.slot
+                    .as_deref()
+                    .map(|s| format!(", waiting for {s}"))
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    out.push('\n');
+    let ports: Vec<Vec<String>> = b
+        .slots
+        .iter()
+        .flat_map(|s| {
+            s.apps.iter().map(|a| {
+                vec![
+                    s.name.clone(),
+                    a.app.clone(),
+                    a.service.clone(),
+                    a.port.to_string(),
+                    a.internal_port.to_string(),
+                    a.url.clone(),
+                ]
+            })
+        })
+        .collect();
+    out.push_str(&table(
+        &["SLOT", "APP", "SERVICE", "PORT", "INTERNAL", "URL"],
+        &ports,
+    ));
+    out
+}
+
+fn ttl_or_default(s: &Session, ttl: Option<&str>) -> Result<Ttl> {
+    match ttl {
+        Some(t) => Ok(Ttl::parse(t)?),
+        None => Ok(s.config.slots.lease),
+    }
+}
+
+fn claim(args: ClaimArgs, g: &Global) -> Result<()> {
+    let s = open(g)?;
+    let ttl = ttl_or_default(&s, args.ttl.as_deref())?;
+    if let Some(slot) = &args.slot {
+        check_slot(&s.config, slot)?;
+    }
+    if let Some(r) = &args.reason {
+        if r.chars().any(char::is_control) {
+            return Err(Error::usage("--reason must be one line of text"));
+        }
+    }
+    service::fetch_branches(&s.repo, &s.config, false)?;
+    let k = crate::kickoffs::resolve(
+        &s.repo,
+        &s.config,
+        &g.ui,
+        args.kickoff.as_deref(),
+        "the KICKOFF argument",
+    )?;
+    let op = Op::Claim {
+        id: new_id(),
+        kickoff: k.branch(),
+        by: person(&s.repo)?,
+        at: now(),
+        ttl: ttl.to_string(),
+        slot: args.slot.clone(),
+        reason: args.reason.clone(),
+        queue: args.queue,
+        via: "claim".into(),
+    };
+    execute(&s, g, &op, args.dry_run, args.json)
+}
+
+/// Apply an operation (or, with `dry_run`, show what it would do) and report.
+pub fn execute(s: &Session, g: &Global, op: &Op, dry_run: bool, json: bool) -> Result<()> {
+    let store = store(&s.repo, &s.config, &g.ui);
+    let (applied, loaded) = if dry_run {
+        let current = store.read(false)?;
+        let mut state = current.state.clone();
+        let applied = op.apply(&mut state, &s.config.slots.names)?;
+        g.ui.info("dry run: nothing was changed");
+        (applied, current)
+    } else {
+        store.apply(op)?
+    };
+    report(g, op, &applied, &loaded, dry_run, json)
+}
+
+fn report(
+    g: &Global,
+    op: &Op,
+    applied: &Applied,
+    loaded: &Loaded,
+    dry_run: bool,
+    json: bool,
+) -> Result<()> {
+    if json {
+        return g.ui.json(&serde_json::json!({
+            "schema": 1,
+            "op": op.id(),
+            "dry_run": dry_run,
+            "outcome": applied.outcome,
+            "notes": applied.notes,
+            "state_commit": (!dry_run).then(|| loaded.commit.map(|c| c.to_string())).flatten(),
+            "attempts": loaded.stats.attempts,
+        }));
+    }
+    let would = if dry_run { "would have " } else { "" };
+    let (line, data) = match &applied.outcome {
+        Outcome::Claimed {
+            slot,
+            until,
+            took_over_from,
+        } => {
+            if let Some(p) = took_over_from {
+                g.ui.warn(format!(
+                    "{slot}'s lease by {} ({}) expired at {}; {would}taken over (recorded)",
+                    p.kickoff,
+                    p.holder.name,
+                    human(&p.until)
+                ));
+            }
+            (
+                format!("{would}claimed {slot} until {}", human(until)),
+                Some(slot.clone()),
+            )
+        }
+        Outcome::AlreadyHeld { slot, until } => (
+            format!(
+                "already holds {slot} (until {}); nothing to do",
+                human(until)
+            ),
+            Some(slot.clone()),
+        ),
+        Outcome::Queued { position } => (
+            format!("no slot is free; {would}joined the queue at position {position}"),
+            None,
+        ),
+        Outcome::Released { slot, left_queue } => (
+            match (slot, left_queue) {
+                (Some(s), _) => format!("{would}released {s}"),
+                (None, true) => format!("{would}left the queue"),
+                (None, false) => "held nothing".into(),
+            },
+            slot.clone(),
+        ),
+        Outcome::Renewed { slot, until } => (
+            format!("{would}renewed {slot} until {}", human(until)),
+            Some(slot.clone()),
+        ),
+        Outcome::Recorded { file } => (format!("{would}recorded {file}"), Some(file.clone())),
+    };
+    g.ui.done(line);
+    for n in &applied.notes {
+        g.ui.info(n);
+    }
+    match data {
+        Some(d) if !dry_run => g.ui.data(&format!("{d}\n")),
+        _ => Ok(()),
+    }
+}
+
+/// Which slot `release`/`renew` mean when none is named.
+fn default_slot(s: &Session, g: &Global, given: Option<String>) -> Result<String> {
+    if let Some(slot) = given {
+        check_slot(&s.config, &slot)?;
+        return Ok(slot);
+    }
+    let current = store(&s.repo, &s.config, &g.ui).read(false)?;
+    if let Some(branch) = s.repo.current_branch()? {
+        if let Some(k) = crate::kickoffs::kickoff_of_branch(&s.repo, &s.config, &branch)? {
+            if let Some((slot, _)) = current.state.slot_of(&k.to_string()) {
+                return Ok(slot.to_string());
+            }
+        }
+    }
+    let me = person(&s.repo)?;
+    let mine: Vec<String> = current
+        .state
+        .leases
+        .iter()
+        .filter(|(_, l)| l.holder.email == me.email)
+        .map(|(s, _)| s.clone())
+        .collect();
+    match mine.len() {
+        1 => Ok(mine[0].clone()),
+        0 => Err(Error::refused_hint(
+            "you hold no slot",
+            "name the slot (`kickoff slot list` shows who holds what)",
+        )),
+        _ => crate::prompt::select(&g.ui, "slot", "the SLOT argument", &mine),
+    }
+}
+
+fn release(args: ReleaseArgs, g: &Global) -> Result<()> {
+    let s = open(g)?;
+    let slot = default_slot(&s, g, args.slot)?;
+    let op = Op::Release {
+        id: new_id(),
+        slot: Some(slot),
+        kickoff: None,
+        by: person(&s.repo)?,
+        at: now(),
+        force: args.force,
+    };
+    execute(&s, g, &op, args.dry_run, args.json)
+}
+
+fn renew(args: RenewArgs, g: &Global) -> Result<()> {
+    let s = open(g)?;
+    let ttl = ttl_or_default(&s, args.ttl.as_deref())?;
+    let slot = default_slot(&s, g, args.slot)?;
+    let op = Op::Renew {
+        id: new_id(),
+        slot,
+        by: person(&s.repo)?,
+        at: now(),
+        ttl: ttl.to_string(),
+        force: args.force,
+    };
+    execute(&s, g, &op, args.dry_run, args.json)
+}

@@ -1,0 +1,557 @@
+//! The `[slots]` section of `.kickoff.toml`: the pool of dev environments, the
+//! apps each one runs, how external ports and URLs derive from a slot, the
+//! default lease time and the deploy command.
+//!
+//! Everything a slot exposes is computed here from the configuration alone, the
+//! same way every time: app `a` in the slot at position `i` (0-based) listens
+//! on `a.base_port + i * port_step`, and its URL is the app's (or the pool's)
+//! URL pattern with the placeholders filled in. Two apps that would share a
+//! port or a URL anywhere in the pool make the configuration invalid.
+
+use super::Ttl;
+use crate::config::ConfigError;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+use toml::Spanned;
+
+pub const DEFAULT_LEASE: &str = "3d";
+pub const DEFAULT_URL: &str = "http://localhost:{port}/";
+pub const DEFAULT_PROJECT: &str = "{slot}";
+pub const DEFAULT_ENV_DIR: &str = ".git/kickoff/env";
+/// Placeholders a URL pattern may use.
+const URL_PLACEHOLDERS: &[&str] = &["slot", "app", "service", "port", "n"];
+/// Placeholders the deploy command's arguments may use.
+pub const ARGV_PLACEHOLDERS: &[&str] = &[
+    "slot",
+    "kickoff",
+    "commit",
+    "env_file",
+    "project",
+    "image_tag",
+];
+
+/// One app of the pool, as configured.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct App {
+    pub name: String,
+    /// The docker compose service name (the host name other apps reach it by).
+    pub service: String,
+    /// The port the app listens on inside its container.
+    pub internal_port: u16,
+    /// The external port of this app in the first slot.
+    pub base_port: u16,
+    /// URL pattern for this app (overrides the pool's).
+    pub url: String,
+}
+
+/// The validated `[slots]` section. An empty `names` list means no pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlotsConfig {
+    pub names: Vec<String>,
+    pub apps: Vec<App>,
+    pub port_step: u16,
+    pub lease: Ttl,
+    pub compose_project: String,
+    pub env_dir: String,
+    pub deploy: Vec<String>,
+}
+
+impl Default for SlotsConfig {
+    fn default() -> Self {
+        SlotsConfig {
+            names: Vec::new(),
+            apps: Vec::new(),
+            port_step: 1,
+            lease: Ttl::parse(DEFAULT_LEASE).expect("default lease"),
+            compose_project: DEFAULT_PROJECT.into(),
+            env_dir: DEFAULT_ENV_DIR.into(),
+            deploy: Vec::new(),
+        }
+    }
+}
+
+/// One app in one slot: where it is reachable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Endpoint {
+    pub app: String,
+    pub service: String,
+    pub internal_port: u16,
+    pub port: u16,
+    pub url: String,
+}
+
+impl SlotsConfig {
+    pub fn is_configured(&self) -> bool {
+        !self.names.is_empty()
+    }
+
+    pub fn index_of(&self, slot: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == slot)
+    }
+
+    /// The compose project name of a slot.
+    pub fn project(&self, slot: &str) -> String {
+        self.compose_project.replace("{slot}", slot)
+    }
+
+    /// Every app of `slot` with its external port and URL.
+    pub fn endpoints(&self, slot: &str) -> Vec<Endpoint> {
+        let index = self.index_of(slot).expect("a configured slot");
+        self.apps
+            .iter()
+            .map(|app| {
+                let port = derive_port(app.base_port, self.port_step, index)
+                    .expect("validated when the config was read");
+                Endpoint {
+                    app: app.name.clone(),
+                    service: app.service.clone(),
+                    internal_port: app.internal_port,
+                    port,
+                    url: fill(&app.url, slot, index, app, port),
+                }
+            })
+            .collect()
+    }
+}
+
+fn derive_port(base: u16, step: u16, index: usize) -> Option<u16> {
+    let p = u32::from(base) + u32::from(step) * u32::try_from(index).ok()?;
+    u16::try_from(p).ok()
+}
+
+fn fill(pattern: &str, slot: &str, index: usize, app: &App, port: u16) -> String {
+    pattern
+        .replace("{slot}", slot)
+        .replace("{app}", &app.name)
+        .replace("{service}", &app.service)
+        .replace("{port}", &port.to_string())
+        .replace("{n}", &(index + 1).to_string())
+}
+
+/// The environment variable prefix of an app (`spring-api` -> `SPRING_API`).
+pub fn env_prefix(app: &str) -> String {
+    app.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSlots {
+    names: Option<Spanned<Vec<String>>>,
+    lease: Option<Spanned<String>>,
+    port_step: Option<Spanned<i64>>,
+    url: Option<Spanned<String>>,
+    compose_project: Option<Spanned<String>>,
+    env_dir: Option<Spanned<String>>,
+    deploy: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    apps: Vec<Spanned<RawApp>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawApp {
+    name: Spanned<String>,
+    service: Option<Spanned<String>>,
+    port: Spanned<i64>,
+    base_port: Spanned<i64>,
+    url: Option<Spanned<String>>,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// Whether `s` is a name kickoff accepts for a slot or an app: lowercase
+/// letters, digits and hyphens, starting with a letter, at most 32 characters.
+pub fn valid_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && s.len() <= 32
+        && !s.ends_with('-')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// Unknown `{placeholders}` in a pattern.
+fn unknown_placeholders(pattern: &str, known: &[&str]) -> Vec<String> {
+    let re = regex::Regex::new(r"\{([^{}]*)\}").expect("static regex");
+    re.captures_iter(pattern)
+        .map(|c| c[1].to_string())
+        .filter(|p| !known.contains(&p.as_str()))
+        .collect()
+}
+
+impl RawSlots {
+    /// Validate against the text the section came from (for line numbers).
+    pub fn validate(self, text: &str, path: &Path) -> Result<SlotsConfig, ConfigError> {
+        let err = |span: std::ops::Range<usize>, key: &str, message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: line_of(text, span.start),
+            key: key.to_string(),
+            message,
+        };
+        let mut c = SlotsConfig::default();
+        let Some(names) = self.names else {
+            if let Some(app) = self.apps.first() {
+                return Err(err(
+                    app.span(),
+                    "slots.names",
+                    "apps are configured but no slot names (`names = [\"dev1\", \"dev2\"]`)".into(),
+                ));
+            }
+            return Ok(c);
+        };
+        let span = names.span();
+        let names = names.into_inner();
+        if names.is_empty() {
+            return Err(err(span, "slots.names", "the list is empty".into()));
+        }
+        for (i, n) in names.iter().enumerate() {
+            if !valid_name(n) {
+                return Err(err(
+                    span.clone(),
+                    "slots.names",
+                    format!(
+                        "{n:?} is not a slot name (lowercase letters, digits and hyphens, starting with a letter, at most 32 characters)"
+                    ),
+                ));
+            }
+            if names[..i].contains(n) {
+                return Err(err(
+                    span.clone(),
+                    "slots.names",
+                    format!("{n:?} is listed twice"),
+                ));
+            }
+        }
+        c.names = names;
+        if let Some(lease) = self.lease {
+            c.lease = Ttl::parse(lease.get_ref())
+                .map_err(|e| err(lease.span(), "slots.lease", e.to_string()))?;
+        }
+        if let Some(step) = self.port_step {
+            let v = *step.get_ref();
+            c.port_step = u16::try_from(v).ok().filter(|s| *s > 0).ok_or_else(|| {
+                err(
+                    step.span(),
+                    "slots.port_step",
+                    format!("{v} is not a port step (1 to 65535)"),
+                )
+            })?;
+        }
+        let pool_url = match self.url {
+            Some(u) => {
+                check_url(u.get_ref()).map_err(|m| err(u.span(), "slots.url", m))?;
+                u.into_inner()
+            }
+            None => DEFAULT_URL.to_string(),
+        };
+        if let Some(p) = self.compose_project {
+            let bad = unknown_placeholders(p.get_ref(), &["slot"]);
+            let sample = p.get_ref().replace("{slot}", "dev1");
+            if !bad.is_empty()
+                || sample.is_empty()
+                || !sample
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_".contains(c))
+            {
+                return Err(err(
+                    p.span(),
+                    "slots.compose_project",
+                    format!(
+                        "{:?} does not make a compose project name (lowercase letters, digits, `-`, `_`, and `{{slot}}`)",
+                        p.get_ref()
+                    ),
+                ));
+            }
+            c.compose_project = p.into_inner();
+        }
+        if let Some(d) = self.env_dir {
+            if d.get_ref().trim().is_empty() {
+                return Err(err(d.span(), "slots.env_dir", "it is empty".into()));
+            }
+            c.env_dir = d.into_inner();
+        }
+        if let Some(argv) = self.deploy {
+            let v = argv.get_ref();
+            if v.is_empty() || v[0].trim().is_empty() {
+                return Err(err(
+                    argv.span(),
+                    "slots.deploy",
+                    "give the program and its arguments as a list, e.g. [\"./deploy.sh\", \"{env_file}\"]".into(),
+                ));
+            }
+            for a in v {
+                let bad = unknown_placeholders(a, ARGV_PLACEHOLDERS);
+                if !bad.is_empty() {
+                    return Err(err(
+                        argv.span(),
+                        "slots.deploy",
+                        format!(
+                            "unknown placeholder {{{}}} (known: {})",
+                            bad[0],
+                            ARGV_PLACEHOLDERS
+                                .iter()
+                                .map(|p| format!("{{{p}}}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ));
+                }
+            }
+            c.deploy = argv.into_inner();
+        }
+        if self.apps.is_empty() {
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line: line_of(text, span.start),
+                key: "slots.apps".into(),
+                message: "the pool has no apps; add at least one [[slots.apps]] table".into(),
+            });
+        }
+        for raw in self.apps {
+            let app_span = raw.span();
+            let raw = raw.into_inner();
+            let name = raw.name.get_ref().clone();
+            if !valid_name(&name) {
+                return Err(err(
+                    raw.name.span(),
+                    "slots.apps.name",
+                    format!(
+                        "{name:?} is not an app name (lowercase letters, digits and hyphens, starting with a letter)"
+                    ),
+                ));
+            }
+            if c.apps
+                .iter()
+                .any(|a| env_prefix(&a.name) == env_prefix(&name))
+            {
+                return Err(err(
+                    raw.name.span(),
+                    "slots.apps.name",
+                    format!("app {name:?} is configured twice"),
+                ));
+            }
+            let port = |v: &Spanned<i64>, key: &str| {
+                u16::try_from(*v.get_ref())
+                    .ok()
+                    .filter(|p| *p > 0)
+                    .ok_or_else(|| {
+                        err(
+                            v.span(),
+                            key,
+                            format!("{} is not a port (1 to 65535)", v.get_ref()),
+                        )
+                    })
+            };
+            let internal_port = port(&raw.port, "slots.apps.port")?;
+            let base_port = port(&raw.base_port, "slots.apps.base_port")?;
+            let service = match raw.service {
+                Some(s) => {
+                    if !valid_name(s.get_ref()) && !s.get_ref().contains('_') {
+                        return Err(err(
+                            s.span(),
+                            "slots.apps.service",
+                            format!("{:?} is not a compose service name", s.get_ref()),
+                        ));
+                    }
+                    s.into_inner()
+                }
+                None => name.clone(),
+            };
+            let url = match raw.url {
+                Some(u) => {
+                    check_url(u.get_ref()).map_err(|m| err(u.span(), "slots.apps.url", m))?;
+                    u.into_inner()
+                }
+                None => pool_url.clone(),
+            };
+            let _ = app_span;
+            c.apps.push(App {
+                name,
+                service,
+                internal_port,
+                base_port,
+                url,
+            });
+        }
+        check_clashes(&c).map_err(|m| {
+            let line = text
+                .lines()
+                .position(|l| l.trim_start().starts_with("base_port"))
+                .map(|i| i + 1)
+                .unwrap_or_else(|| line_of(text, span.start));
+            ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                key: m.0,
+                message: m.1,
+            }
+        })?;
+        Ok(c)
+    }
+}
+
+fn check_url(pattern: &str) -> Result<(), String> {
+    let bad = unknown_placeholders(pattern, URL_PLACEHOLDERS);
+    if let Some(b) = bad.first() {
+        return Err(format!(
+            "unknown placeholder {{{b}}} in {pattern:?} (known: {{slot}}, {{app}}, {{service}}, {{port}}, {{n}})"
+        ));
+    }
+    if !(pattern.starts_with("http://") || pattern.starts_with("https://")) {
+        return Err(format!(
+            "{pattern:?} does not start with http:// or https://"
+        ));
+    }
+    if pattern.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("{pattern:?} contains white space"));
+    }
+    Ok(())
+}
+
+/// Every (slot, app) pair must get its own external port and its own URL.
+fn check_clashes(c: &SlotsConfig) -> Result<(), (String, String)> {
+    let mut ports: BTreeMap<u16, (String, String)> = BTreeMap::new();
+    let mut urls: BTreeMap<String, (String, String)> = BTreeMap::new();
+    for (i, slot) in c.names.iter().enumerate() {
+        for app in &c.apps {
+            let Some(port) = derive_port(app.base_port, c.port_step, i) else {
+                return Err((
+                    "slots.apps.base_port".into(),
+                    format!(
+                        "app {} in slot {slot} would get port {} + {i} x {}, beyond 65535",
+                        app.name, app.base_port, c.port_step
+                    ),
+                ));
+            };
+            if let Some((s, a)) = ports.insert(port, (slot.clone(), app.name.clone())) {
+                return Err((
+                    "slots.apps.base_port".into(),
+                    format!(
+                        "port clash: {a} in {s} and {} in {slot} would both get port {port}; space the base ports at least {} x port_step ({}) apart",
+                        app.name,
+                        c.names.len(),
+                        c.port_step
+                    ),
+                ));
+            }
+            let url = fill(&app.url, slot, i, app, port);
+            if let Some((s, a)) = urls.insert(url.clone(), (slot.clone(), app.name.clone())) {
+                return Err((
+                    "slots.url".into(),
+                    format!(
+                        "URL clash: {a} in {s} and {} in {slot} would both be {url}; use {{slot}} and {{app}} (or {{port}}) in the pattern",
+                        app.name
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<SlotsConfig, ConfigError> {
+        #[derive(Deserialize)]
+        struct W {
+            slots: RawSlots,
+        }
+        let w: W = toml::from_str(text).unwrap();
+        w.slots.validate(text, Path::new(".kickoff.toml"))
+    }
+
+    const POOL: &str = r#"[slots]
+names = ["dev1", "dev2", "dev3", "dev4"]
+port_step = 1
+url = "https://{app}-{slot}.dev.example.com/"
+deploy = ["./deploy.sh", "{env_file}"]
+
+[[slots.apps]]
+name = "frontend"
+port = 3000
+base_port = 3001
+
+[[slots.apps]]
+name = "spring"
+service = "spring-api"
+port = 8080
+base_port = 8081
+
+[[slots.apps]]
+name = "django"
+port = 8000
+base_port = 9001
+"#;
+
+    #[test]
+    fn ports_and_urls_derive_per_slot() {
+        let c = parse(POOL).unwrap();
+        let e = c.endpoints("dev3");
+        assert_eq!(e[0].port, 3003);
+        assert_eq!(e[1].port, 8083);
+        assert_eq!(e[1].service, "spring-api");
+        assert_eq!(e[2].url, "https://django-dev3.dev.example.com/");
+        assert_eq!(c.project("dev3"), "dev3");
+        assert_eq!(c.lease.to_string(), "3d");
+    }
+
+    #[test]
+    fn port_clash_is_refused_with_its_line() {
+        let text = POOL.replace("base_port = 8081", "base_port = 3003");
+        let e = parse(&text).unwrap_err().to_string();
+        assert!(e.contains("port clash"), "{e}");
+        assert!(e.contains("3003"), "{e}");
+        assert!(e.contains("slots.apps.base_port"), "{e}");
+    }
+
+    #[test]
+    fn url_clash_and_bad_placeholders() {
+        let text = POOL.replace("{app}-{slot}.dev", "{app}.dev");
+        let e = parse(&text).unwrap_err().to_string();
+        assert!(e.contains("URL clash"), "{e}");
+        let text = POOL.replace("{app}-{slot}", "{application}");
+        let e = parse(&text).unwrap_err().to_string();
+        assert!(e.contains(".kickoff.toml:4:"), "{e}");
+        assert!(e.contains("{application}"), "{e}");
+        let text = POOL.replace("{env_file}", "{envfile}");
+        assert!(parse(&text).unwrap_err().to_string().contains("{envfile}"));
+    }
+
+    #[test]
+    fn path_prefix_urls() {
+        let text = POOL.replace(
+            "https://{app}-{slot}.dev.example.com/",
+            "https://dev.example.com/{slot}/{app}/",
+        );
+        let c = parse(&text).unwrap();
+        assert_eq!(
+            c.endpoints("dev2")[0].url,
+            "https://dev.example.com/dev2/frontend/"
+        );
+    }
+
+    #[test]
+    fn bad_values() {
+        assert!(parse(&POOL.replace("\"dev4\"", "\"Dev 4\"")).is_err());
+        assert!(parse(&POOL.replace("\"dev4\"", "\"dev1\"")).is_err());
+        assert!(parse(&POOL.replace("base_port = 9001", "base_port = 65535")).is_err());
+        assert!(parse(&POOL.replace("port_step = 1", "port_step = 0")).is_err());
+        let e = parse(&POOL.replace("port_step = 1", "port_step = 1\nlease = \"forever\""))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("slots.lease"), "{e}");
+        assert!(parse("[slots]\nnames = [\"dev1\"]\n").is_err());
+    }
+}

@@ -1,0 +1,280 @@
+//! The slot state and how it is laid out as plain text files in the tree of
+//! each state commit:
+//!
+//! ```text
+//! slots/<slot>.toml                              the lease of a held slot (absent: free)
+//! queue.toml                                     the first-come queue, in order
+//! deployments/<YYYYMMDDTHHMMSSZ>-<slot>-<id>.json  one deployment record per file
+//! ```
+//!
+//! Files kickoff does not know are kept as they are, so an older kickoff does
+//! not drop what a newer one wrote.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A person, as git knows them (name and email).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub name: String,
+    pub email: String,
+}
+
+impl fmt::Display for Person {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} <{}>", self.name, self.email)
+    }
+}
+
+/// Who held a slot before an expired lease was taken over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriorLease {
+    pub kickoff: String,
+    pub holder: Person,
+    pub until: DateTime<Utc>,
+}
+
+impl PriorLease {
+    pub fn of(l: &Lease) -> PriorLease {
+        PriorLease {
+            kickoff: l.kickoff.clone(),
+            holder: l.holder.clone(),
+            until: l.until,
+        }
+    }
+}
+
+/// A held slot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lease {
+    pub kickoff: String,
+    pub holder: Person,
+    pub since: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// How the lease began: `claim`, `deploy`, `queue` or `takeover`.
+    pub via: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub took_over_from: Option<PriorLease>,
+}
+
+/// A kickoff waiting for a slot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueEntry {
+    pub kickoff: String,
+    pub holder: Person,
+    pub since: DateTime<Utc>,
+    /// The lease time it gets when promoted.
+    pub ttl: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Waiting for this slot only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slot: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeployStatus {
+    Succeeded,
+    Failed,
+}
+
+impl DeployStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DeployStatus::Succeeded => "succeeded",
+            DeployStatus::Failed => "failed",
+        }
+    }
+}
+
+/// One deployment: what went where, by whom, and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deployment {
+    pub id: String,
+    pub slot: String,
+    pub kickoff: String,
+    pub commit: String,
+    #[serde(default)]
+    pub platform_version: Option<String>,
+    #[serde(default)]
+    pub tickets: Vec<String>,
+    pub who: Person,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub duration_ms: u64,
+    pub status: DeployStatus,
+    /// The deploy command's exit code (`None`: it did not start or was killed).
+    #[serde(default)]
+    pub exit_code: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub image_tag: String,
+    pub project: String,
+}
+
+impl Deployment {
+    pub fn file_name(&self) -> String {
+        format!(
+            "{}-{}-{}.json",
+            self.started_at.format("%Y%m%dT%H%M%SZ"),
+            self.slot,
+            self.id
+        )
+    }
+}
+
+/// Everything in the shared state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SlotState {
+    pub leases: BTreeMap<String, Lease>,
+    pub queue: Vec<QueueEntry>,
+    /// By file name, so in time order.
+    pub deployments: BTreeMap<String, Deployment>,
+    /// Files this version of kickoff does not know, kept as they are.
+    pub other: BTreeMap<String, Vec<u8>>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct QueueFile {
+    #[serde(default)]
+    entry: Vec<QueueEntry>,
+}
+
+pub const SLOTS_DIR: &str = "slots/";
+pub const QUEUE_FILE: &str = "queue.toml";
+pub const DEPLOYMENTS_DIR: &str = "deployments/";
+
+impl SlotState {
+    /// The slot a kickoff holds.
+    pub fn slot_of(&self, kickoff: &str) -> Option<(&str, &Lease)> {
+        self.leases
+            .iter()
+            .find(|(_, l)| l.kickoff == kickoff)
+            .map(|(s, l)| (s.as_str(), l))
+    }
+
+    /// The latest deployment to a slot.
+    pub fn last_deployment(&self, slot: &str) -> Option<&Deployment> {
+        self.deployments.values().rev().find(|d| d.slot == slot)
+    }
+
+    /// Read the state from the files of a state commit (path -> content).
+    pub fn from_files(files: BTreeMap<String, Vec<u8>>) -> Result<SlotState, (String, String)> {
+        let mut s = SlotState::default();
+        for (path, bytes) in files {
+            let text = || {
+                std::str::from_utf8(&bytes)
+                    .map_err(|_| (path.clone(), "not UTF-8 text".to_string()))
+            };
+            if let Some(name) = path
+                .strip_prefix(SLOTS_DIR)
+                .and_then(|n| n.strip_suffix(".toml"))
+            {
+                let lease: Lease =
+                    toml::from_str(text()?).map_err(|e| (path.clone(), e.message().to_string()))?;
+                s.leases.insert(name.to_string(), lease);
+            } else if path == QUEUE_FILE {
+                let q: QueueFile =
+                    toml::from_str(text()?).map_err(|e| (path.clone(), e.message().to_string()))?;
+                s.queue = q.entry;
+            } else if let Some(file) = path.strip_prefix(DEPLOYMENTS_DIR) {
+                let d: Deployment =
+                    serde_json::from_str(text()?).map_err(|e| (path.clone(), e.to_string()))?;
+                s.deployments.insert(file.to_string(), d);
+            } else {
+                s.other.insert(path, bytes);
+            }
+        }
+        Ok(s)
+    }
+
+    /// The files that hold this state.
+    pub fn to_files(&self) -> BTreeMap<String, Vec<u8>> {
+        let mut files = self.other.clone();
+        for (slot, lease) in &self.leases {
+            files.insert(
+                format!("{SLOTS_DIR}{slot}.toml"),
+                toml::to_string(lease)
+                    .expect("lease serializes")
+                    .into_bytes(),
+            );
+        }
+        if !self.queue.is_empty() {
+            let q = QueueFile {
+                entry: self.queue.clone(),
+            };
+            files.insert(
+                QUEUE_FILE.into(),
+                toml::to_string(&q).expect("queue serializes").into_bytes(),
+            );
+        }
+        for (file, d) in &self.deployments {
+            let mut text = serde_json::to_string_pretty(d).expect("record serializes");
+            text.push('\n');
+            files.insert(format!("{DEPLOYMENTS_DIR}{file}"), text.into_bytes());
+        }
+        files
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_round_trip() {
+        let at = DateTime::from_timestamp(1_715_342_400, 0).unwrap();
+        let who = Person {
+            name: "Ann".into(),
+            email: "ann@example.com".into(),
+        };
+        let mut s = SlotState::default();
+        s.leases.insert(
+            "dev1".into(),
+            Lease {
+                kickoff: "kickoff-240510-a".into(),
+                holder: who.clone(),
+                since: at,
+                until: at,
+                reason: Some("QA".into()),
+                via: "claim".into(),
+                took_over_from: None,
+            },
+        );
+        s.queue.push(QueueEntry {
+            kickoff: "kickoff-240510-b".into(),
+            holder: who.clone(),
+            since: at,
+            ttl: "3d".into(),
+            reason: None,
+            slot: None,
+        });
+        let d = Deployment {
+            id: "abc".into(),
+            slot: "dev1".into(),
+            kickoff: "kickoff-240510-a".into(),
+            commit: "0".repeat(40),
+            platform_version: Some("1.2.3".into()),
+            tickets: vec!["DASH-1".into()],
+            who,
+            started_at: at,
+            finished_at: at,
+            duration_ms: 5,
+            status: DeployStatus::Failed,
+            exit_code: Some(3),
+            error: None,
+            image_tag: "x".into(),
+            project: "dev1".into(),
+        };
+        s.deployments.insert(d.file_name(), d);
+        s.other.insert("future/x".into(), b"keep".to_vec());
+        let files = s.to_files();
+        assert!(files.contains_key("deployments/20240510T120000Z-dev1-abc.json"));
+        assert_eq!(SlotState::from_files(files).unwrap(), s);
+    }
+}

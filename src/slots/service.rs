@@ -1,0 +1,148 @@
+//! What the commands share: the store for a session, who is acting, what time
+//! it is, the kickoff tips a board compares against, and the verb other
+//! commands call (`kickoff land` releases the landed kickoff's slot through
+//! [`release_for_kickoff`]).
+
+use super::board::{Board, board};
+use super::{Op, Outcome, Person, SlotError};
+use crate::config::Config;
+use crate::error::Result;
+use crate::git::Repo;
+use crate::output::Ui;
+use crate::state::{Loaded, Store};
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
+/// Overrides the clock for lease times and records (RFC 3339 or `@<seconds>`);
+/// meant for tests and for replaying a scenario.
+pub const NOW_ENV: &str = "KICKOFF_NOW";
+
+/// The current time, or `KICKOFF_NOW` when set.
+pub fn now() -> DateTime<Utc> {
+    std::env::var(NOW_ENV)
+        .ok()
+        .and_then(|v| crate::git::parse_git_date(&v))
+        .and_then(|t| DateTime::from_timestamp(t.seconds(), 0))
+        .unwrap_or_else(|| {
+            DateTime::from_timestamp(Utc::now().timestamp(), 0).expect("a valid time")
+        })
+}
+
+/// Who is acting: git's committer identity.
+pub fn person(repo: &Repo) -> Result<Person> {
+    let sig = repo.signature()?;
+    Ok(Person {
+        name: sig.name().unwrap_or("unknown").to_string(),
+        email: sig.email().unwrap_or("unknown").to_string(),
+    })
+}
+
+/// The state store of a repository: shared through the configured remote
+/// when the repository has it, local otherwise.
+pub fn store<'a>(repo: &'a Repo, config: &Config, ui: &'a Ui) -> Store<'a> {
+    let remote = repo
+        .has_remote(&config.remote)
+        .then(|| config.remote.clone());
+    Store::new(repo, remote, config.slots.names.clone(), ui)
+}
+
+/// Fail with a hint when no pool is configured.
+pub fn require_pool(config: &Config) -> Result<()> {
+    if config.slots.is_configured() {
+        Ok(())
+    } else {
+        Err(SlotError::NotConfigured.into())
+    }
+}
+
+/// A slot name given on the command line, checked against the pool.
+pub fn check_slot(config: &Config, slot: &str) -> Result<()> {
+    if config.slots.index_of(slot).is_some() {
+        Ok(())
+    } else {
+        Err(SlotError::UnknownSlot {
+            slot: slot.to_string(),
+            known: config.slots.names.clone(),
+        }
+        .into())
+    }
+}
+
+/// Every kickoff's tip as the team sees it (the remote's when pushed).
+pub fn kickoff_tips(repo: &Repo, config: &Config) -> Result<BTreeMap<String, String>> {
+    Ok(crate::kickoffs::all(repo, config)?
+        .into_iter()
+        .map(|k| {
+            (
+                k.branch(),
+                k.remote.or(k.local).expect("exists").to_string(),
+            )
+        })
+        .collect())
+}
+
+/// Fetch main and the kickoff branches (for tips) unless offline or remote-less.
+pub fn fetch_branches(repo: &Repo, config: &Config, offline: bool) -> Result<()> {
+    if !offline && repo.has_remote(&config.remote) {
+        repo.fetch_branches(&config.remote, &config.main_branch)
+            .map_err(|e| crate::error::Error::Refused {
+                message: format!("cannot fetch from {}: {e}", config.remote),
+                hint: Some(
+                    "check the network and the remote; reading commands take --offline".into(),
+                ),
+            })?;
+    }
+    Ok(())
+}
+
+/// Read the state (fetching first unless `offline`) and build the board.
+pub fn read_board(repo: &Repo, config: &Config, ui: &Ui, offline: bool) -> Result<(Board, Loaded)> {
+    fetch_branches(repo, config, offline)?;
+    let loaded = store(repo, config, ui).read(offline)?;
+    let tips = kickoff_tips(repo, config)?;
+    let b = board(
+        &config.slots,
+        &loaded.state,
+        loaded.commit.map(|c| c.to_string()),
+        &tips,
+        now(),
+    );
+    Ok((b, loaded))
+}
+
+/// Release whatever slot `kickoff` holds and take it out of the queue; for
+/// `kickoff land`. Returns the slot it held. Does nothing (and does not touch
+/// the state) when no pool is configured or the kickoff holds nothing.
+pub fn release_for_kickoff(
+    repo: &Repo,
+    config: &Config,
+    ui: &Ui,
+    kickoff: &str,
+) -> Result<Option<String>> {
+    if !config.slots.is_configured() {
+        return Ok(None);
+    }
+    let store = store(repo, config, ui);
+    let current = store.read(false)?;
+    let holds = current.state.slot_of(kickoff).is_some()
+        || current.state.queue.iter().any(|q| q.kickoff == kickoff);
+    if !holds {
+        return Ok(None);
+    }
+    let op = Op::Release {
+        id: super::new_id(),
+        slot: None,
+        kickoff: Some(kickoff.to_string()),
+        by: person(repo)?,
+        at: now(),
+        force: true,
+    };
+    let (applied, _) = store.apply(&op)?;
+    for n in &applied.notes {
+        ui.info(n);
+    }
+    match applied.outcome {
+        Outcome::Released { slot, .. } => Ok(slot),
+        _ => Ok(None),
+    }
+}

@@ -1,0 +1,434 @@
+//! The shared state store: a commit chain under `refs/kickoff/state` whose
+//! trees hold plain text files (see `crate::slots::model` for the layout).
+//!
+//! Every change is one commit, whose message carries the operation as JSON on
+//! its last line. Locally the ref moves only by compare-and-swap; remotely the
+//! chain is fetched into the private tracking ref
+//! `refs/kickoff/remotes/<remote>/state` and pushed without force, so the
+//! remote accepts it only as a fast-forward of what it has. When the push is
+//! refused the whole operation starts again from a fresh fetch: the operation
+//! is applied again to the new state and may now be refused, so the remote is
+//! the one arbiter.
+//!
+//! Crash safety: the order is objects, then the local ref, then the push. A
+//! process killed after writing objects leaves unreachable objects only. One
+//! killed after moving the local ref leaves commits the remote lacks; the next
+//! command that reads or writes the state finds them ("pending"), applies
+//! their operations again on top of the remote's state (dropping, with a
+//! warning, any that the fresh state refuses) and pushes the result.
+//!
+//! Fault injection for tests: `KICKOFF_TEST_CRASH_AT=objects|local-ref|before-push|after-push`
+//! makes the process exit at once (exit code 86) at that point of a change.
+
+use crate::error::{Error, Result};
+use crate::git::git2::Oid;
+use crate::git::{GitError, PushOutcome, Repo};
+use crate::output::Ui;
+use crate::slots::{Applied, Op, SlotError, SlotState};
+
+pub const STATE_REF: &str = "refs/kickoff/state";
+/// Attempts before a change gives up under contention.
+pub const MAX_ATTEMPTS: usize = 40;
+pub const CRASH_ENV: &str = "KICKOFF_TEST_CRASH_AT";
+pub const CRASH_EXIT: i32 = 86;
+
+/// The private ref the remote's chain is fetched into.
+pub fn tracking_ref(remote: &str) -> String {
+    format!("refs/kickoff/remotes/{remote}/state")
+}
+
+/// Test-only fault injection: exit abruptly when `KICKOFF_TEST_CRASH_AT` names this point.
+fn crash_point(point: &str) {
+    if std::env::var(CRASH_ENV).is_ok_and(|v| v == point) {
+        eprintln!("kickoff: {CRASH_ENV}={point}: exiting abruptly");
+        std::process::exit(CRASH_EXIT);
+    }
+}
+
+/// Statistics of one change, for `--json` output and the tests.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Stats {
+    /// How many times the change was built (1 = no conflict).
+    pub attempts: usize,
+    /// Interrupted changes found and applied again.
+    pub replayed: usize,
+    /// Interrupted changes the fresh state refused.
+    pub dropped: usize,
+}
+
+/// The state after a read or a change.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub state: SlotState,
+    pub commit: Option<Oid>,
+    pub stats: Stats,
+}
+
+pub struct Store<'a> {
+    repo: &'a Repo,
+    /// `None`: no remote; the local ref is the arbiter.
+    remote: Option<String>,
+    names: Vec<String>,
+    ui: &'a Ui,
+}
+
+impl<'a> Store<'a> {
+    pub fn new(repo: &'a Repo, remote: Option<String>, names: Vec<String>, ui: &'a Ui) -> Self {
+        Store {
+            repo,
+            remote,
+            names,
+            ui,
+        }
+    }
+
+    pub fn has_remote(&self) -> bool {
+        self.remote.is_some()
+    }
+
+    /// The state at a commit (`None`: the empty state).
+    pub fn load(&self, commit: Option<Oid>) -> Result<SlotState> {
+        let Some(c) = commit else {
+            return Ok(SlotState::default());
+        };
+        let files = self.repo.tree_files(c)?;
+        SlotState::from_files(files).map_err(|(path, reason)| {
+            SlotError::Corrupt {
+                commit: c.to_string(),
+                path,
+                reason,
+            }
+            .into()
+        })
+    }
+
+    /// The operation a state commit carries, if it is one kickoff wrote.
+    pub fn op_of(&self, commit: Oid) -> Result<Option<Op>> {
+        Ok(parse_op(&self.repo.commit_message(commit)?))
+    }
+
+    /// Fetch the remote's chain; return (remote tip, local tip).
+    fn refresh(&self) -> Result<(Option<Oid>, Option<Oid>)> {
+        let local = self.repo.ref_target(STATE_REF)?;
+        let Some(remote) = &self.remote else {
+            return Ok((local, local));
+        };
+        let tracking = tracking_ref(remote);
+        self.repo
+            .fetch_ref(remote, STATE_REF, &tracking)
+            .map_err(|e| fetch_error(remote, e))?;
+        Ok((self.repo.ref_target(&tracking)?, local))
+    }
+
+    /// Read the state. Unless `offline`, fetch first and repair what an
+    /// interrupted change left behind.
+    pub fn read(&self, offline: bool) -> Result<Loaded> {
+        if offline || self.remote.is_none() {
+            let commit = self.repo.ref_target(STATE_REF)?;
+            return Ok(Loaded {
+                state: self.load(commit)?,
+                commit,
+                stats: Stats::default(),
+            });
+        }
+        let (base, local) = self.refresh()?;
+        let behind = match (local, base) {
+            (None, _) => true,
+            (Some(l), Some(b)) => self.repo.is_ancestor(l, b)?,
+            (Some(_), None) => false,
+        };
+        if behind {
+            if let Some(b) = base {
+                if local != Some(b) {
+                    self.repo.update_ref_cas(
+                        STATE_REF,
+                        b,
+                        local,
+                        "kickoff: fast-forward to the remote",
+                    )?;
+                }
+            }
+            return Ok(Loaded {
+                state: self.load(base)?,
+                commit: base,
+                stats: Stats::default(),
+            });
+        }
+        let (_, loaded) = self.change(None)?;
+        Ok(loaded)
+    }
+
+    /// Apply `op` to the freshest state the remote has and publish it.
+    pub fn apply(&self, op: &Op) -> Result<(Applied, Loaded)> {
+        let (applied, loaded) = self.change(Some(op))?;
+        Ok((applied.expect("an operation was applied"), loaded))
+    }
+
+    /// The change loop: fetch, rebuild pending changes on the remote's tip, add
+    /// `op`, compare-and-swap the local ref, push fast-forward only; retry from
+    /// the fetch when anything moved underneath.
+    fn change(&self, op: Option<&Op>) -> Result<(Option<Applied>, Loaded)> {
+        let mut stats = Stats::default();
+        let mut last: Option<(Oid, Option<Applied>, SlotState, Option<Oid>)> = None;
+        for attempt in 1..=MAX_ATTEMPTS {
+            stats.attempts = attempt;
+            let (base, local) = self.refresh()?;
+            if let Some((pushed, applied, state, _)) = &last {
+                // A push reported as failed may still have landed.
+                if let Some(b) = base {
+                    if self.repo.is_ancestor(*pushed, b)? && local == Some(*pushed) {
+                        return Ok((
+                            applied.clone(),
+                            Loaded {
+                                state: state.clone(),
+                                commit: Some(*pushed),
+                                stats,
+                            },
+                        ));
+                    }
+                }
+            }
+            let (mut state, mut tip, replay) = self.rebuild(base, local, op.map(Op::id))?;
+            let mut changed = false;
+            stats.replayed = replay.0;
+            stats.dropped = replay.1;
+            let applied = match op {
+                Some(op) => {
+                    let before = state.clone();
+                    let applied = op.apply(&mut state, &self.names)?;
+                    if state != before {
+                        tip = Some(self.repo.write_files_commit(
+                            tip,
+                            &state.to_files(),
+                            &message(op),
+                        )?);
+                        changed = true;
+                    }
+                    Some(applied)
+                }
+                None => None,
+            };
+            let without_op = if changed {
+                tip.and_then(|t| self.parent(t))
+            } else {
+                tip
+            };
+            let Some(new) = tip else {
+                // Nothing at all: no state anywhere and nothing to add.
+                return Ok((
+                    applied,
+                    Loaded {
+                        state,
+                        commit: None,
+                        stats,
+                    },
+                ));
+            };
+            crash_point("objects");
+            if local != Some(new)
+                && self
+                    .repo
+                    .update_ref_cas(STATE_REF, new, local, "kickoff: state change")
+                    .is_err()
+            {
+                // Another kickoff process in this clone moved it: start over.
+                backoff(attempt);
+                continue;
+            }
+            crash_point("local-ref");
+            let Some(remote) = &self.remote else {
+                return Ok((
+                    applied,
+                    Loaded {
+                        state,
+                        commit: Some(new),
+                        stats,
+                    },
+                ));
+            };
+            if base == Some(new) {
+                return Ok((
+                    applied,
+                    Loaded {
+                        state,
+                        commit: Some(new),
+                        stats,
+                    },
+                ));
+            }
+            crash_point("before-push");
+            match self.repo.push_fast_forward(remote, new, STATE_REF) {
+                Ok(PushOutcome::Accepted) => {
+                    self.repo
+                        .set_ref(&tracking_ref(remote), new, "kickoff: pushed state")?;
+                    crash_point("after-push");
+                    return Ok((
+                        applied,
+                        Loaded {
+                            state,
+                            commit: Some(new),
+                            stats,
+                        },
+                    ));
+                }
+                Ok(PushOutcome::Rejected(_)) => {
+                    last = Some((new, applied, state, without_op));
+                    backoff(attempt);
+                }
+                Err(e) => {
+                    self.give_back(op, new, without_op);
+                    return Err(Error::Git(e));
+                }
+            }
+        }
+        if let Some((new, _, _, without_op)) = last {
+            self.give_back(op, new, without_op);
+        }
+        Err(SlotError::Busy {
+            attempts: MAX_ATTEMPTS,
+        }
+        .into())
+    }
+
+    /// After a change could not be published: take it back out of the local
+    /// ref so it is not replayed later, unless it is a deployment record (the
+    /// deployment happened; its record must reach the remote eventually).
+    fn give_back(&self, op: Option<&Op>, new: Oid, without_op: Option<Oid>) {
+        let Some(op) = op else { return };
+        if matches!(op, Op::Record { .. }) {
+            self.ui.warn(
+                "the deployment record is kept locally; the next kickoff command that reaches the remote publishes it",
+            );
+            return;
+        }
+        let result = match without_op {
+            Some(prev) => self.repo.update_ref_cas(
+                STATE_REF,
+                prev,
+                Some(new),
+                "kickoff: change not published",
+            ),
+            None => self
+                .repo
+                .raw()
+                .find_reference(STATE_REF)
+                .and_then(|mut r| {
+                    if r.target() == Some(new) {
+                        r.delete()
+                    } else {
+                        Ok(())
+                    }
+                })
+                .map_err(GitError::Lib),
+        };
+        if let Err(e) = result {
+            self.ui
+                .warn(format!("could not take the unpublished change back: {e}"));
+        }
+    }
+
+    fn parent(&self, commit: Oid) -> Option<Oid> {
+        self.repo
+            .raw()
+            .find_commit(commit)
+            .ok()
+            .and_then(|c| c.parent_id(0).ok())
+    }
+
+    /// The state at `base` plus every pending local change (commits the local
+    /// ref has and `base` lacks) applied again, one commit each. Returns the
+    /// state, the new chain tip and (replayed, dropped).
+    fn rebuild(
+        &self,
+        base: Option<Oid>,
+        local: Option<Oid>,
+        skip: Option<&str>,
+    ) -> Result<(SlotState, Option<Oid>, (usize, usize))> {
+        let mut state = self.load(base)?;
+        let mut tip = base;
+        let Some(local) = local else {
+            return Ok((state, tip, (0, 0)));
+        };
+        if self.remote.is_none() || Some(local) == base {
+            return Ok((state, tip, (0, 0)));
+        }
+        if let Some(b) = base {
+            if self.repo.is_ancestor(local, b)? {
+                return Ok((state, tip, (0, 0)));
+            }
+        }
+        let (mut replayed, mut dropped) = (0, 0);
+        for commit in self.repo.state_commits_between(local, base)? {
+            let Some(op) = self.op_of(commit)? else {
+                self.ui.warn(format!(
+                    "ignoring state commit {commit}: it carries no kickoff operation"
+                ));
+                dropped += 1;
+                continue;
+            };
+            if Some(op.id()) == skip {
+                continue;
+            }
+            let mut next = state.clone();
+            match op.apply(&mut next, &self.names) {
+                Ok(_) => {
+                    tip = Some(self.repo.write_files_commit(
+                        tip,
+                        &next.to_files(),
+                        &message(&op),
+                    )?);
+                    state = next;
+                    replayed += 1;
+                    self.ui.info(format!(
+                        "completing an interrupted change: {}",
+                        op.summary()
+                    ));
+                }
+                Err(e) => {
+                    dropped += 1;
+                    self.ui.warn(format!(
+                        "dropping an interrupted change ({}): {e}",
+                        op.summary()
+                    ));
+                }
+            }
+        }
+        Ok((state, tip, (replayed, dropped)))
+    }
+}
+
+/// The commit message of a state change: a subject, then the operation as JSON.
+pub fn message(op: &Op) -> String {
+    format!(
+        "kickoff state: {}\n\n{}\n",
+        op.summary(),
+        serde_json::to_string(op).expect("an operation serializes")
+    )
+}
+
+/// The operation in a state commit message (its last JSON line).
+pub fn parse_op(message: &str) -> Option<Op> {
+    message
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('{'))
+        .and_then(|l| serde_json::from_str(l).ok())
+}
+
+fn fetch_error(remote: &str, e: GitError) -> Error {
+    Error::Refused {
+        message: format!("cannot fetch the shared state from {remote}: {e}"),
+        hint: Some(
+            "check the network and the remote; reading commands take --offline to show the last fetched state".into(),
+        ),
+    }
+}
+
+/// Sleep before the next attempt: exponential with jitter, at most ~0.4 s.
+fn backoff(attempt: usize) {
+    let jitter = u64::from_str_radix(&crate::slots::new_id()[..4], 16).unwrap_or(0) % 1000;
+    let base_ms = 10u64 << attempt.min(5);
+    let ms = base_ms / 2 + base_ms * jitter / 1000;
+    std::thread::sleep(std::time::Duration::from_millis(ms.min(400)));
+}
