@@ -299,6 +299,17 @@ fn platform_tags() {
         &push(&repo, &["origin", "platform/v2.0.0"]),
         &["[release-rules]", "roll that back", "v1.0.0", "rollback"],
     );
+    assert_eq!(on_origin(&repo, "refs/tags/platform/v2.0.0"), None);
+    // ... unless the tag records that the rule was waived: then it is a warning.
+    repo.git(&["tag", "-d", "platform/v2.0.0"]);
+    let waived = format!(
+        "{}Waived: rollback\n",
+        tag_message("v2.0.0", OTHER_KICKOFF, &base)
+    );
+    annotated_tag(&repo, "platform/v2.0.0", &waived, &other);
+    let err = pushed(&push(&repo, &["origin", "platform/v2.0.0"]));
+    assert!(err.contains("warning:") && err.contains("waived"), "{err}");
+    assert!(on_origin(&repo, "refs/tags/platform/v2.0.0").is_some());
 
     // Released tags neither move nor disappear.
     repo.git(&[
