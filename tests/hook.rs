@@ -587,6 +587,17 @@ fn install_and_uninstall_without_an_earlier_hook() {
         std::fs::read_to_string(hooks.join("pre-push")).unwrap(),
         shim
     );
+    // A shim that lost its executable bit is skipped by git: reported and fixed.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let hook = hooks.join("pre-push");
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let out = repo.kickoff(&["hook", "status"]).output().unwrap();
+        assert!(stdout(&out).contains("not executable"), "{}", stdout(&out));
+        repo.kickoff(&["hook", "install"]).assert().success();
+        assert_eq!(mode(&hook) & 0o111, 0o111);
+    }
     repo.kickoff(&["hook", "uninstall"]).assert().success();
     assert_eq!(listing(), before);
 }

@@ -380,6 +380,7 @@ fn place(repo: &Repo) -> Result<Place> {
     Ok(Place {
         dir_exists: dir.is_dir(),
         disk: OnDisk {
+            executable: is_executable(&hook),
             hook: bytes,
             chained_exists: install::chained_path(&hook).symlink_metadata().is_ok(),
         },
@@ -498,6 +499,18 @@ fn write_executable(path: &Path, content: &str) -> std::io::Result<()> {
     })
 }
 
+fn is_executable(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        path.is_file()
+    }
+}
+
 #[derive(Debug, serde::Serialize)]
 struct Status {
     schema: u32,
@@ -512,6 +525,8 @@ struct Status {
     chained: Option<PathBuf>,
     /// A pre-push hook that is not kickoff's is in place.
     other_hook: bool,
+    /// The hook file is executable (git skips a hook that is not).
+    executable: bool,
     conflicts: policy::ConflictMode,
 }
 
@@ -535,6 +550,7 @@ fn status(args: StatusArgs, g: &Global) -> Result<()> {
         this_binary: bin,
         chained: (ours && p.disk.chained_exists).then(|| install::chained_path(&p.hook)),
         other_hook: p.disk.hook.is_some() && !ours,
+        executable: is_executable(&p.hook),
         conflicts: config.hook.conflicts,
         path: p.hook,
         hooks_dir: p.dir,
@@ -544,6 +560,9 @@ fn status(args: StatusArgs, g: &Global) -> Result<()> {
     }
     let mut text = String::new();
     let state = match (st.installed, st.current) {
+        (true, _) if !st.executable => {
+            "installed but not executable: git skips it (run `kickoff hook install`)".to_string()
+        }
         (true, true) => "installed, current".to_string(),
         (true, false) => {
             "installed, outdated (run `kickoff hook install` to update it)".to_string()
