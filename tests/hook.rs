@@ -683,6 +683,31 @@ fn the_hook_runs_with_a_bare_environment() {
     branch(&repo, "feature/DASH-4");
     pushed(&bare_env_push(&repo, &["origin", "feature/DASH-4"]));
     assert!(on_origin(&repo, "refs/heads/feature/DASH-4").is_some());
+    // The heavier paths too: a kickoff (ancestry, conflict engine) and a
+    // platform tag (release rules read the remote with /usr/bin/git).
+    let base = repo.rev("main").unwrap();
+    repo.git(&["checkout", "--quiet", "-b", KICKOFF]);
+    let tip = repo.commit("k.txt", "one\n", "Kickoff work");
+    pushed(&bare_env_push(&repo, &["origin", KICKOFF]));
+    annotated_tag(
+        &repo,
+        "platform/v1.0.0",
+        &tag_message("v1.0.0", KICKOFF, &base),
+        &tip,
+    );
+    pushed(&bare_env_push(&repo, &["origin", "platform/v1.0.0"]));
+    assert!(on_origin(&repo, "refs/tags/platform/v1.0.0").is_some());
+    repo.git(&["reset", "--quiet", "--hard", "HEAD~"]);
+    repo.commit("k.txt", "rewritten\n", "Rewritten");
+    refused(
+        &bare_env_push(&repo, &["--force", "origin", KICKOFF]),
+        &["[kickoff-rewrite]"],
+    );
+    assert_eq!(
+        on_origin(&repo, &format!("refs/heads/{KICKOFF}")),
+        Some(tip)
+    );
+    repo.git(&["checkout", "--quiet", "main"]);
 
     // The recorded program is gone and kickoff is not on PATH: a clear failure.
     let hook = repo.work.join(".git/hooks/pre-push");
