@@ -164,12 +164,24 @@ fn gather(
         }
         if needs.conflicts {
             if let Target::Kickoff(name) = policy::target(line, &s.config) {
-                if radar.is_none() {
-                    radar = Some(Radar::read(s)?);
-                }
-                let tip =
-                    Oid::from_str(line.local_oid.as_str()).map_err(crate::git::GitError::from)?;
-                facts.conflicts = radar.as_ref().expect("read above").check(s, &name, tip)?;
+                // The radar informs; when it cannot run, say so instead of
+                // stopping the push over it.
+                let checked = (|| {
+                    if radar.is_none() {
+                        radar = Some(Radar::read(s)?);
+                    }
+                    let tip = Oid::from_str(line.local_oid.as_str())
+                        .map_err(crate::git::GitError::from)?;
+                    radar.as_ref().expect("read above").check(s, &name, tip)
+                })();
+                facts.conflicts = match checked {
+                    Ok(found) => found,
+                    Err(e) => Some(vec![ConflictWith {
+                        other: "the other kickoffs and main".into(),
+                        files: Vec::new(),
+                        unknown: Some(e.to_string()),
+                    }]),
+                };
             }
         }
         out.push(facts);
