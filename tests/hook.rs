@@ -844,3 +844,42 @@ fn the_demo_installs_the_hook_and_shows_a_refused_push() {
     assert!(hook.contains("# kickoff-hook: pre-push"));
     assert!(!refs_of(&env, &dir.join("origin.git")).contains_key("refs/heads/my-experiment"));
 }
+
+#[test]
+fn install_refuses_when_a_chained_hook_is_in_the_way() {
+    let repo = TestRepo::new();
+    let hooks = repo.work.join(".git/hooks");
+    std::fs::write(hooks.join("pre-push"), "#!/bin/sh\nexit 0\n").unwrap();
+    std::fs::write(
+        hooks.join("pre-push.kickoff-chained"),
+        "#!/bin/sh\nexit 1\n",
+    )
+    .unwrap();
+    let err = assert_refused(
+        &repo,
+        &["hook", "install"],
+        1,
+        &["is not kickoff's", "pre-push.kickoff-chained", "hint:"],
+    );
+    assert!(err.contains("move that file away"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("pre-push")).unwrap(),
+        "#!/bin/sh\nexit 0\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("pre-push.kickoff-chained")).unwrap(),
+        "#!/bin/sh\nexit 1\n"
+    );
+    // Outside a repository there is nothing to install into.
+    let elsewhere = repo.env.path().join("not-a-repo");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let out = repo
+        .env
+        .kickoff_cmd(&elsewhere)
+        .args(["hook", "install"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("not inside a git repository"));
+    assert!(std::fs::read_dir(&elsewhere).unwrap().next().is_none());
+}
