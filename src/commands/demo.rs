@@ -78,6 +78,16 @@ pub const STEPS: &[Step] = &[
         about: "bring the remote's main into the dashboard kickoff with a merge commit",
         run: step_sync,
     },
+    Step {
+        name: "list",
+        about: "the live kickoffs: age, ahead/behind main, features merged/open",
+        run: step_list,
+    },
+    Step {
+        name: "status",
+        about: "one kickoff in detail: base, upstream, each feature's merge state",
+        run: step_status,
+    },
 ];
 
 /// The state the steps share: where things are, and the clock of the story.
@@ -444,5 +454,16 @@ fn step_main_moves(d: &mut Demo) -> Result<()> {
 fn step_sync(d: &mut Demo) -> Result<()> {
     let dash = d.kickoffs[0].clone();
     d.kickoff(&["sync", &dash])?;
+    Ok(())
+}
+
+fn step_list(d: &mut Demo) -> Result<()> {
+    d.kickoff(&["list"])?;
+    Ok(())
+}
+
+fn step_status(d: &mut Demo) -> Result<()> {
+    let dash = d.kickoffs[0].clone();
+    d.kickoff(&["status", &dash])?;
     Ok(())
 }
