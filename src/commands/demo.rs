@@ -50,6 +50,11 @@ pub const STEPS: &[Step] = &[
         run: step_init,
     },
     Step {
+        name: "hook",
+        about: "install the pre-push hook; a badly named branch is refused at push time",
+        run: step_hook,
+    },
+    Step {
         name: "new",
         about: "cut two kickoff branches from the remote's main",
         run: step_new,
@@ -362,6 +367,25 @@ fn step_init(d: &mut Demo) -> Result<()> {
     d.git(&w, &["add", ".kickoff.toml"])?;
     d.git(&w, &["commit", "--quiet", "-m", "Add kickoff settings"])?;
     d.git(&w, &["push", "--quiet", "origin", "main"])?;
+    Ok(())
+}
+
+fn step_hook(d: &mut Demo) -> Result<()> {
+    let w = d.work.clone();
+    d.kickoff(&["hook", "install"])?;
+    d.git(&w, &["branch", "my-experiment"])?;
+    d.say("  (the next push is meant to be refused)\n")?;
+    if d.git(&w, &["push", "origin", "my-experiment"]).is_ok() {
+        return Err(Error::refused(
+            "the pre-push hook let the branch `my-experiment` through",
+        ));
+    }
+    let on_origin = d.git(&w, &["ls-remote", "--heads", "origin", "my-experiment"])?;
+    if !on_origin.trim().is_empty() {
+        return Err(Error::refused("`my-experiment` reached origin"));
+    }
+    d.say("  origin did not receive my-experiment; every later push here goes through the hook\n")?;
+    d.git(&w, &["branch", "--quiet", "-D", "my-experiment"])?;
     Ok(())
 }
 
