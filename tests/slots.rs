@@ -505,7 +505,7 @@ fn missing_deploy_command_is_refused_before_anything_changes() {
         2,
         &["no deploy command is configured"],
     );
-    assert!(repo.origin_refs().get("refs/kickoff/state").is_none());
+    assert!(!repo.origin_refs().contains_key("refs/kickoff/state"));
 }
 
 #[test]
