@@ -51,6 +51,7 @@ pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
+            commands::hook::drain_stdin_for_hook(&std::env::args_os().collect::<Vec<_>>());
             let _ = e.print();
             return if e.use_stderr() { 2 } else { 0 };
         }

@@ -5,6 +5,7 @@
 //! is guessed. `kickoff init` writes [`TEMPLATE`], which lists every setting
 //! with its default.
 
+use crate::hook::{BranchPattern, ConflictMode, HookConfig};
 use crate::naming::TicketPattern;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -57,6 +58,8 @@ pub struct Config {
     pub push: bool,
     pub ticket_pattern: TicketPattern,
     pub feature_prefix: String,
+    /// `[hook]`: the pre-push policy.
+    pub hook: HookConfig,
     /// The QA slot pool (`[slots]`); empty when not configured.
     pub slots: crate::slots::config::SlotsConfig,
 }
@@ -68,6 +71,8 @@ struct RawConfig {
     core: RawCore,
     #[serde(default)]
     naming: RawNaming,
+    #[serde(default)]
+    hook: RawHook,
     #[serde(default)]
     slots: crate::slots::config::RawSlots,
 }
@@ -85,6 +90,16 @@ struct RawCore {
 struct RawNaming {
     ticket_pattern: Option<String>,
     feature_prefix: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHook {
+    check_branch_names: Option<bool>,
+    allow_branches: Option<Vec<String>>,
+    allow_main_push: Option<bool>,
+    allow_kickoff_rewrite: Option<bool>,
+    conflicts: Option<String>,
 }
 
 /// The file `kickoff init` writes: every setting, commented, at its default.
@@ -107,6 +122,20 @@ ticket_pattern = "[A-Z][A-Z0-9]+-[0-9]+"
 # Feature branches are <feature_prefix><TICKET>[-slug].
 feature_prefix = "feature/"
 
+[hook]
+# The pre-push hook (`kickoff hook install`); docs/hook.md has the rules.
+# Refuse branches that are not main, kickoff-YYMMDD-summary or a feature branch.
+check_branch_names = true
+# More branch names to accept: globs (`*` within a path segment, `**` across)
+# or regular expressions written "re:<regex>", e.g. ["release/*", "re:^hotfix-[0-9]+$"].
+allow_branches = []
+# Allow pushing straight to main (`kickoff land` always may: it sets KICKOFF_LAND=1).
+allow_main_push = false
+# Allow force-pushing (non-fast-forward updates) and deleting kickoff branches.
+allow_kickoff_rewrite = false
+# Conflicts found when a kickoff is pushed: "warn" (report them), "block"
+# (refuse the push) or "off" (do not check).
+conflicts = "warn"
 # QA slots: the pool of shared dev environments (docs/slots.md). Without
 # `names` there is no pool. An example pool of four slots and three apps:
 #
@@ -152,6 +181,7 @@ impl Default for Config {
             push: true,
             ticket_pattern: TicketPattern::default(),
             feature_prefix: "feature/".into(),
+            hook: HookConfig::default(),
             slots: Default::default(),
         }
     }
@@ -231,6 +261,35 @@ impl Config {
             }
             config.feature_prefix = prefix;
         }
+        let hook = raw.hook;
+        if let Some(v) = hook.check_branch_names {
+            config.hook.check_branch_names = v;
+        }
+        if let Some(patterns) = hook.allow_branches {
+            config.hook.allow_branches = patterns
+                .iter()
+                .map(|p| {
+                    BranchPattern::parse(p).map_err(|e| {
+                        invalid("hook", "allow_branches", format!("pattern {p:?}: {e}"))
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        if let Some(v) = hook.allow_main_push {
+            config.hook.allow_main_push = v;
+        }
+        if let Some(v) = hook.allow_kickoff_rewrite {
+            config.hook.allow_kickoff_rewrite = v;
+        }
+        if let Some(mode) = hook.conflicts {
+            config.hook.conflicts = ConflictMode::parse(&mode).ok_or_else(|| {
+                invalid(
+                    "hook",
+                    "conflicts",
+                    format!("{mode:?} is not one of \"warn\", \"block\", \"off\""),
+                )
+            })?;
+        }
         config.slots = raw.slots.validate(text, path)?;
         Ok(config)
     }
@@ -290,6 +349,42 @@ mod tests {
         assert_eq!(c.push, d.push);
         assert_eq!(c.ticket_pattern.as_str(), DEFAULT_TICKET_PATTERN);
         assert_eq!(c.feature_prefix, d.feature_prefix);
+        assert_eq!(c.hook.conflicts, d.hook.conflicts);
+        assert_eq!(c.hook.check_branch_names, d.hook.check_branch_names);
+        assert_eq!(c.hook.allow_main_push, d.hook.allow_main_push);
+        assert_eq!(c.hook.allow_kickoff_rewrite, d.hook.allow_kickoff_rewrite);
+        assert!(c.hook.allow_branches.is_empty());
+    }
+
+    #[test]
+    fn hook_section() {
+        let c = parse(
+            "[hook]\nallow_branches = [\"release/*\", \"re:^x-[0-9]+$\"]\nconflicts = \"block\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.hook.conflicts, ConflictMode::Block);
+        assert!(c.hook.allow_branches[1].matches("x-12"));
+        let e = parse("[hook]\n\nconflicts = \"loud\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with(".kickoff.toml:3: invalid value for `hook.conflicts`"),
+            "{e}"
+        );
+        let e = parse("[hook]\nallow_branches = [\"re:(\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with(".kickoff.toml:2: invalid value for `hook.allow_branches`"),
+            "{e}"
+        );
+        let e = parse("[hook]\nallow_main = true\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with(".kickoff.toml:2:") && e.contains("allow_main"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -7,7 +7,9 @@
 
 use crate::config::ConfigError;
 use crate::git::GitError;
+use crate::hook::HookError;
 use crate::naming::NameError;
+use crate::release::ReleaseError;
 use crate::slots::SlotError;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -23,6 +25,12 @@ pub enum Error {
     /// A git operation failed, or the repository is in a state we cannot use (exit 1).
     #[error(transparent)]
     Git(#[from] GitError),
+    /// An invalid platform version (exit 2) or a release rule refused (exit 1).
+    #[error(transparent)]
+    Release(#[from] ReleaseError),
+    /// The pre-push hook refused a push (3), got bad input (2), or cannot install (1).
+    #[error(transparent)]
+    Hook(#[from] HookError),
     /// A QA slot operation was refused or failed (exit 1; bad input exit 2).
     #[error(transparent)]
     Slot(#[from] SlotError),
@@ -97,6 +105,8 @@ impl Error {
         match self {
             Error::Name(_) | Error::Config(_) | Error::Usage { .. } => 2,
             Error::Git(e) => e.exit_code(),
+            Error::Release(e) => e.exit_code(),
+            Error::Hook(e) => e.exit_code(),
             Error::Slot(e) => e.exit_code(),
             Error::CheckFailed { .. } => 3,
             Error::BrokenPipe => 0,
@@ -110,6 +120,8 @@ impl Error {
             Error::Name(e) => e.hint(),
             Error::Config(e) => e.hint(),
             Error::Git(e) => e.hint(),
+            Error::Release(e) => e.hint(),
+            Error::Hook(e) => e.hint(),
             Error::Slot(e) => e.hint(),
             Error::Usage { hint, .. } | Error::Refused { hint, .. } => hint.clone(),
             _ => None,

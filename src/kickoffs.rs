@@ -90,20 +90,42 @@ pub fn all(repo: &Repo, config: &Config) -> Result<Vec<Kickoff>> {
     Ok(by_name.into_values().collect())
 }
 
-/// Kickoffs whose tip main does not contain yet.
+/// Whether each kickoff is merged into main: its tip is contained in main but
+/// is not one of main's own first-parent commits. A kickoff cut from main and
+/// without commits yet is therefore live, not merged.
+pub fn merged_flags(repo: &Repo, main: Option<Oid>, kickoffs: &[Kickoff]) -> Result<Vec<bool>> {
+    let Some(main) = main else {
+        return Ok(vec![false; kickoffs.len()]);
+    };
+    let mut contained = Vec::with_capacity(kickoffs.len());
+    for k in kickoffs {
+        contained.push(repo.is_ancestor(k.tip(), main)?);
+    }
+    let candidates: Vec<Oid> = kickoffs
+        .iter()
+        .zip(&contained)
+        .filter(|(_, c)| **c)
+        .map(|(k, _)| k.tip())
+        .collect();
+    let on_main_line = repo.on_first_parent_line(main, &candidates)?;
+    Ok(kickoffs
+        .iter()
+        .zip(contained)
+        .map(|(k, c)| c && !on_main_line.contains(&k.tip()))
+        .collect())
+}
+
+/// Kickoffs that main does not contain yet (see [`merged_flags`]).
 pub fn live(repo: &Repo, config: &Config) -> Result<Vec<Kickoff>> {
     let main = main_tip(repo, config)?;
-    let mut out = Vec::new();
-    for k in all(repo, config)? {
-        let merged = match main {
-            Some(m) => repo.is_ancestor(k.tip(), m)?,
-            None => false,
-        };
-        if !merged {
-            out.push(k);
-        }
-    }
-    Ok(out)
+    let all = all(repo, config)?;
+    let merged = merged_flags(repo, main, &all)?;
+    Ok(all
+        .into_iter()
+        .zip(merged)
+        .filter(|(_, m)| !m)
+        .map(|(k, _)| k)
+        .collect())
 }
 
 /// The kickoff a branch belongs to: itself when it is a kickoff, its recorded
@@ -144,8 +166,9 @@ pub fn resolve(
             )
         });
     }
-    if let Some(branch) = repo.current_branch()? {
-        if let Some(name) = kickoff_of_branch(repo, config, &branch)? {
+    let current = repo.current_branch()?;
+    if let Some(branch) = &current {
+        if let Some(name) = kickoff_of_branch(repo, config, branch)? {
             if let Some(k) = known.iter().find(|k| k.name == name) {
                 return Ok(k.clone());
             }
@@ -156,6 +179,15 @@ pub fn resolve(
         return Err(Error::refused_hint(
             "there is no live kickoff",
             "start one with `kickoff new <summary>`",
+        ));
+    }
+    if current.is_none() && !ui.interactive() {
+        return Err(Error::usage_hint(
+            format!(
+                "HEAD is detached, so no kickoff is implied; choose one of:\n  {}",
+                choices.join("\n  ")
+            ),
+            format!("name the kickoff with {flag}, or check out a kickoff or feature branch"),
         ));
     }
     let picked = crate::prompt::select(ui, "kickoff", flag, &choices)?;

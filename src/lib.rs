@@ -6,12 +6,15 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod conflict;
 pub mod error;
 pub mod git;
+pub mod hook;
 pub mod kickoffs;
 pub mod naming;
 pub mod output;
 pub mod prompt;
+pub mod release;
 pub mod slots;
 pub mod state;
 

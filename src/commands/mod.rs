@@ -6,16 +6,36 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::git::Repo;
 
+pub mod conflicts;
 pub mod dashboard;
+pub mod demo;
 pub mod deploy;
+pub mod feature;
+pub mod hook;
 pub mod init;
 pub mod new;
+pub mod notes;
+pub mod release;
+pub mod show;
 pub mod slot;
+pub mod sync;
+pub mod versions;
+pub mod which;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
+    Conflicts(conflicts::ConflictsArgs),
     Init(init::InitArgs),
+    Demo(demo::DemoArgs),
+    Hook(hook::HookArgs),
     New(new::NewArgs),
+    Feature(feature::FeatureArgs),
+    Sync(sync::SyncArgs),
+    Release(release::ReleaseArgs),
+    Versions(versions::VersionsArgs),
+    Show(show::ShowArgs),
+    Notes(notes::NotesArgs),
+    Which(which::WhichArgs),
     Slot(slot::SlotArgs),
     Deploy(deploy::DeployArgs),
     Dashboard(dashboard::DashboardArgs),
@@ -23,8 +43,18 @@ pub enum Command {
 
 pub fn dispatch(command: Command, g: &Global) -> Result<()> {
     match command {
+        Command::Conflicts(args) => conflicts::run(args, g),
         Command::Init(args) => init::run(args, g),
+        Command::Demo(args) => demo::run(args, g),
+        Command::Hook(args) => hook::run(args, g),
         Command::New(args) => new::run(args, g),
+        Command::Feature(args) => feature::run(args, g),
+        Command::Sync(args) => sync::run(args, g),
+        Command::Release(args) => release::run(args, g),
+        Command::Versions(args) => versions::run(args, g),
+        Command::Show(args) => show::run(args, g),
+        Command::Notes(args) => notes::run(args, g),
+        Command::Which(args) => which::run(args, g),
         Command::Slot(args) => slot::run(args, g),
         Command::Deploy(args) => deploy::run(args, g),
         Command::Dashboard(args) => dashboard::run(args, g),

@@ -5,6 +5,9 @@
 //! ssh config, proxies and hooks. Arguments are always passed as a vector, never
 //! through a shell, and `--end-of-options` precedes any ref name a user typed.
 
+pub mod hook;
+pub mod merge;
+
 use git2::{BranchType, ErrorCode, Oid, Repository};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -12,7 +15,9 @@ use std::process::{Command, Output, Stdio};
 
 pub use git2;
 
+pub mod flow;
 mod state;
+pub mod tags;
 pub use state::PushOutcome;
 
 #[derive(Debug, thiserror::Error)]
@@ -456,7 +461,7 @@ fn parse_tz(s: &str) -> Option<i32> {
     Some(sign * (n / 100 * 60 + n % 100))
 }
 
-fn command_error(args: &[std::ffi::OsString], out: &Output) -> GitError {
+pub(crate) fn command_error(args: &[std::ffi::OsString], out: &Output) -> GitError {
     GitError::Command {
         args: args
             .iter()

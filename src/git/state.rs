@@ -99,7 +99,7 @@ impl Repo {
     }
 
     /// Commits reachable from `tip` but not from `hide`, oldest first.
-    pub fn commits_between(&self, tip: Oid, hide: Option<Oid>) -> Result<Vec<Oid>> {
+    pub fn state_commits_between(&self, tip: Oid, hide: Option<Oid>) -> Result<Vec<Oid>> {
         let mut walk = self.raw().revwalk()?;
         walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
         walk.push(tip)?;
@@ -182,12 +182,6 @@ impl Repo {
                 .trim()
                 .to_string(),
         })
-    }
-
-    /// Point `full` at `new` whatever it pointed at (for private tracking refs).
-    pub fn set_ref(&self, full: &str, new: Oid, log: &str) -> Result<()> {
-        self.raw().reference(full, new, true, log)?;
-        Ok(())
     }
 
     /// The oid a ref points at, without peeling.

@@ -390,7 +390,7 @@ impl<'a> Store<'a> {
             }
         }
         let (mut replayed, mut dropped) = (0, 0);
-        for commit in self.repo.commits_between(local, base)? {
+        for commit in self.repo.state_commits_between(local, base)? {
             let Some(op) = self.op_of(commit)? else {
                 self.ui.warn(format!(
                     "ignoring state commit {commit}: it carries no kickoff operation"

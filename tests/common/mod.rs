@@ -447,3 +447,115 @@ pub fn assert_fsck_clean(env: &TestEnv, dir: &Path) {
         );
     }
 }
+
+/// Create a kickoff with `kickoff new <summary> --date <date>` (pushed) and
+/// return to the branch that was checked out before. Returns the branch name.
+pub fn new_kickoff(repo: &TestRepo, summary: &str, date: &str) -> String {
+    let previous = repo.head_branch();
+    let out = repo
+        .kickoff(&["new", summary, "--date", date])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "kickoff new: {}", stderr(&out));
+    if let Some(p) = previous {
+        repo.git(&["checkout", "--quiet", &p]);
+    }
+    stdout(&out).trim().to_string()
+}
+
+/// Run `kickoff <args>` in the work tree on a real pseudo-terminal (through
+/// `script`), typing `keys` once the prompt had time to appear. Returns the
+/// exit code and everything the terminal showed.
+pub fn kickoff_on_pty(repo: &TestRepo, args: &[&str], keys: &str) -> (Option<i32>, String) {
+    use std::io::Write;
+    let bin = assert_cmd::cargo::cargo_bin("kickoff");
+    let mut line = bin.to_str().unwrap().to_string();
+    for a in args {
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./=:".contains(c)),
+            "keep pty arguments shell-safe: {a:?}"
+        );
+        line.push(' ');
+        line.push_str(a);
+    }
+    let mut cmd = Command::new("script");
+    cmd.current_dir(&repo.work)
+        .args(["-qec", &line, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    repo.env.apply(&mut cmd);
+    cmd.env("TERM", "xterm");
+    let mut child = cmd.spawn().expect("run script(1)");
+    let mut stdin = child.stdin.take().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    stdin.write_all(keys.as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    let out = child.wait_with_output().unwrap();
+    drop(stdin);
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+// ---- platform versions ----------------------------------------------------------------
+
+impl TestRepo {
+    /// Run kickoff, assert success, return stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.kickoff(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "kickoff {args:?} failed ({:?}):\n{}",
+            out.status.code(),
+            stderr(&out)
+        );
+        stdout(&out)
+    }
+
+    /// Cut a kickoff named `kickoff-<yymmdd>-<summary>` from origin's main and push it.
+    pub fn new_kickoff(&self, summary: &str, yymmdd: &str) -> String {
+        self.ok(&["new", summary, "--date", yymmdd]);
+        format!("kickoff-{yymmdd}-{summary}")
+    }
+
+    /// Branch `feature` off `kickoff`, commit `files` on it (one commit each,
+    /// message = the file name), merge it back with a merge commit, push the kickoff.
+    pub fn merge_feature(&self, kickoff: &str, feature: &str, files: &[&str]) -> String {
+        self.git(&["checkout", "--quiet", "-b", feature, kickoff]);
+        for f in files {
+            self.commit(f, &format!("{f}\n"), &format!("Add {f}"));
+        }
+        self.git(&["checkout", "--quiet", kickoff]);
+        self.env.tick();
+        self.git(&["merge", "--quiet", "--no-ff", "--no-edit", feature]);
+        self.git(&["push", "--quiet", "origin", kickoff]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+
+    /// A commit straight on `kickoff` (a squash merge or a plain commit), pushed.
+    pub fn commit_pushed(&self, kickoff: &str, file: &str, message: &str) -> String {
+        self.git(&["checkout", "--quiet", kickoff]);
+        let oid = self.commit(file, &format!("{file}\n"), message);
+        self.git(&["push", "--quiet", "origin", kickoff]);
+        oid
+    }
+
+    /// Platform tags of the work repo and of origin.
+    pub fn platform_tags(&self) -> (Vec<String>, Vec<String>) {
+        let pick = |refs: BTreeMap<String, String>| {
+            refs.keys()
+                .filter_map(|r| r.strip_prefix("refs/tags/platform/"))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        (pick(self.refs()), pick(self.origin_refs()))
+    }
+
+    /// `git tag -l --format=<format> <tag>` in the work repo.
+    pub fn tag_format(&self, tag: &str, format: &str) -> String {
+        self.git(&["tag", "-l", &format!("--format={format}"), tag])
+    }
+}

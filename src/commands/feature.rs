@@ -1,0 +1,207 @@
+//! `kickoff feature <TICKET> [slug]`: a ticket branch under a kickoff.
+
+use crate::cli::Global;
+use crate::commands::Session;
+use crate::commands::new::short;
+use crate::config::valid_branch_name;
+use crate::error::{Error, Result};
+use crate::git::git2::Oid;
+use crate::kickoffs::{self, Kickoff};
+use crate::naming::{FeatureName, Slug};
+
+/// Start a ticket: create feature/<TICKET>[-slug] from a kickoff's tip.
+///
+/// The kickoff is the one named with --kickoff, else the current branch's (a
+/// kickoff or one of its features), else asked on a terminal. The parent is
+/// recorded in git config (`branch.<feature>.kickoff` and
+/// `branch.<feature>.gh-merge-base`), the branch is pushed with upstream
+/// tracking, and checked out when your work tree is clean.
+#[derive(Debug, clap::Args)]
+pub struct FeatureArgs {
+    /// Ticket key, matching `naming.ticket_pattern` (default `[A-Z][A-Z0-9]+-[0-9]+`).
+    pub ticket: String,
+    /// Optional short description: lowercase letters, digits and single hyphens.
+    pub slug: Option<String>,
+    /// The kickoff to branch from [default: the current branch's kickoff].
+    #[arg(long, short = 'k', value_name = "KICKOFF")]
+    pub kickoff: Option<String>,
+    /// Do not push the new branch.
+    #[arg(long)]
+    pub no_push: bool,
+    /// Push even when .kickoff.toml sets `core.push = false`.
+    #[arg(long, conflicts_with = "no_push")]
+    pub push: bool,
+    /// Print what would be done, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// What `feature` will do, decided before anything changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeaturePlan {
+    pub branch: FeatureName,
+    pub kickoff: Kickoff,
+    pub base: Oid,
+    /// Where the base came from (`kickoff-…` or `origin/kickoff-…`).
+    pub base_from: String,
+    /// Commits the remote's kickoff has that the local one lacks.
+    pub local_behind: usize,
+    pub push: Option<String>,
+    pub checkout: bool,
+}
+
+pub fn run(args: FeatureArgs, g: &Global) -> Result<()> {
+    let session = Session::open(g)?;
+    let cfg = &session.config;
+    let ticket = cfg.ticket_pattern.ticket(&args.ticket)?;
+    let slug = args.slug.as_deref().map(Slug::parse).transpose()?;
+    let branch = FeatureName::new(&cfg.feature_prefix, ticket, slug);
+    if !valid_branch_name(&branch.to_string()) {
+        return Err(Error::usage_hint(
+            format!("{branch} is not a valid branch name"),
+            "check `naming.ticket_pattern` and `naming.feature_prefix` in .kickoff.toml",
+        ));
+    }
+    if session.has_remote() {
+        session.repo.fetch_branches(&cfg.remote, &cfg.main_branch)?;
+    }
+    let kickoff = kickoffs::resolve(
+        &session.repo,
+        cfg,
+        &g.ui,
+        args.kickoff.as_deref(),
+        "--kickoff",
+    )?;
+    let plan = plan(&session, &args, branch, kickoff)?;
+    if args.dry_run {
+        return print_plan(g, &plan);
+    }
+    execute(&session, g, &plan)
+}
+
+pub fn plan(
+    s: &Session,
+    args: &FeatureArgs,
+    branch: FeatureName,
+    kickoff: Kickoff,
+) -> Result<FeaturePlan> {
+    let cfg = &s.config;
+    let name = branch.to_string();
+    if s.repo.branch_oid(&name)?.is_some() {
+        return Err(Error::refused_hint(
+            format!("a branch named {name} already exists"),
+            format!("switch to it with `git switch {name}`, or give another slug"),
+        ));
+    }
+    let remote = s.has_remote().then(|| cfg.remote.clone());
+    if let Some(r) = &remote {
+        if s.repo.remote_has_branch(r, &name)? {
+            return Err(Error::refused_hint(
+                format!("{name} already exists on {r}"),
+                format!("someone started this ticket: `git switch {name}` to work on it"),
+            ));
+        }
+    }
+    let (base, base_from) = match (kickoff.local, kickoff.remote) {
+        (Some(l), _) => (l, kickoff.branch()),
+        (None, Some(r)) => (r, format!("{}/{}", cfg.remote, kickoff.branch())),
+        (None, None) => unreachable!("a kickoff exists locally or remotely"),
+    };
+    let local_behind = match (kickoff.local, kickoff.remote) {
+        (Some(l), Some(r)) => s.repo.ahead_behind(l, r)?.behind,
+        _ => 0,
+    };
+    let want_push = !args.no_push && (args.push || cfg.push);
+    Ok(FeaturePlan {
+        branch,
+        kickoff,
+        base,
+        base_from,
+        local_behind,
+        push: remote.filter(|_| want_push),
+        checkout: s.repo.is_clean()? && !s.repo.merge_in_progress(),
+    })
+}
+
+fn print_plan(g: &Global, plan: &FeaturePlan) -> Result<()> {
+    let branch = plan.branch.to_string();
+    let kickoff = plan.kickoff.branch();
+    let mut text = format!(
+        "create branch {branch} at {} ({})\n",
+        short(plan.base),
+        plan.base_from
+    );
+    text.push_str(&format!(
+        "set git config branch.{branch}.kickoff = {kickoff}\n"
+    ));
+    text.push_str(&format!(
+        "set git config branch.{branch}.gh-merge-base = {kickoff}\n"
+    ));
+    if let Some(remote) = &plan.push {
+        text.push_str(&format!(
+            "push {branch} to {remote} with upstream tracking\n"
+        ));
+    }
+    text.push_str(if plan.checkout {
+        "check it out\n"
+    } else {
+        "leave the work tree as it is (uncommitted changes)\n"
+    });
+    g.ui.info("dry run: nothing changed");
+    g.ui.data(&text)
+}
+
+fn execute(s: &Session, g: &Global, plan: &FeaturePlan) -> Result<()> {
+    let branch = plan.branch.to_string();
+    let kickoff = plan.kickoff.branch();
+    s.repo.create_branch(
+        &branch,
+        plan.base,
+        &format!("kickoff feature: from {}", plan.base_from),
+    )?;
+    if let Err(e) = s.repo.set_feature_parent(&branch, &kickoff) {
+        s.repo.delete_branch(&branch)?;
+        return Err(e.into());
+    }
+    g.ui.done(format!(
+        "created {branch} from {} ({}); its kickoff is {kickoff}",
+        plan.base_from,
+        short(plan.base)
+    ));
+    if plan.local_behind > 0 {
+        g.ui.warn(format!(
+            "your local {kickoff} is {} commit(s) behind {}/{kickoff}; the feature starts from the local one (`kickoff sync` or `git pull` to catch up)",
+            plan.local_behind, s.config.remote
+        ));
+    }
+    if let Some(remote) = &plan.push {
+        if let Err(e) = s.repo.push(
+            remote,
+            &[&format!("refs/heads/{branch}:refs/heads/{branch}")],
+            true,
+        ) {
+            // Leave nothing half-done: deleting the branch drops its config section too.
+            s.repo.delete_branch(&branch)?;
+            return Err(Error::Refused {
+                message: format!(
+                    "could not push {branch} to {remote}; the local branch was removed again: {e}"
+                ),
+                hint: Some(
+                    "fix the remote, or create the branch locally only with --no-push".into(),
+                ),
+            });
+        }
+        g.ui.done(format!(
+            "pushed {branch} to {remote} (tracking {remote}/{branch})"
+        ));
+    }
+    if plan.checkout {
+        s.repo.checkout_branch(&branch)?;
+        g.ui.info(format!("switched to {branch}"));
+    } else {
+        g.ui.warn(format!(
+            "you have uncommitted changes, so you stay where you were; `git switch {branch}` when ready"
+        ));
+    }
+    g.ui.data(&format!("{branch}\n"))
+}

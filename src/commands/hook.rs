@@ -1,0 +1,539 @@
+//! `kickoff hook`: install, remove and inspect the pre-push hook, and
+//! `kickoff hook pre-push`, the policy check git runs through the shim.
+//!
+//! The pre-push path is kept cheap: stdin is read whole first (so git never
+//! sees a broken pipe, whatever happens next), settings are loaded once, and
+//! the repository is only asked what the policy needs for the refs pushed; a
+//! feature branch costs no ref reads at all. Nothing is fetched.
+
+use crate::cli::Global;
+use crate::commands::Session;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::git::Repo;
+use crate::git::git2::Oid;
+use crate::hook::HookError;
+use crate::hook::install::{self, OnDisk, Step};
+use crate::hook::policy::{
+    self, ConflictWith, Context, Facts, Finding, OnKickoff, PLATFORM_TAG_PREFIX, TagFacts, Target,
+};
+use crate::hook::protocol::{self, PushLine};
+use crate::kickoffs;
+use crate::naming::KickoffName;
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+
+/// Install, remove or inspect the pre-push hook that applies the team's push rules.
+///
+/// The rules (branch names, main protection, platform tags, kickoff rewrites,
+/// conflicts) are set in .kickoff.toml [hook]; docs/hook.md describes them.
+#[derive(Debug, clap::Args)]
+pub struct HookArgs {
+    #[command(subcommand)]
+    pub command: HookCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum HookCommand {
+    /// Install the hook where git runs hooks (honours core.hooksPath and worktrees).
+    ///
+    /// An existing pre-push hook is kept: it moves to pre-push.kickoff-chained
+    /// and runs after kickoff approves a push. Running install again updates an
+    /// outdated shim.
+    Install(ChangeArgs),
+    /// Remove the hook and put back the pre-push hook that was there before.
+    Uninstall(ChangeArgs),
+    /// Say whether the hook is installed, where, and whether it is current.
+    Status(StatusArgs),
+    /// Check a push (what the installed hook runs): reads git's pre-push lines on stdin.
+    ///
+    /// Exits 0 when the push may go ahead, 3 when it is refused, 2 on bad input.
+    /// Set KICKOFF_LAND=1 to push main the way `kickoff land` does.
+    PrePush(PrePushArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ChangeArgs {
+    /// Print what would be done, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    /// Print JSON (`"schema": 1`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PrePushArgs {
+    /// The remote's name (or its URL when the push named no remote).
+    pub remote_name: String,
+    /// The remote's URL.
+    pub remote_url: String,
+}
+
+pub fn run(args: HookArgs, g: &Global) -> Result<()> {
+    match args.command {
+        HookCommand::Install(a) => install(a, g),
+        HookCommand::Uninstall(a) => uninstall(a, g),
+        HookCommand::Status(a) => status(a, g),
+        HookCommand::PrePush(a) => pre_push(a, g),
+    }
+}
+
+/// When the command line of `kickoff hook pre-push` does not parse, still read
+/// stdin to its end, so git does not report a broken pipe on top of our error.
+pub fn drain_stdin_for_hook(args: &[std::ffi::OsString]) {
+    let words: Vec<_> = args.iter().skip(1).filter_map(|a| a.to_str()).collect();
+    let is_hook = words.windows(2).any(|w| w == ["hook", "pre-push"]);
+    if is_hook && !std::io::stdin().is_terminal() {
+        let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+    }
+}
+
+// ---- pre-push ------------------------------------------------------------------------
+
+fn pre_push(args: PrePushArgs, g: &Global) -> Result<()> {
+    // Read everything first, before any error can end the process.
+    let mut input = Vec::new();
+    if std::io::stdin().is_terminal() {
+        g.ui.info("reading pre-push lines from stdin (end with Ctrl-D)");
+    }
+    std::io::stdin()
+        .lock()
+        .read_to_end(&mut input)
+        .map_err(|e| Error::io("cannot read the pre-push lines on stdin", e))?;
+    let lines = protocol::parse(&String::from_utf8_lossy(&input))?;
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let session = Session::open(g)?;
+    let ctx = Context {
+        config: &session.config,
+        land: std::env::var_os("KICKOFF_LAND").is_some_and(|v| v == "1"),
+    };
+    let facts = gather(&session, &args, &lines, &ctx)?;
+    let verdict = policy::decide(&lines, &facts, &ctx);
+    for w in &verdict.warnings {
+        g.ui.warn(finding_text(w));
+    }
+    for r in &verdict.refusals {
+        eprintln!("refused: {}", finding_text(r));
+    }
+    if verdict.refused() {
+        return Err(HookError::Refused {
+            count: verdict.refusals.len(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+fn finding_text(f: &Finding) -> String {
+    format!(
+        "{} [{}]\n  {}\n  fix: {}",
+        f.remote_ref, f.rule, f.problem, f.fix
+    )
+}
+
+/// Read the facts each line needs, and nothing more.
+fn gather(
+    s: &Session,
+    args: &PrePushArgs,
+    lines: &[PushLine],
+    ctx: &Context,
+) -> Result<Vec<Facts>> {
+    let mut out = Vec::with_capacity(lines.len());
+    // Read lazily, at most once per push: the live kickoffs and main's tip.
+    let mut radar: Option<Radar> = None;
+    for line in lines {
+        let needs = policy::needs(line, ctx);
+        let mut facts = Facts::default();
+        if needs.ancestry {
+            facts.fast_forward = Some(
+                s.repo
+                    .is_fast_forward(line.remote_oid.as_str(), line.local_oid.as_str())?,
+            );
+        }
+        if needs.tag {
+            facts.tag = Some(tag_facts(s, args, lines, line)?);
+        }
+        if needs.conflicts {
+            if let Target::Kickoff(name) = policy::target(line, &s.config) {
+                if radar.is_none() {
+                    radar = Some(Radar::read(s)?);
+                }
+                let tip =
+                    Oid::from_str(line.local_oid.as_str()).map_err(crate::git::GitError::from)?;
+                facts.conflicts = radar.as_ref().expect("read above").check(s, &name, tip)?;
+            }
+        }
+        out.push(facts);
+    }
+    Ok(out)
+}
+
+/// What a pushed kickoff is compared with: main and the other live kickoffs.
+struct Radar {
+    main: Option<(String, Oid)>,
+    kickoffs: Vec<(KickoffName, Oid)>,
+}
+
+impl Radar {
+    fn read(s: &Session) -> Result<Radar> {
+        let main =
+            kickoffs::main_tip(&s.repo, &s.config)?.map(|m| (s.config.main_branch.clone(), m));
+        let kickoffs = kickoffs::live(&s.repo, &s.config)?
+            .into_iter()
+            .map(|k| (k.name.clone(), k.tip()))
+            .collect();
+        Ok(Radar { main, kickoffs })
+    }
+
+    /// Conflicts of `name` at `tip` with main and every other live kickoff.
+    fn check(
+        &self,
+        s: &Session,
+        name: &KickoffName,
+        tip: Oid,
+    ) -> Result<Option<Vec<ConflictWith>>> {
+        if !s.repo.has_commit(tip) {
+            return Ok(None);
+        }
+        let others = self.main.iter().cloned().chain(
+            self.kickoffs
+                .iter()
+                .filter(|(k, _)| k != name)
+                .map(|(k, oid)| (k.to_string(), *oid)),
+        );
+        let mut found = Vec::new();
+        for (other, oid) in others {
+            let files = s.repo.merge_conflicts(tip, oid)?;
+            if !files.is_empty() {
+                found.push(ConflictWith { other, files });
+            }
+        }
+        Ok(Some(found))
+    }
+}
+
+/// Read a pushed platform tag: annotation, trailers, its kickoff, the release rules.
+fn tag_facts(
+    s: &Session,
+    args: &PrePushArgs,
+    lines: &[PushLine],
+    line: &PushLine,
+) -> Result<TagFacts> {
+    let obj = s.repo.tag_object(line.local_oid.as_str())?;
+    let trailers = Repo::message_trailers(&obj.message);
+    let mut facts = TagFacts {
+        annotated: obj.annotated,
+        target: obj.target.map(|t| t.to_string()),
+        trailers,
+        on_kickoff: OnKickoff::NotChecked,
+        release_problems: Vec::new(),
+    };
+    let Some(target) = obj.target else {
+        return Ok(facts);
+    };
+    let kickoff = facts
+        .trailers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("Kickoff"))
+        .and_then(|(_, v)| KickoffName::parse(v.trim()).ok());
+    if let Some(k) = kickoff {
+        facts.on_kickoff = match kickoff_tip(s, args, lines, &k.to_string())? {
+            None => OnKickoff::NoSuchKickoff,
+            Some(tip) if s.repo.is_ancestor(target, tip)? => OnKickoff::Contains,
+            Some(tip) => OnKickoff::Elsewhere {
+                tip: tip.to_string(),
+            },
+        };
+    }
+    if let Some(version) = line
+        .tag()
+        .and_then(|t| t.strip_prefix(PLATFORM_TAG_PREFIX))
+        .and_then(|v| v.strip_prefix('v'))
+        .and_then(|v| semver::Version::parse(v).ok())
+    {
+        facts.release_problems = release_problems(s, line, &version, target)?;
+    }
+    Ok(facts)
+}
+
+/// The release rules for a new platform version: greater than every other
+/// platform version known here, and its commit contains every earlier one.
+fn release_problems(
+    s: &Session,
+    line: &PushLine,
+    version: &semver::Version,
+    target: Oid,
+) -> Result<Vec<String>> {
+    let own = line.tag().unwrap_or_default();
+    let mut earlier = Vec::new();
+    for (tag, commit) in s.repo.platform_tags()? {
+        if tag == own {
+            continue;
+        }
+        let Some(v) = tag
+            .strip_prefix(PLATFORM_TAG_PREFIX)
+            .and_then(|v| v.strip_prefix('v'))
+            .and_then(|v| semver::Version::parse(v).ok())
+        else {
+            continue;
+        };
+        earlier.push((
+            tag,
+            v.clone(),
+            v < *version && s.repo.is_ancestor(commit, target)?,
+        ));
+    }
+    Ok(policy::release_rule_problems(own, version, &earlier))
+}
+
+/// The tip of a kickoff branch: pushed in this same push, else local, else the remote's.
+fn kickoff_tip(
+    s: &Session,
+    args: &PrePushArgs,
+    lines: &[PushLine],
+    branch: &str,
+) -> Result<Option<Oid>> {
+    let full = format!("refs/heads/{branch}");
+    if let Some(l) = lines
+        .iter()
+        .find(|l| l.remote_ref == full && !l.local_oid.is_zero())
+    {
+        return Ok(Oid::from_str(l.local_oid.as_str()).ok());
+    }
+    if let Some(oid) = s.repo.branch_oid(branch)? {
+        return Ok(Some(oid));
+    }
+    for remote in [args.remote_name.as_str(), s.config.remote.as_str()] {
+        if s.repo.has_remote(remote) {
+            if let Some(oid) = s.repo.remote_branch_oid(remote, branch)? {
+                return Ok(Some(oid));
+            }
+        }
+    }
+    Ok(None)
+}
+
+// ---- install / uninstall / status ---------------------------------------------------------
+
+/// Where the hook goes and what is there now.
+struct Place {
+    dir: PathBuf,
+    dir_exists: bool,
+    hook: PathBuf,
+    disk: OnDisk,
+}
+
+fn place(repo: &Repo) -> Result<Place> {
+    let dir = repo.hooks_dir()?;
+    let hook = dir.join("pre-push");
+    let read = |p: &Path| match std::fs::read(p) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(format!("cannot read {}", p.display()), e)),
+    };
+    let bytes = read(&hook)?;
+    // A dangling symlink is still a hook someone put there.
+    let bytes = match bytes {
+        None if hook.symlink_metadata().is_ok() => Some(Vec::new()),
+        b => b,
+    };
+    Ok(Place {
+        dir_exists: dir.is_dir(),
+        disk: OnDisk {
+            hook: bytes,
+            chained_exists: install::chained_path(&hook).symlink_metadata().is_ok(),
+        },
+        dir,
+        hook,
+    })
+}
+
+fn this_binary() -> Result<PathBuf> {
+    let exe = std::env::current_exe()
+        .map_err(|e| Error::io("cannot find the kickoff program's path", e))?;
+    Ok(exe.canonicalize().unwrap_or(exe))
+}
+
+fn install(args: ChangeArgs, g: &Global) -> Result<()> {
+    let repo = Repo::discover(&g.dir)?;
+    let p = place(&repo)?;
+    let shim = install::render(&this_binary()?);
+    let steps = install::plan_install(&p.dir, p.dir_exists, &p.disk, &shim)?;
+    if steps.is_empty() {
+        g.ui.done(format!(
+            "the kickoff pre-push hook is installed and current at {}",
+            p.hook.display()
+        ));
+        return Ok(());
+    }
+    if args.dry_run {
+        return print_steps(g, &steps);
+    }
+    execute(&steps)?;
+    g.ui.done(format!(
+        "installed the kickoff pre-push hook at {}",
+        p.hook.display()
+    ));
+    let chained = install::chained_path(&p.hook);
+    if steps.iter().any(|s| matches!(s, Step::Rename { .. })) || p.disk.chained_exists {
+        g.ui.info(format!(
+            "the earlier pre-push hook is kept as {} and runs after kickoff approves a push",
+            chained.display()
+        ));
+    }
+    Ok(())
+}
+
+fn uninstall(args: ChangeArgs, g: &Global) -> Result<()> {
+    let repo = Repo::discover(&g.dir)?;
+    let p = place(&repo)?;
+    let steps = install::plan_uninstall(&p.dir, &p.disk);
+    if steps.is_empty() {
+        let what = if p.disk.hook.is_some() {
+            "the pre-push hook there is not kickoff's; left as it is"
+        } else {
+            "no pre-push hook is installed"
+        };
+        g.ui.info(format!("{}: {what}", p.hook.display()));
+        return Ok(());
+    }
+    if args.dry_run {
+        return print_steps(g, &steps);
+    }
+    execute(&steps)?;
+    match &steps[0] {
+        Step::Rename { from, .. } => g.ui.done(format!(
+            "removed the kickoff pre-push hook; put back the earlier hook from {}",
+            from.display()
+        )),
+        _ => g.ui.done(format!(
+            "removed the kickoff pre-push hook from {}",
+            p.hook.display()
+        )),
+    }
+    Ok(())
+}
+
+fn print_steps(g: &Global, steps: &[Step]) -> Result<()> {
+    let mut text = String::from("would:\n");
+    for s in steps {
+        text.push_str(&format!("  {s}\n"));
+    }
+    g.ui.data(&text)
+}
+
+fn execute(steps: &[Step]) -> Result<()> {
+    for step in steps {
+        let io = |what: String| move |e| Error::io(what, e);
+        match step {
+            Step::CreateDir(dir) => std::fs::create_dir_all(dir)
+                .map_err(io(format!("cannot create {}", dir.display())))?,
+            Step::Rename { from, to } => std::fs::rename(from, to).map_err(io(format!(
+                "cannot rename {} to {}",
+                from.display(),
+                to.display()
+            )))?,
+            Step::Remove(path) => std::fs::remove_file(path)
+                .map_err(io(format!("cannot remove {}", path.display())))?,
+            Step::Write { path, content } => write_executable(path, content)
+                .map_err(io(format!("cannot write {}", path.display())))?,
+        }
+    }
+    Ok(())
+}
+
+/// Write through a temporary file and a rename, so git never runs half a hook.
+fn write_executable(path: &Path, content: &str) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_os_string();
+    tmp.push(".kickoff-tmp");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, content)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))?;
+    }
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+#[derive(Debug, serde::Serialize)]
+struct Status {
+    schema: u32,
+    installed: bool,
+    current: bool,
+    path: PathBuf,
+    hooks_dir: PathBuf,
+    /// The kickoff program the installed shim runs (`null`: looked up on PATH).
+    recorded_binary: Option<String>,
+    this_binary: PathBuf,
+    /// An earlier hook that runs after kickoff approves.
+    chained: Option<PathBuf>,
+    /// A pre-push hook that is not kickoff's is in place.
+    other_hook: bool,
+    conflicts: policy::ConflictMode,
+}
+
+fn status(args: StatusArgs, g: &Global) -> Result<()> {
+    let repo = Repo::discover(&g.dir)?;
+    let config = Config::load(repo.workdir())?;
+    let p = place(&repo)?;
+    let bin = this_binary()?;
+    let shim = install::render(&bin);
+    let ours = p.disk.hook.as_deref().is_some_and(install::is_ours);
+    let st = Status {
+        schema: 1,
+        installed: ours,
+        current: ours && p.disk.hook.as_deref() == Some(shim.as_bytes()),
+        recorded_binary: p
+            .disk
+            .hook
+            .as_deref()
+            .filter(|_| ours)
+            .and_then(install::recorded_bin),
+        this_binary: bin,
+        chained: (ours && p.disk.chained_exists).then(|| install::chained_path(&p.hook)),
+        other_hook: p.disk.hook.is_some() && !ours,
+        conflicts: config.hook.conflicts,
+        path: p.hook,
+        hooks_dir: p.dir,
+    };
+    if args.json {
+        return g.ui.json(&st);
+    }
+    let mut text = String::new();
+    let state = match (st.installed, st.current) {
+        (true, true) => "installed, current".to_string(),
+        (true, false) => {
+            "installed, outdated (run `kickoff hook install` to update it)".to_string()
+        }
+        (false, _) if st.other_hook => {
+            "not installed; another pre-push hook is there (install keeps it and chains it)"
+                .to_string()
+        }
+        (false, _) => "not installed (run `kickoff hook install`)".to_string(),
+    };
+    text.push_str(&format!("pre-push hook: {state}\n"));
+    text.push_str(&format!("path: {}\n", st.path.display()));
+    if st.installed {
+        text.push_str(&format!(
+            "runs: {}\n",
+            st.recorded_binary.as_deref().unwrap_or("kickoff from PATH")
+        ));
+    }
+    if let Some(c) = &st.chained {
+        text.push_str(&format!(
+            "chained: {} (runs after kickoff approves)\n",
+            c.display()
+        ));
+    }
+    g.ui.data(&text)
+}

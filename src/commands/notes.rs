@@ -1,0 +1,125 @@
+//! `kickoff notes`: the tickets a platform version (or a kickoff) ships.
+
+use crate::cli::Global;
+use crate::commands::Session;
+use crate::commands::show::{Query, find_version, parse_query};
+use crate::error::{Error, Result};
+use crate::git::git2::Oid;
+use crate::kickoffs;
+use crate::release::PlatformVersion;
+use crate::release::catalog::{self, Catalog};
+use crate::release::tickets::{self, Notes};
+
+/// Release notes: the tickets shipped in a version, with their commits.
+///
+/// The range is the version's commit minus every lower version (with
+/// `--since V`: minus V and the versions below it). Tickets come from feature
+/// branch names in merge commits (`Merge branch 'feature/DASH-123'`: the merged
+/// commits count for DASH-123), from squash merges and from any commit
+/// message. A kickoff without a version yet gets what it would ship: its
+/// commits that neither main nor any version has. Markdown, or `--json`.
+#[derive(Debug, clap::Args)]
+pub struct NotesArgs {
+    /// A platform version (1.3.10, v1.3.10, platform/v1.3.10) or a kickoff branch.
+    #[arg(value_name = "VERSION|KICKOFF")]
+    pub what: String,
+    /// Start after this version instead of the previous one (widens the range).
+    #[arg(long, value_name = "VERSION")]
+    pub since: Option<String>,
+    /// Print JSON (`"schema": 1`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct NotesJson {
+    pub schema: u32,
+    pub version: Option<PlatformVersion>,
+    pub kickoff: Option<String>,
+    pub since: Option<PlatformVersion>,
+    #[serde(flatten)]
+    pub notes: Notes,
+}
+
+pub fn run(args: NotesArgs, g: &Global) -> Result<()> {
+    let query = parse_query(&args.what)?;
+    let since = match &args.since {
+        Some(s) => Some(PlatformVersion::parse(s)?),
+        None => None,
+    };
+    let session = Session::open(g)?;
+    let (repo, cfg) = (&session.repo, &session.config);
+    let catalog = Catalog::local(repo)?;
+    if let Some(s) = &since {
+        find_version(&catalog, s)?;
+    }
+    let target = match &query {
+        Query::Version(v) => Some(find_version(&catalog, v)?),
+        Query::Kickoff(k) => catalog.of_kickoff(k).into_iter().next(),
+    };
+    let (title, version, kickoff, include, exclude): (String, _, _, Oid, Vec<Oid>) = match target {
+        Some(t) => {
+            if let Some(s) = &since {
+                if s >= &t.version {
+                    return Err(Error::usage_hint(
+                        format!("--since {s} is not below {}", t.version),
+                        "give an earlier version to widen the range",
+                    ));
+                }
+            }
+            let (include, exclude) = catalog::shipped_range(&catalog, t, since.as_ref());
+            let include = include.ok_or_else(|| {
+                Error::refused(format!(
+                    "the commit of {} is not in this repository",
+                    t.version.tag_name()
+                ))
+            })?;
+            let kickoff = t.kickoff().map(ToString::to_string);
+            let title = match &kickoff {
+                Some(k) => format!("platform v{} ({k})", t.version),
+                None => format!("platform v{}", t.version),
+            };
+            (title, Some(t.version.clone()), kickoff, include, exclude)
+        }
+        None => {
+            let Query::Kickoff(k) = &query else {
+                unreachable!("a version query found its tag or failed")
+            };
+            let found = kickoffs::all(repo, cfg)?.into_iter().find(|x| &x.name == k);
+            let Some(found) = found else {
+                return Err(Error::refused_hint(
+                    format!("no kickoff named {k}, and no platform version names it"),
+                    "`kickoff list` shows the kickoffs",
+                ));
+            };
+            let mut exclude: Vec<Oid> = catalog
+                .tags
+                .iter()
+                .filter(|t| since.as_ref().is_none_or(|s| &t.version <= s))
+                .filter_map(|t| t.commit)
+                .collect();
+            if since.is_none() {
+                exclude.extend(kickoffs::main_tip(repo, cfg)?);
+            }
+            (
+                format!("{k} (not released yet)"),
+                None,
+                Some(k.to_string()),
+                found.tip(),
+                exclude,
+            )
+        }
+    };
+    let commits = repo.commits_between(&[include], &exclude)?;
+    let notes = tickets::collect(&commits, &cfg.ticket_pattern);
+    if args.json {
+        return g.ui.json(&NotesJson {
+            schema: 1,
+            version,
+            kickoff,
+            since,
+            notes,
+        });
+    }
+    g.ui.data(&tickets::markdown(&title, &notes))
+}

@@ -1,0 +1,269 @@
+//! `kickoff release`: give a kickoff its platform version, an annotated tag
+//! `platform/vX.Y.Z` whose trailers record the mapping, after the release rules.
+
+use crate::cli::Global;
+use crate::commands::Session;
+use crate::error::{Error, Result};
+use crate::git::git2::Oid;
+use crate::kickoffs::{self, Kickoff};
+use crate::naming;
+use crate::release::catalog::{self, Catalog};
+use crate::release::{
+    self, Bump, PlatformVersion, ReleaseError, Rule, RuleViolation, TagMessage, Verdict, Waivers,
+    tickets,
+};
+use chrono::NaiveDate;
+
+/// Give a kickoff its public platform version: tag its tip `platform/vX.Y.Z`.
+///
+/// The annotated tag records the kickoff, the base it was cut from, the deploy
+/// date and every ticket in the kickoff as git trailers, then is pushed. The
+/// release rules run first: the tag is new (locally and on the remote), the
+/// version is greater than every other, the kickoff has no version yet (a
+/// prerelease may be followed by its release or a later prerelease), it
+/// contains every earlier platform version, and it matches the remote's
+/// kickoff. A refused release changes nothing; a rule is waived only by the
+/// flag that names it.
+#[derive(Debug, clap::Args)]
+pub struct ReleaseArgs {
+    /// The version: X.Y.Z or X.Y.Z-pre (`1.3.10`, `v1.3.10-rc.1`, `platform/v1.3.10`).
+    #[arg(
+        long,
+        value_name = "X.Y.Z",
+        conflicts_with = "bump",
+        required_unless_present = "bump"
+    )]
+    pub platform: Option<String>,
+    /// Pick the next version after the highest existing one.
+    #[arg(long, value_enum)]
+    pub bump: Option<Bump>,
+    /// The kickoff to release [default: the current branch's kickoff].
+    #[arg(long, value_name = "K")]
+    pub kickoff: Option<String>,
+    /// Deploy date for the `Deploy-Date` trailer, YYYY-MM-DD or YYMMDD [default: today].
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
+    /// Print the tag, its message and the rule checks; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Create the tag locally only.
+    #[arg(long)]
+    pub no_push: bool,
+    /// Waive the rule that the version is greater than every existing one.
+    #[arg(long)]
+    pub allow_not_greater: bool,
+    /// Waive the rule that a kickoff has only one platform version.
+    #[arg(long)]
+    pub allow_second_version: bool,
+    /// Waive the rule that the kickoff contains every earlier platform version.
+    #[arg(long)]
+    pub allow_rollback: bool,
+    /// Waive the rule that the local kickoff matches the remote's.
+    #[arg(long)]
+    pub allow_remote_mismatch: bool,
+}
+
+impl ReleaseArgs {
+    pub fn waivers(&self) -> Waivers {
+        let mut rules = Vec::new();
+        for (on, rule) in [
+            (self.allow_not_greater, Rule::NotGreater),
+            (self.allow_second_version, Rule::SecondVersion),
+            (self.allow_rollback, Rule::Rollback),
+            (self.allow_remote_mismatch, Rule::RemoteMismatch),
+        ] {
+            if on {
+                rules.push(rule);
+            }
+        }
+        Waivers::new(rules)
+    }
+}
+
+/// What `release` will do, decided before anything changes.
+#[derive(Debug, Clone)]
+pub struct ReleasePlan {
+    pub version: PlatformVersion,
+    pub kickoff: Kickoff,
+    pub commit: Oid,
+    pub message: TagMessage,
+    pub verdict: Verdict,
+    /// Every violation found, waived or not, for the rule listing.
+    pub violations: Vec<RuleViolation>,
+    pub push: Option<String>,
+}
+
+pub fn run(args: ReleaseArgs, g: &Global) -> Result<()> {
+    let explicit = match &args.platform {
+        Some(p) => Some(PlatformVersion::parse(p)?),
+        None => None,
+    };
+    let date = match &args.date {
+        Some(d) => naming::parse_date(d)?,
+        None => chrono::Local::now().date_naive(),
+    };
+    let session = Session::open(g)?;
+    let plan = plan(&session, g, &args, explicit, date)?;
+    if args.dry_run {
+        print_plan(g, &plan)?;
+        g.ui.info("dry run: nothing changed");
+        return plan.verdict.into_result().map(drop).map_err(Into::into);
+    }
+    execute(&session, g, plan)
+}
+
+pub fn plan(
+    s: &Session,
+    g: &Global,
+    args: &ReleaseArgs,
+    explicit: Option<PlatformVersion>,
+    date: NaiveDate,
+) -> Result<ReleasePlan> {
+    let (repo, cfg) = (&s.repo, &s.config);
+    let remote = s.has_remote().then(|| cfg.remote.clone());
+    let catalog = match &remote {
+        Some(r) => {
+            repo.fetch_branches(r, &cfg.main_branch)?;
+            Catalog::with_remote(repo, r)?.0
+        }
+        None => Catalog::local(repo)?,
+    };
+    let kickoff = kickoffs::resolve(repo, cfg, &g.ui, args.kickoff.as_deref(), "--kickoff")?;
+    let version = match (explicit, args.bump) {
+        (Some(v), _) => v,
+        (None, Some(bump)) => release::next_version(catalog.versions(), bump),
+        (None, None) => {
+            return Err(Error::usage(
+                "give --platform X.Y.Z or --bump patch|minor|major",
+            ));
+        }
+    };
+    let commit = kickoff.tip();
+    let main = kickoffs::require_main_tip(repo, cfg)?;
+    let base = repo.merge_base(commit, main)?;
+    let commits = repo.commits_between(&[commit], &[main])?;
+    let notes = tickets::collect(&commits, &cfg.ticket_pattern);
+    let remote_view = remote.as_deref().map(|r| (r, kickoff.remote));
+    let facts = catalog::gather_facts(
+        repo,
+        &catalog,
+        &version,
+        &kickoff.name,
+        commit,
+        remote_view,
+        true,
+    )?;
+    let violations = release::check_release(&facts);
+    let verdict = Verdict::new(violations.clone(), &args.waivers());
+    let message = TagMessage {
+        version: version.clone(),
+        kickoff: kickoff.name.clone(),
+        base,
+        deploy_date: Some(date),
+        tickets: notes.ticket_names(),
+        waived: verdict.waived_rules(),
+    };
+    Ok(ReleasePlan {
+        version,
+        kickoff,
+        commit,
+        message,
+        verdict,
+        violations,
+        push: remote.filter(|_| !args.no_push),
+    })
+}
+
+/// The rule checks, one line per rule.
+pub fn rule_lines(plan: &ReleasePlan) -> String {
+    let mut s = String::new();
+    for rule in Rule::ALL {
+        let found: Vec<&RuleViolation> = plan
+            .violations
+            .iter()
+            .filter(|v| v.rule() == rule)
+            .collect();
+        if found.is_empty() {
+            s.push_str(&format!(
+                "  ok       {:<16} {}\n",
+                rule.key(),
+                rule.describe()
+            ));
+            continue;
+        }
+        for v in found {
+            let waived = plan.verdict.waived.contains(v);
+            let (state, extra) = match (waived, rule.flag()) {
+                (true, Some(flag)) => ("waived", format!(" (waived by {flag})")),
+                _ => ("REFUSED", String::new()),
+            };
+            s.push_str(&format!("  {state:<8} {:<16} {v}{extra}\n", rule.key()));
+        }
+    }
+    s
+}
+
+fn print_plan(g: &Global, plan: &ReleasePlan) -> Result<()> {
+    let mut text = format!(
+        "tag {} on {} at {}",
+        plan.version.tag_name(),
+        plan.kickoff.name,
+        short(plan.commit)
+    );
+    match &plan.push {
+        Some(r) => text.push_str(&format!(", then push it to {r}\n")),
+        None => text.push_str(", not pushed\n"),
+    }
+    text.push_str("\nmessage:\n");
+    for line in plan.message.render().lines() {
+        text.push_str(&format!("  {line}\n"));
+    }
+    text.push_str("\nrules:\n");
+    text.push_str(&rule_lines(plan));
+    g.ui.data(&text)
+}
+
+fn execute(s: &Session, g: &Global, plan: ReleasePlan) -> Result<()> {
+    if !plan.verdict.allowed() {
+        return Err(ReleaseError::Refused(plan.verdict.blocking).into());
+    }
+    for v in &plan.verdict.waived {
+        let flag = v.rule().flag().unwrap_or_default();
+        g.ui.warn(format!("rule `{}` waived by {flag}: {v}", v.rule().key()));
+    }
+    let tag = plan.version.tag_name();
+    let message = plan.message.render();
+    s.repo.create_annotated_tag(&tag, plan.commit, &message)?;
+    g.ui.done(format!(
+        "tagged {} {tag} ({} ticket(s))",
+        plan.kickoff.name,
+        plan.message.tickets.len()
+    ));
+    if let Some(remote) = &plan.push {
+        let refspec = format!("refs/tags/{tag}:refs/tags/{tag}");
+        if let Err(e) = s.repo.push(remote, &[&refspec], false) {
+            s.repo.delete_tag(&tag)?;
+            return Err(Error::Refused {
+                message: format!(
+                    "could not push {tag} to {remote}; the local tag was removed again: {e}"
+                ),
+                hint: Some("fix the remote, or tag locally only with --no-push".into()),
+            });
+        }
+        g.ui.done(format!("pushed {tag} to {remote}"));
+    } else if s.has_remote() {
+        g.ui.info(format!(
+            "not pushed; share it with `git push {} {tag}`",
+            s.config.remote
+        ));
+    }
+    g.ui.info(format!(
+        "next: deploy it, then `kickoff land {}` merges it into {}",
+        plan.kickoff.name, s.config.main_branch
+    ));
+    g.ui.data(&format!("{tag}\n"))
+}
+
+fn short(oid: Oid) -> String {
+    oid.to_string()[..10].to_string()
+}

@@ -1,0 +1,716 @@
+//! `kickoff sync [K]`: bring the remote's latest main into a kickoff with a
+//! merge commit (never a rebase of a shared branch).
+//!
+//! When the kickoff is checked out, git merges in the work tree. When it is
+//! not, a clean merge is computed with `git merge-tree --write-tree` and the
+//! branch is moved with a compare-and-swap, leaving the work tree alone; a
+//! conflicting one needs the kickoff checked out, which sync does when the
+//! work tree is clean. On a conflict, sync stops in git's normal merge state
+//! and records its own operation in `<git dir>/kickoff/sync.json`, so that
+//! `--continue` and `--abort` finish or undo exactly that operation and
+//! nothing else.
+
+use crate::cli::Global;
+use crate::commands::Session;
+use crate::commands::new::short;
+use crate::error::{Error, Result};
+use crate::git::AheadBehind;
+use crate::git::flow::{TreeMerge, WorktreeMerge};
+use crate::git::git2::Oid;
+use crate::kickoffs::{self, Kickoff};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Merge the remote's latest main into a kickoff (a merge commit, never a rebase).
+///
+/// The kickoff is K, else the current branch's kickoff, else asked on a
+/// terminal. On a conflict sync stops with the conflicted files listed and
+/// git's usual merge state: resolve them, `git add` them, then
+/// `kickoff sync --continue`; or undo everything with `kickoff sync --abort`.
+/// The result is pushed unless --no-push.
+#[derive(Debug, clap::Args)]
+pub struct SyncArgs {
+    /// The kickoff to sync [default: the current branch's kickoff].
+    #[arg(value_name = "KICKOFF", conflicts_with_all = ["cont", "abort"])]
+    pub kickoff: Option<String>,
+    /// Commit the merge once its conflicts are resolved, and push it.
+    #[arg(long = "continue", id = "cont", conflicts_with = "abort")]
+    pub cont: bool,
+    /// Undo the sync in progress: back to the state before it started.
+    #[arg(long)]
+    pub abort: bool,
+    /// Do not push the kickoff after the merge.
+    #[arg(long)]
+    pub no_push: bool,
+    /// Push even when .kickoff.toml sets `core.push = false`.
+    #[arg(long, conflicts_with = "no_push")]
+    pub push: bool,
+    /// Print what would be done (including whether the merge conflicts), change nothing.
+    #[arg(long, conflicts_with_all = ["cont", "abort"])]
+    pub dry_run: bool,
+}
+
+/// Our own operation, recorded while a conflicted sync waits for the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRecord {
+    pub version: u32,
+    pub kickoff: String,
+    /// The branch checked out before the sync (`None`: HEAD was detached at `head_oid`).
+    pub head_branch: Option<String>,
+    pub head_oid: Option<String>,
+    /// The local kickoff before the sync (`None`: sync created it from the remote's).
+    pub kickoff_before: Option<String>,
+    /// The commit the merge started from.
+    pub ours: String,
+    /// The main commit being merged, and where it came from (`origin/main`).
+    pub theirs: String,
+    pub theirs_name: String,
+    /// Where to push once the merge is committed.
+    pub push: Option<String>,
+}
+
+const RECORD_VERSION: u32 = 1;
+
+/// How the local kickoff relates to the remote's before merging.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// Use the local kickoff as it is (same as the remote's, ahead of it, or no remote).
+    Local(Oid),
+    /// The local kickoff is behind: fast-forward it from `from` to `to` first.
+    FastForward { from: Oid, to: Oid },
+    /// Only the remote has the kickoff: create the local branch at `to`.
+    Create { to: Oid },
+}
+
+impl Start {
+    /// The commit the merge starts from.
+    pub fn ours(self) -> Oid {
+        match self {
+            Start::Local(o) | Start::FastForward { to: o, .. } | Start::Create { to: o } => o,
+        }
+    }
+
+    pub fn before(self) -> Option<Oid> {
+        match self {
+            Start::Local(o) | Start::FastForward { from: o, .. } => Some(o),
+            Start::Create { .. } => None,
+        }
+    }
+}
+
+/// Decide where the merge starts from the local and remote kickoff tips and
+/// how they relate (`ab`: local ahead/behind remote).
+pub fn decide_start(
+    branch: &str,
+    remote_name: &str,
+    local: Option<Oid>,
+    remote: Option<Oid>,
+    ab: Option<AheadBehind>,
+) -> Result<Start> {
+    match (local, remote, ab) {
+        (Some(l), Some(r), Some(ab)) => match (ab.ahead, ab.behind) {
+            (_, 0) => Ok(Start::Local(l)),
+            (0, _) => Ok(Start::FastForward { from: l, to: r }),
+            (a, b) => Err(Error::refused_hint(
+                format!(
+                    "your {branch} and {remote_name}/{branch} have diverged ({a} and {b} commits of their own)"
+                ),
+                format!(
+                    "bring them together first (`git switch {branch} && git pull --no-rebase`), then sync"
+                ),
+            )),
+        },
+        (Some(l), _, _) => Ok(Start::Local(l)),
+        (None, Some(r), _) => Ok(Start::Create { to: r }),
+        (None, None, _) => unreachable!("a kickoff exists locally or remotely"),
+    }
+}
+
+/// Where the merge happens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// Main is already in the kickoff.
+    UpToDate,
+    /// The kickoff is checked out here: merge in the work tree.
+    Worktree,
+    /// Clean merge of a branch not checked out: no work tree involved.
+    Detached { tree: Oid },
+    /// Conflicting merge of a branch not checked out: check it out, then merge.
+    CheckoutThenMerge { conflicts: Vec<String> },
+}
+
+/// Decide the route from what the repository says.
+pub fn decide_route(
+    branch: &str,
+    up_to_date: bool,
+    checked_out_here: bool,
+    clean: bool,
+    preview: Option<&TreeMerge>,
+) -> Result<Route> {
+    if up_to_date {
+        return Ok(Route::UpToDate);
+    }
+    if checked_out_here {
+        if !clean {
+            return Err(Error::refused_hint(
+                format!("{branch} is checked out and has uncommitted changes"),
+                "commit or stash them, then sync again",
+            ));
+        }
+        return Ok(Route::Worktree);
+    }
+    match preview.expect("a preview when not checked out") {
+        TreeMerge::Clean(tree) => Ok(Route::Detached { tree: *tree }),
+        TreeMerge::Conflicts(files) if clean => Ok(Route::CheckoutThenMerge {
+            conflicts: files.clone(),
+        }),
+        TreeMerge::Conflicts(files) => Err(Error::refused_hint(
+            format!(
+                "merging main into {branch} conflicts in:\n  {}\nresolving needs {branch} checked out, and your work tree has uncommitted changes",
+                files.join("\n  ")
+            ),
+            format!(
+                "commit or stash your changes, then `kickoff sync {branch}` checks it out and stops at the conflicts"
+            ),
+        )),
+    }
+}
+
+/// Everything `sync` decided before changing anything.
+#[derive(Debug, Clone)]
+pub struct SyncPlan {
+    pub kickoff: Kickoff,
+    pub start: Start,
+    pub theirs: Oid,
+    pub theirs_name: String,
+    pub route: Route,
+    pub push: Option<String>,
+    pub message: String,
+}
+
+pub fn run(args: SyncArgs, g: &Global) -> Result<()> {
+    let session = Session::open(g)?;
+    if args.cont {
+        return run_continue(&session, g);
+    }
+    if args.abort {
+        return run_abort(&session, g);
+    }
+    if let Some(record) = load_record(&session)? {
+        return Err(Error::refused_hint(
+            format!("a sync of {} is in progress", record.kickoff),
+            "finish it with `kickoff sync --continue` or undo it with `kickoff sync --abort`",
+        ));
+    }
+    if session.repo.merge_in_progress() {
+        return Err(Error::refused_hint(
+            "a merge is in progress that kickoff did not start",
+            "finish it (`git commit`) or abort it (`git merge --abort`) first",
+        ));
+    }
+    let plan = plan(&session, g, &args)?;
+    if args.dry_run {
+        return print_plan(g, &plan);
+    }
+    execute(&session, g, &plan)
+}
+
+fn plan(s: &Session, g: &Global, args: &SyncArgs) -> Result<SyncPlan> {
+    let cfg = &s.config;
+    let remote = s.has_remote().then(|| cfg.remote.clone());
+    if let Some(r) = &remote {
+        s.repo.fetch_branches(r, &cfg.main_branch)?;
+    }
+    let kickoff = kickoffs::resolve(&s.repo, cfg, &g.ui, args.kickoff.as_deref(), "KICKOFF")?;
+    let branch = kickoff.branch();
+    let theirs = kickoffs::require_main_tip(&s.repo, cfg)?;
+    let theirs_name = match &remote {
+        Some(r) if s.repo.remote_branch_oid(r, &cfg.main_branch)?.is_some() => {
+            format!("{r}/{}", cfg.main_branch)
+        }
+        _ => cfg.main_branch.clone(),
+    };
+    let ab = match (kickoff.local, kickoff.remote) {
+        (Some(l), Some(r)) => Some(s.repo.ahead_behind(l, r)?),
+        _ => None,
+    };
+    let start = decide_start(&branch, &cfg.remote, kickoff.local, kickoff.remote, ab)?;
+    if let Some(path) = s.repo.checked_out_elsewhere(&branch)? {
+        return Err(Error::refused_hint(
+            format!(
+                "{branch} is checked out in another work tree, {}",
+                path.display()
+            ),
+            format!("run `kickoff sync` there (cd {})", path.display()),
+        ));
+    }
+    let ours = start.ours();
+    let up_to_date = s.repo.is_ancestor(theirs, ours)?;
+    let checked_out_here = s.repo.current_branch()?.as_deref() == Some(branch.as_str());
+    let clean = s.repo.is_clean()?;
+    let preview = if up_to_date || checked_out_here {
+        None
+    } else {
+        Some(s.repo.merge_trees(ours, theirs)?)
+    };
+    let route = decide_route(
+        &branch,
+        up_to_date,
+        checked_out_here,
+        clean,
+        preview.as_ref(),
+    )?;
+    let want_push = !args.no_push && (args.push || cfg.push);
+    Ok(SyncPlan {
+        message: format!("Merge {theirs_name} into {branch}"),
+        kickoff,
+        start,
+        theirs,
+        theirs_name,
+        route,
+        push: remote.filter(|_| want_push),
+    })
+}
+
+fn print_plan(g: &Global, plan: &SyncPlan) -> Result<()> {
+    let branch = plan.kickoff.branch();
+    let mut text = String::new();
+    match plan.start {
+        Start::Local(_) => {}
+        Start::FastForward { from, to } => text.push_str(&format!(
+            "fast-forward {branch} from {} to {} (the remote's)\n",
+            short(from),
+            short(to)
+        )),
+        Start::Create { to } => text.push_str(&format!(
+            "create the local branch {branch} at {} (the remote's)\n",
+            short(to)
+        )),
+    }
+    let merge = format!(
+        "merge {} ({}) into {branch} with a merge commit",
+        plan.theirs_name,
+        short(plan.theirs)
+    );
+    match &plan.route {
+        Route::UpToDate => text.push_str(&format!(
+            "nothing to merge: {branch} already contains {}\n",
+            plan.theirs_name
+        )),
+        Route::Worktree => text.push_str(&format!("{merge}, in the work tree\n")),
+        Route::Detached { .. } => text.push_str(&format!(
+            "{merge}, without touching the work tree (clean)\n"
+        )),
+        Route::CheckoutThenMerge { conflicts } => text.push_str(&format!(
+            "check out {branch}, then {merge}; it conflicts in:\n  {}\n",
+            conflicts.join("\n  ")
+        )),
+    }
+    if let (Some(remote), false) = (&plan.push, plan.route == Route::UpToDate) {
+        text.push_str(&format!("push {branch} to {remote}\n"));
+    }
+    g.ui.info("dry run: nothing changed");
+    g.ui.data(&text)
+}
+
+fn execute(s: &Session, g: &Global, plan: &SyncPlan) -> Result<()> {
+    let branch = plan.kickoff.branch();
+    let full = format!("refs/heads/{branch}");
+    let remote = &s.config.remote;
+    match &plan.route {
+        Route::UpToDate => {
+            bring_local_up(s, g, plan, &branch)?;
+            g.ui.done(format!(
+                "{branch} already contains {}; nothing to merge",
+                plan.theirs_name
+            ));
+            Ok(())
+        }
+        Route::Detached { tree } => {
+            let ours = plan.start.ours();
+            let commit = s
+                .repo
+                .write_merge_commit(*tree, &[ours, plan.theirs], &plan.message)?;
+            s.repo.update_ref_cas(
+                &full,
+                commit,
+                plan.start.before(),
+                &format!("kickoff sync: {}", plan.message),
+            )?;
+            if let Start::Create { .. } = plan.start {
+                s.repo.set_upstream(&branch, remote)?;
+            }
+            g.ui.done(format!(
+                "merged {} into {branch} ({}), without touching your work tree",
+                plan.theirs_name,
+                short(commit)
+            ));
+            push_after(s, g, plan.push.as_deref(), &branch)
+        }
+        Route::Worktree | Route::CheckoutThenMerge { .. } => {
+            let head_branch = s.repo.current_branch()?;
+            let head_oid = s.repo.head_oid()?;
+            bring_local_up(s, g, plan, &branch)?;
+            if head_branch.as_deref() != Some(branch.as_str()) {
+                s.repo.checkout_branch(&branch)?;
+                g.ui.info(format!(
+                    "checked out {branch} to merge there (the merge conflicts)"
+                ));
+            }
+            let record = SyncRecord {
+                version: RECORD_VERSION,
+                kickoff: branch.clone(),
+                head_branch,
+                head_oid: head_oid.map(|o| o.to_string()),
+                kickoff_before: plan.start.before().map(|o| o.to_string()),
+                ours: plan.start.ours().to_string(),
+                theirs: plan.theirs.to_string(),
+                theirs_name: plan.theirs_name.clone(),
+                push: plan.push.clone(),
+            };
+            save_record(s, &record)?;
+            match s.repo.merge_in_worktree(plan.theirs, &plan.message) {
+                Ok(WorktreeMerge::Committed(commit)) => {
+                    remove_record(s)?;
+                    g.ui.done(format!(
+                        "merged {} into {branch} ({})",
+                        plan.theirs_name,
+                        short(commit)
+                    ));
+                    push_after(s, g, plan.push.as_deref(), &branch)
+                }
+                Ok(WorktreeMerge::Conflicts(files)) => {
+                    Err(stopped(&branch, &plan.theirs_name, &files))
+                }
+                Err(e) => {
+                    // git refused before merging (e.g. an untracked file in the
+                    // way): undo our own steps.
+                    let _ = undo(s, &record);
+                    Err(e.into())
+                }
+            }
+        }
+    }
+}
+
+/// Fast-forward or create the local kickoff before merging (see [`Start`]).
+fn bring_local_up(s: &Session, g: &Global, plan: &SyncPlan, branch: &str) -> Result<()> {
+    let full = format!("refs/heads/{branch}");
+    let checked_out = s.repo.current_branch()?.as_deref() == Some(branch);
+    match plan.start {
+        Start::Local(_) => {}
+        Start::FastForward { from, to } => {
+            if checked_out {
+                s.repo.fast_forward_worktree(to)?;
+            } else {
+                s.repo
+                    .update_ref_cas(&full, to, Some(from), "kickoff sync: fast-forward")?;
+            }
+            g.ui.info(format!(
+                "fast-forwarded {branch} to {}/{branch} ({})",
+                s.config.remote,
+                short(to)
+            ));
+        }
+        Start::Create { to } => {
+            s.repo
+                .create_branch(branch, to, "kickoff sync: from the remote")?;
+            s.repo.set_upstream(branch, &s.config.remote)?;
+            g.ui.info(format!(
+                "created {branch} from {}/{branch} ({})",
+                s.config.remote,
+                short(to)
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn stopped(branch: &str, theirs_name: &str, files: &[String]) -> Error {
+    Error::refused_hint(
+        format!(
+            "merging {theirs_name} into {branch} stopped with conflicts in:\n  {}",
+            files.join("\n  ")
+        ),
+        "resolve them and `git add` them, then `kickoff sync --continue`; or `kickoff sync --abort` to undo the sync",
+    )
+}
+
+fn push_after(s: &Session, g: &Global, remote: Option<&str>, branch: &str) -> Result<()> {
+    let Some(remote) = remote else {
+        return Ok(());
+    };
+    let set_upstream = s.repo.upstream(branch)?.is_none();
+    s.repo
+        .push(
+            remote,
+            &[&format!("refs/heads/{branch}:refs/heads/{branch}")],
+            set_upstream,
+        )
+        .map_err(|e| Error::Refused {
+            message: format!(
+                "the merge is done locally, but pushing {branch} to {remote} failed: {e}"
+            ),
+            hint: Some(format!("push it yourself: git push {remote} {branch}")),
+        })?;
+    g.ui.done(format!("pushed {branch} to {remote}"));
+    Ok(())
+}
+
+// ---- --continue and --abort --------------------------------------------------------
+
+fn no_sync_in_progress(s: &Session) -> Error {
+    if s.repo.merge_in_progress() {
+        Error::refused_hint(
+            "the merge in progress was not started by kickoff sync",
+            "finish it with `git commit` or undo it with `git merge --abort`",
+        )
+    } else {
+        Error::refused("no kickoff sync is in progress")
+    }
+}
+
+/// Whether the merge in progress is the one our record describes.
+fn check_ours(s: &Session, record: &SyncRecord) -> Result<Option<Oid>> {
+    let current = s.repo.current_branch()?;
+    if current.as_deref() != Some(record.kickoff.as_str()) {
+        return Err(Error::refused_hint(
+            format!(
+                "the sync of {} is in progress, but {} is checked out",
+                record.kickoff,
+                current.as_deref().unwrap_or("a detached HEAD")
+            ),
+            format!("`git switch {}` first", record.kickoff),
+        ));
+    }
+    let merge_head = s.repo.merge_head()?;
+    if let Some(m) = merge_head {
+        if m.to_string() != record.theirs {
+            return Err(Error::refused_hint(
+                "the merge in progress is not the one kickoff sync started",
+                "finish or abort it with git first (`git merge --abort`)",
+            ));
+        }
+    }
+    Ok(merge_head)
+}
+
+fn run_continue(s: &Session, g: &Global) -> Result<()> {
+    let record = load_record(s)?.ok_or_else(|| no_sync_in_progress(s))?;
+    let merge_head = check_ours(s, &record)?;
+    let branch = record.kickoff.clone();
+    let commit = match merge_head {
+        Some(_) => {
+            let conflicts = s.repo.conflicted_paths()?;
+            if !conflicts.is_empty() {
+                return Err(Error::refused_hint(
+                    format!("conflicts remain in:\n  {}", conflicts.join("\n  ")),
+                    "resolve them and `git add` them, then `kickoff sync --continue` again",
+                ));
+            }
+            s.repo.commit_merge_in_progress()?
+        }
+        None => {
+            // The user committed the merge with git already: that is fine.
+            let head = s
+                .repo
+                .head_oid()?
+                .ok_or(crate::git::GitError::DetachedHead)?;
+            let parents: Vec<String> = s.repo.parents(head)?.iter().map(Oid::to_string).collect();
+            if parents != [record.ours.clone(), record.theirs.clone()] {
+                return Err(Error::refused_hint(
+                    "the sync's merge is no longer in progress",
+                    "`kickoff sync --abort` restores the state from before the sync",
+                ));
+            }
+            head
+        }
+    };
+    remove_record(s)?;
+    g.ui.done(format!(
+        "merged {} into {branch} ({})",
+        record.theirs_name,
+        short(commit)
+    ));
+    push_after(s, g, record.push.as_deref(), &branch)?;
+    if record.head_branch.as_deref() != Some(branch.as_str()) {
+        g.ui.info(format!(
+            "you are on {branch}; `git switch -` takes you back to where you were"
+        ));
+    }
+    Ok(())
+}
+
+fn run_abort(s: &Session, g: &Global) -> Result<()> {
+    let record = load_record(s)?.ok_or_else(|| no_sync_in_progress(s))?;
+    let merge_head = check_ours(s, &record)?;
+    if merge_head.is_none() {
+        let head = s.repo.head_oid()?.map(|o| o.to_string());
+        if head.as_deref() != Some(record.ours.as_str()) {
+            return Err(Error::refused_hint(
+                format!(
+                    "{} has moved since the sync stopped (the merge was committed?)",
+                    record.kickoff
+                ),
+                "`kickoff sync --continue` pushes a committed merge; undo commits with git yourself",
+            ));
+        }
+    }
+    undo(s, &record)?;
+    g.ui.done(format!(
+        "sync of {} aborted; everything is as it was before",
+        record.kickoff
+    ));
+    Ok(())
+}
+
+/// Restore the state the record describes: no merge, the kickoff where it
+/// was (or gone when sync created it), the previous checkout.
+fn undo(s: &Session, record: &SyncRecord) -> Result<()> {
+    let repo = &s.repo;
+    let branch = &record.kickoff;
+    if repo.merge_head()?.is_some() {
+        repo.abort_merge()?;
+    }
+    let parse = |o: &str| Oid::from_str(o).map_err(crate::git::GitError::from);
+    let before = record.kickoff_before.as_deref().map(parse).transpose()?;
+    let ours = parse(&record.ours)?;
+    let back_to_other = record.head_branch.as_deref() != Some(branch.as_str());
+    if back_to_other {
+        match (&record.head_branch, &record.head_oid) {
+            (Some(b), _) => repo.checkout_branch(b)?,
+            (None, Some(o)) => repo.checkout_detached(parse(o)?)?,
+            (None, None) => {}
+        }
+        match before {
+            Some(old) if old != ours => {
+                repo.set_ref(&format!("refs/heads/{branch}"), old, "kickoff sync --abort")?
+            }
+            Some(_) => {}
+            None => repo.delete_branch(branch)?,
+        }
+    } else if let Some(old) = before.filter(|o| *o != ours) {
+        repo.reset_keep(old)?;
+    }
+    remove_record(s)
+}
+
+// ---- the record ----------------------------------------------------------------------
+
+fn record_path(s: &Session) -> PathBuf {
+    s.repo.git_dir().join("kickoff").join("sync.json")
+}
+
+fn load_record(s: &Session) -> Result<Option<SyncRecord>> {
+    let path = record_path(s);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
+    };
+    let record: SyncRecord = serde_json::from_str(&text).map_err(|e| {
+        Error::refused_hint(
+            format!(
+                "{} is not a sync record kickoff can read: {e}",
+                path.display()
+            ),
+            "finish or abort the merge with git, then delete the file",
+        )
+    })?;
+    if record.version != RECORD_VERSION {
+        return Err(Error::refused_hint(
+            format!(
+                "{} was written by another kickoff version (record version {})",
+                path.display(),
+                record.version
+            ),
+            "finish or abort the merge with git, then delete the file",
+        ));
+    }
+    Ok(Some(record))
+}
+
+fn save_record(s: &Session, record: &SyncRecord) -> Result<()> {
+    let path = record_path(s);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+    }
+    let text = serde_json::to_string_pretty(record).expect("serializable");
+    std::fs::write(&path, text + "\n")
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+}
+
+fn remove_record(s: &Session) -> Result<()> {
+    let path = record_path(s);
+    match std::fs::remove_file(&path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(format!("cannot remove {}", path.display()), e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn oid(n: u8) -> Oid {
+        Oid::from_bytes(&[n; 20]).unwrap()
+    }
+
+    fn ab(ahead: usize, behind: usize) -> Option<AheadBehind> {
+        Some(AheadBehind { ahead, behind })
+    }
+
+    #[test]
+    fn start_points() {
+        let k = "kickoff-240510-x";
+        let s = decide_start(k, "origin", Some(oid(1)), Some(oid(1)), ab(0, 0)).unwrap();
+        assert_eq!(s, Start::Local(oid(1)));
+        let s = decide_start(k, "origin", Some(oid(1)), Some(oid(2)), ab(2, 0)).unwrap();
+        assert_eq!(s, Start::Local(oid(1)));
+        let s = decide_start(k, "origin", Some(oid(1)), Some(oid(2)), ab(0, 3)).unwrap();
+        assert_eq!(
+            s,
+            Start::FastForward {
+                from: oid(1),
+                to: oid(2)
+            }
+        );
+        assert_eq!(s.ours(), oid(2));
+        assert_eq!(s.before(), Some(oid(1)));
+        let s = decide_start(k, "origin", None, Some(oid(2)), None).unwrap();
+        assert_eq!(s.before(), None);
+        let e = decide_start(k, "origin", Some(oid(1)), Some(oid(2)), ab(1, 1)).unwrap_err();
+        assert!(e.to_string().contains("diverged"), "{e}");
+        assert_eq!(e.exit_code(), 1);
+    }
+
+    #[test]
+    fn routes() {
+        let k = "kickoff-240510-x";
+        assert_eq!(
+            decide_route(k, true, false, false, None).unwrap(),
+            Route::UpToDate
+        );
+        assert_eq!(
+            decide_route(k, false, true, true, None).unwrap(),
+            Route::Worktree
+        );
+        assert!(decide_route(k, false, true, false, None).is_err());
+        let clean = TreeMerge::Clean(oid(3));
+        assert_eq!(
+            decide_route(k, false, false, false, Some(&clean)).unwrap(),
+            Route::Detached { tree: oid(3) }
+        );
+        let conflict = TreeMerge::Conflicts(vec!["a.txt".into()]);
+        assert_eq!(
+            decide_route(k, false, false, true, Some(&conflict)).unwrap(),
+            Route::CheckoutThenMerge {
+                conflicts: vec!["a.txt".into()]
+            }
+        );
+        let e = decide_route(k, false, false, false, Some(&conflict)).unwrap_err();
+        assert!(e.to_string().contains("a.txt"), "{e}");
+    }
+}

@@ -1,0 +1,503 @@
+//! The conflict radar: would these commits merge cleanly, by git's verdict?
+//!
+//! ```no_run
+//! use kickoff::conflict::{Engine, Options, Tip};
+//! # fn demo(repo: &kickoff::git::Repo, mine: Tip, others: Vec<Tip>, main: Tip) -> kickoff::Result<()> {
+//! let engine = Engine::new(repo, Options::for_repo(repo)?);
+//! // The pre-push hook: one kickoff against the others and main.
+//! let mut against = others.clone();
+//! against.push(main);
+//! for v in engine.check_against(&mine, &against)? {
+//!     if v.outcome.is_conflict() { /* refuse, list v.outcome.paths() */ }
+//! }
+//! // `land`, `conflicts`: any explicit pairs, or every pair of a set of tips.
+//! let verdicts = engine.check_pairs(&[(mine.clone(), others[0].clone())])?;
+//! let matrix = engine.check_matrix(&others)?;
+//! # Ok(()) }
+//! ```
+//!
+//! For each pair the [`Outcome`] is exactly what `git merge-tree --write-tree
+//! A B` decides: [`Outcome::Conflict`] when it would exit 1, with the same set
+//! of paths `--name-only` lists; [`Outcome::Clean`] when it would exit 0; and
+//! [`Outcome::Unknown`] (shown as "could not check") when the pair needs a
+//! merge rule the engine does not model exactly (criss-cross histories with
+//! differing merge bases, directory renames, renames too close to the
+//! similarity threshold, merge drivers in `.gitattributes`...). An uncertain
+//! pair is never reported clean.
+//!
+//! How it is fast: each tip is diffed against the merge base tree by tree
+//! (unchanged subtrees are skipped by object id, no content read), and those
+//! diffs are shared between pairs. Only paths both sides changed, renames the
+//! other side's changes make relevant, and file/directory clashes need work;
+//! only files both sides changed are content-merged, in memory. Pairs run on
+//! every core. Verdicts are cached per pair of commits in the repository's
+//! common git directory (see [`cache`]).
+//!
+//! Nothing is written to the repository: no object, no ref, no index, no
+//! work-tree file. The cache file is the only thing written.
+
+pub mod cache;
+pub mod merge;
+pub mod similarity;
+
+use crate::error::Result;
+use crate::git::Repo;
+use crate::git::merge::TreeChange;
+use git2::Oid;
+use merge::{Merger, RenameRules, TreeMerge};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Bumped whenever a change to the engine could change a verdict; part of
+/// every cache key.
+pub const ENGINE_VERSION: u32 = 1;
+
+/// A commit to compare, with the name git would use for it in `p~name` paths
+/// (the branch name or revision the user gave, or the full oid).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Tip {
+    pub label: String,
+    pub oid: Oid,
+}
+
+impl Tip {
+    pub fn new(label: impl Into<String>, oid: Oid) -> Tip {
+        Tip {
+            label: label.into(),
+            oid,
+        }
+    }
+
+    /// A tip named by its full oid, as `git merge-tree <oid> <oid>` names it.
+    pub fn from_oid(oid: Oid) -> Tip {
+        Tip::new(oid.to_string(), oid)
+    }
+}
+
+/// How a path conflicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum ConflictKind {
+    /// Both sides changed the same lines (or adjacent lines) of a text file.
+    #[serde(rename = "content")]
+    Content,
+    /// One side changed a file the other deleted.
+    #[serde(rename = "modify/delete")]
+    ModifyDelete,
+    /// Both sides added different files at the same path.
+    #[serde(rename = "add/add")]
+    AddAdd,
+    /// A rename the other side deleted, or renamed elsewhere.
+    #[serde(rename = "rename")]
+    Rename,
+    /// A file where the other side has a directory (the file moves to `p~side`).
+    #[serde(rename = "file/directory")]
+    FileDirectory,
+    /// Both sides changed a binary file.
+    #[serde(rename = "binary")]
+    Binary,
+    /// The sides hold different kinds of entry (file, symlink, submodule).
+    #[serde(rename = "distinct-types")]
+    DistinctTypes,
+}
+
+impl ConflictKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConflictKind::Content => "content",
+            ConflictKind::ModifyDelete => "modify/delete",
+            ConflictKind::AddAdd => "add/add",
+            ConflictKind::Rename => "rename",
+            ConflictKind::FileDirectory => "file/directory",
+            ConflictKind::Binary => "binary",
+            ConflictKind::DistinctTypes => "distinct-types",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ConflictKind> {
+        [
+            ConflictKind::Content,
+            ConflictKind::ModifyDelete,
+            ConflictKind::AddAdd,
+            ConflictKind::Rename,
+            ConflictKind::FileDirectory,
+            ConflictKind::Binary,
+            ConflictKind::DistinctTypes,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// One conflicted path, as `git merge-tree --name-only` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ConflictPath {
+    pub path: String,
+    pub kind: ConflictKind,
+}
+
+/// The verdict for a pair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Clean,
+    /// The conflicted paths, sorted.
+    Conflict(Vec<ConflictPath>),
+    /// The engine cannot decide with certainty; the reason says why.
+    Unknown(String),
+}
+
+impl Outcome {
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Outcome::Conflict(_))
+    }
+
+    pub fn is_clean(&self) -> bool {
+        matches!(self, Outcome::Clean)
+    }
+
+    pub fn paths(&self) -> &[ConflictPath] {
+        match self {
+            Outcome::Conflict(p) => p,
+            _ => &[],
+        }
+    }
+
+    /// `clean`, `conflict` or `could-not-check`.
+    pub fn status(&self) -> &'static str {
+        match self {
+            Outcome::Clean => "clean",
+            Outcome::Conflict(_) => "conflict",
+            Outcome::Unknown(_) => "could-not-check",
+        }
+    }
+}
+
+/// The verdict for one pair of tips.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PairVerdict {
+    pub a: Tip,
+    pub b: Tip,
+    /// Every merge base of the two commits.
+    pub merge_bases: Vec<Oid>,
+    pub outcome: Outcome,
+    /// Whether the verdict came from the cache.
+    pub cached: bool,
+}
+
+/// What changes verdicts, plus how to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub renames: RenameRules,
+    /// `info/attributes` or `core.attributesFile` could change merges.
+    pub global_attributes_risky: bool,
+    /// Worker threads (at least 1).
+    pub threads: usize,
+    /// Read and write the verdict cache.
+    pub use_cache: bool,
+}
+
+impl Options {
+    /// git's defaults, adjusted by the repository's merge settings.
+    pub fn for_repo(repo: &Repo) -> Result<Options> {
+        let renames_setting = match repo.config_string("merge.renames")? {
+            Some(v) => Some(v),
+            None => repo.config_string("diff.renames")?,
+        };
+        let enabled = !matches!(
+            renames_setting
+                .as_deref()
+                .map(str::to_ascii_lowercase)
+                .as_deref(),
+            Some("false" | "no" | "off" | "0")
+        );
+        let limit = match repo.config_string("merge.renameLimit")? {
+            Some(v) => v.trim().parse().unwrap_or(7000),
+            None => repo
+                .config_string("diff.renameLimit")?
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(7000),
+        };
+        Ok(Options {
+            renames: RenameRules {
+                threshold: 50,
+                limit,
+                enabled,
+            },
+            global_attributes_risky: global_attributes_risky(repo)?,
+            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            use_cache: true,
+        })
+    }
+
+    /// The part of the cache key the options contribute.
+    pub fn fingerprint(&self) -> String {
+        let (major, minor, patch) = git2::Version::get().libgit2_version();
+        format!(
+            "e{ENGINE_VERSION}-l{major}.{minor}.{patch}-r{}:{}:{}-a{}",
+            self.renames.enabled,
+            self.renames.threshold,
+            self.renames.limit,
+            self.global_attributes_risky
+        )
+    }
+}
+
+fn global_attributes_risky(repo: &Repo) -> Result<bool> {
+    let mut files = vec![repo.common_dir().join("info").join("attributes")];
+    if let Some(p) = repo.config_string("core.attributesFile")? {
+        let p = match p.strip_prefix("~/") {
+            Some(rest) => std::env::var_os("HOME")
+                .map(|h| std::path::PathBuf::from(h).join(rest))
+                .unwrap_or_else(|| p.clone().into()),
+            None => p.into(),
+        };
+        files.push(p);
+    } else if let Some(xdg) = std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
+        files.push(std::path::PathBuf::from(xdg).join("git").join("attributes"));
+    } else if let Some(home) = std::env::var_os("HOME") {
+        files.push(
+            std::path::PathBuf::from(home)
+                .join(".config")
+                .join("git")
+                .join("attributes"),
+        );
+    }
+    Ok(files.iter().any(|f| {
+        std::fs::read_to_string(f).is_ok_and(|t| {
+            t.lines()
+                .map(str::trim)
+                .any(|l| !l.starts_with('#') && (l.contains("merge") || l.contains("binary")))
+        })
+    }))
+}
+
+type DiffCache = Mutex<HashMap<(Oid, Oid), Arc<Vec<TreeChange>>>>;
+
+/// The conflict engine over one repository.
+pub struct Engine<'r> {
+    repo: &'r Repo,
+    options: Options,
+    progress: Option<Box<dyn Fn(u64) + Sync + 'r>>,
+}
+
+impl<'r> Engine<'r> {
+    pub fn new(repo: &'r Repo, options: Options) -> Engine<'r> {
+        Engine {
+            repo,
+            options,
+            progress: None,
+        }
+    }
+
+    /// Called with the number of pairs just decided (cached ones included).
+    pub fn on_progress(mut self, f: impl Fn(u64) + Sync + 'r) -> Engine<'r> {
+        self.progress = Some(Box::new(f));
+        self
+    }
+
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Every unordered pair of `tips`, in row order (0-1, 0-2, ..., 1-2, ...).
+    pub fn check_matrix(&self, tips: &[Tip]) -> Result<Vec<PairVerdict>> {
+        let mut pairs = Vec::new();
+        for (i, a) in tips.iter().enumerate() {
+            for b in &tips[i + 1..] {
+                pairs.push((a.clone(), b.clone()));
+            }
+        }
+        self.check_pairs(&pairs)
+    }
+
+    /// `tip` against each of `others` (the pre-push hook's question).
+    pub fn check_against(&self, tip: &Tip, others: &[Tip]) -> Result<Vec<PairVerdict>> {
+        let pairs: Vec<(Tip, Tip)> = others.iter().map(|o| (tip.clone(), o.clone())).collect();
+        self.check_pairs(&pairs)
+    }
+
+    /// The verdict for each pair, in the order given.
+    pub fn check_pairs(&self, pairs: &[(Tip, Tip)]) -> Result<Vec<PairVerdict>> {
+        let fingerprint = self.options.fingerprint();
+        let mut store = if self.options.use_cache {
+            cache::Cache::load(self.repo.common_dir(), &fingerprint)
+        } else {
+            cache::Cache::disabled()
+        };
+        let mut results: Vec<Option<PairVerdict>> = vec![None; pairs.len()];
+        let mut todo = Vec::new();
+        for (i, (a, b)) in pairs.iter().enumerate() {
+            match store.get(a, b) {
+                Some((bases, outcome)) => {
+                    results[i] = Some(PairVerdict {
+                        a: a.clone(),
+                        b: b.clone(),
+                        merge_bases: bases,
+                        outcome,
+                        cached: true,
+                    });
+                }
+                None => todo.push(i),
+            }
+        }
+        let cached = pairs.len() - todo.len();
+        if cached > 0 {
+            self.tick(cached as u64);
+        }
+        let computed = self.compute(pairs, &todo)?;
+        for (i, v) in computed {
+            if !matches!(v.outcome, Outcome::Unknown(_)) {
+                store.put(&v.a, &v.b, &v.merge_bases, &v.outcome);
+            }
+            results[i] = Some(v);
+        }
+        store.save();
+        Ok(results
+            .into_iter()
+            .map(|v| v.expect("every pair decided"))
+            .collect())
+    }
+
+    fn tick(&self, n: u64) {
+        if let Some(f) = &self.progress {
+            f(n);
+        }
+    }
+
+    fn compute(&self, pairs: &[(Tip, Tip)], todo: &[usize]) -> Result<Vec<(usize, PairVerdict)>> {
+        if todo.is_empty() {
+            return Ok(Vec::new());
+        }
+        let diffs: DiffCache = Mutex::new(HashMap::new());
+        let next = AtomicUsize::new(0);
+        let threads = self.options.threads.clamp(1, todo.len());
+        let handle = self.repo.handle();
+        let options = &self.options;
+        let progress = &self.progress;
+        let worker = || -> Result<Vec<(usize, PairVerdict)>> {
+            let repo = handle.open()?;
+            let mut merger = Merger::new(&repo, options.renames, options.global_attributes_risky);
+            let mut out = Vec::new();
+            loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&i) = todo.get(k) else { break };
+                let (a, b) = &pairs[i];
+                let (merge_bases, outcome) = decide(&repo, &mut merger, &diffs, a, b);
+                out.push((
+                    i,
+                    PairVerdict {
+                        a: a.clone(),
+                        b: b.clone(),
+                        merge_bases,
+                        outcome,
+                        cached: false,
+                    },
+                ));
+                if let Some(f) = progress {
+                    f(1);
+                }
+            }
+            Ok(out)
+        };
+        if threads == 1 {
+            return worker();
+        }
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads).map(|_| s.spawn(worker)).collect();
+            let mut all = Vec::new();
+            for h in handles {
+                all.extend(h.join().expect("conflict worker panicked")?);
+            }
+            Ok(all)
+        })
+    }
+}
+
+fn changes(
+    repo: &Repo,
+    diffs: &DiffCache,
+    old: Oid,
+    new: Oid,
+) -> crate::git::Result<Arc<Vec<TreeChange>>> {
+    if let Some(c) = diffs.lock().expect("diff cache").get(&(old, new)) {
+        return Ok(c.clone());
+    }
+    let c = Arc::new(repo.tree_changes(old, new)?);
+    diffs
+        .lock()
+        .expect("diff cache")
+        .insert((old, new), c.clone());
+    Ok(c)
+}
+
+/// The verdict for one pair: merge bases, then the trees' changes.
+fn decide(
+    repo: &Repo,
+    merger: &mut Merger<'_>,
+    diffs: &DiffCache,
+    a: &Tip,
+    b: &Tip,
+) -> (Vec<Oid>, Outcome) {
+    let unreadable =
+        |e: crate::git::GitError| Outcome::Unknown(format!("cannot read the repository: {e}"));
+    if a.oid == b.oid {
+        return (vec![a.oid], Outcome::Clean);
+    }
+    let bases = match repo.merge_bases_all(a.oid, b.oid) {
+        Ok(b) => b,
+        Err(e) => return (Vec::new(), unreadable(e)),
+    };
+    if bases.is_empty() {
+        return (
+            bases,
+            Outcome::Unknown("no common history (git refuses to merge unrelated histories)".into()),
+        );
+    }
+    if bases.contains(&a.oid) || bases.contains(&b.oid) {
+        // One contains the other: the merge is the newer tip.
+        return (bases, Outcome::Clean);
+    }
+    let trees = (|| -> crate::git::Result<(Vec<Oid>, Oid, Oid)> {
+        let mut base_trees = Vec::new();
+        for base in &bases {
+            base_trees.push(repo.commit_tree_id(*base)?);
+        }
+        Ok((
+            base_trees,
+            repo.commit_tree_id(a.oid)?,
+            repo.commit_tree_id(b.oid)?,
+        ))
+    })();
+    let (base_trees, ta, tb) = match trees {
+        Ok(t) => t,
+        Err(e) => return (bases, unreadable(e)),
+    };
+    let to = base_trees[0];
+    if base_trees.iter().any(|t| *t != to) {
+        return (
+            bases.clone(),
+            Outcome::Unknown(format!(
+                "criss-cross history: {} merge bases with different trees",
+                bases.len()
+            )),
+        );
+    }
+    if ta == tb || to == ta || to == tb {
+        return (bases, Outcome::Clean);
+    }
+    let (ca, cb) = match (changes(repo, diffs, to, ta), changes(repo, diffs, to, tb)) {
+        (Ok(ca), Ok(cb)) => (ca, cb),
+        (Err(e), _) | (_, Err(e)) => return (bases, unreadable(e)),
+    };
+    let outcome = merger.merge(&TreeMerge {
+        base: to,
+        a: ta,
+        b: tb,
+        label_a: &a.label,
+        label_b: &b.label,
+        changes_a: &ca,
+        changes_b: &cb,
+    });
+    (bases, outcome)
+}

@@ -1,0 +1,878 @@
+//! The push policy: which pushed refs the hook refuses, which it warns about.
+//!
+//! Everything here is a pure function of the parsed push lines, the settings
+//! and a few facts the caller read from the repository. [`needs`] says which
+//! facts a line requires, so the hot path (a feature branch) reads nothing;
+//! [`decide`] turns lines and facts into a [`Verdict`]. The release rules and
+//! the conflict radar arrive here as facts too ([`TagFacts::release_problems`],
+//! [`Facts::conflicts`]), so the policy does not care how they are computed.
+
+use super::protocol::{Change, PushLine};
+use crate::config::Config;
+use crate::naming::{FeatureName, KICKOFF_PREFIX, KickoffName};
+use regex::Regex;
+use std::fmt;
+
+/// The tag namespace of platform versions.
+pub const PLATFORM_TAG_PREFIX: &str = "platform/";
+/// Trailers every platform tag carries (`Ticket` may be absent).
+pub const REQUIRED_TRAILERS: [&str; 3] = ["Kickoff", "Kickoff-Base", "Deploy-Date"];
+/// What `git push` needs to skip the hook once.
+pub const BYPASS: &str = "git push --no-verify";
+
+/// What the conflict check does with what it finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConflictMode {
+    Warn,
+    Block,
+    Off,
+}
+
+impl ConflictMode {
+    pub fn parse(s: &str) -> Option<ConflictMode> {
+        match s {
+            "warn" => Some(ConflictMode::Warn),
+            "block" => Some(ConflictMode::Block),
+            "off" => Some(ConflictMode::Off),
+            _ => None,
+        }
+    }
+}
+
+/// One entry of `hook.allow_branches`: a glob (`*` stays inside one path
+/// segment, `**` crosses them, `?` is one character) or `re:<regex>`.
+#[derive(Debug, Clone)]
+pub struct BranchPattern {
+    source: String,
+    regex: Regex,
+}
+
+impl BranchPattern {
+    pub fn parse(source: &str) -> Result<BranchPattern, String> {
+        if source.is_empty() {
+            return Err("an empty pattern".into());
+        }
+        let regex = match source.strip_prefix("re:") {
+            Some(re) => Regex::new(&format!("^(?:{re})$")).map_err(|e| e.to_string())?,
+            None => Regex::new(&glob_to_regex(source)).expect("escaped glob compiles"),
+        };
+        Ok(BranchPattern {
+            source: source.to_string(),
+            regex,
+        })
+    }
+
+    pub fn matches(&self, branch: &str) -> bool {
+        self.regex.is_match(branch)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+}
+
+fn glob_to_regex(glob: &str) -> String {
+    let mut out = String::from("^");
+    let mut chars = glob.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' if chars.peek() == Some(&'*') => {
+                chars.next();
+                out.push_str(".*");
+            }
+            '*' => out.push_str("[^/]*"),
+            '?' => out.push_str("[^/]"),
+            c => out.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    out.push('$');
+    out
+}
+
+/// The `[hook]` section of `.kickoff.toml`, validated.
+#[derive(Debug, Clone)]
+pub struct HookConfig {
+    pub check_branch_names: bool,
+    pub allow_branches: Vec<BranchPattern>,
+    pub allow_main_push: bool,
+    pub allow_kickoff_rewrite: bool,
+    pub conflicts: ConflictMode,
+}
+
+impl Default for HookConfig {
+    fn default() -> Self {
+        HookConfig {
+            check_branch_names: true,
+            allow_branches: Vec::new(),
+            allow_main_push: false,
+            allow_kickoff_rewrite: false,
+            conflicts: ConflictMode::Warn,
+        }
+    }
+}
+
+/// The rules, by the id that messages and docs use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rule {
+    BranchName,
+    MainProtected,
+    PlatformTag,
+    PlatformTagImmutable,
+    ReleaseRules,
+    KickoffRewrite,
+    Conflicts,
+}
+
+impl Rule {
+    pub fn id(self) -> &'static str {
+        match self {
+            Rule::BranchName => "branch-name",
+            Rule::MainProtected => "main-protected",
+            Rule::PlatformTag => "platform-tag",
+            Rule::PlatformTagImmutable => "platform-tag-immutable",
+            Rule::ReleaseRules => "release-rules",
+            Rule::KickoffRewrite => "kickoff-rewrite",
+            Rule::Conflicts => "conflicts",
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// One refusal or warning about one pushed ref.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Finding {
+    pub remote_ref: String,
+    pub rule: Rule,
+    pub problem: String,
+    pub fix: String,
+}
+
+/// What the hook concluded about a whole push.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Verdict {
+    pub refusals: Vec<Finding>,
+    pub warnings: Vec<Finding>,
+}
+
+impl Verdict {
+    pub fn refused(&self) -> bool {
+        !self.refusals.is_empty()
+    }
+}
+
+/// Where the kickoff named by a platform tag stands against the tag's commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OnKickoff {
+    /// The kickoff's tip is the tagged commit or contains it.
+    Contains,
+    /// The kickoff exists, and its tip (given) does not contain the tagged commit.
+    Elsewhere { tip: String },
+    /// No branch of that name locally, on the remote, or in this push.
+    NoSuchKickoff,
+    /// Not checked (no valid `Kickoff` trailer, or no commit to check).
+    NotChecked,
+}
+
+/// What the repository says about a pushed platform tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagFacts {
+    /// An annotated tag object (not a lightweight tag pointing at a commit).
+    pub annotated: bool,
+    /// The commit the tag finally points at, if it points at a commit.
+    pub target: Option<String>,
+    /// The trailers of the tag message, in order.
+    pub trailers: Vec<(String, String)>,
+    pub on_kickoff: OnKickoff,
+    /// Violations of the release rules, one sentence each.
+    pub release_problems: Vec<String>,
+}
+
+/// A conflict the radar found between a pushed kickoff and another branch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConflictWith {
+    /// The other kickoff, or main.
+    pub other: String,
+    pub files: Vec<String>,
+}
+
+/// The facts read for one push line; fields stay empty unless [`needs`] asked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// For an update: whether the remote's object is an ancestor of the pushed one.
+    pub fast_forward: Option<bool>,
+    pub tag: Option<TagFacts>,
+    /// `None`: the radar did not run (mode off, or nothing to compare with).
+    pub conflicts: Option<Vec<ConflictWith>>,
+}
+
+/// Which facts a line needs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Needs {
+    pub ancestry: bool,
+    pub tag: bool,
+    pub conflicts: bool,
+}
+
+/// The settings and environment the policy applies.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub config: &'a Config,
+    /// `KICKOFF_LAND=1`: `kickoff land` is pushing main.
+    pub land: bool,
+}
+
+/// What kind of ref a line pushes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target<'a> {
+    Main,
+    Kickoff(KickoffName),
+    Branch(&'a str),
+    PlatformTag(&'a str),
+    Other,
+}
+
+pub fn target<'a>(line: &'a PushLine, config: &Config) -> Target<'a> {
+    if let Some(branch) = line.branch() {
+        if branch == config.main_branch {
+            return Target::Main;
+        }
+        if let Ok(k) = KickoffName::parse(branch) {
+            return Target::Kickoff(k);
+        }
+        return Target::Branch(branch);
+    }
+    if let Some(tag) = line.tag() {
+        if let Some(version) = tag.strip_prefix(PLATFORM_TAG_PREFIX) {
+            return Target::PlatformTag(version);
+        }
+    }
+    Target::Other
+}
+
+/// The facts [`decide`] will look at for this line.
+pub fn needs(line: &PushLine, ctx: &Context) -> Needs {
+    let change = line.change();
+    match target(line, ctx.config) {
+        Target::Kickoff(_) => Needs {
+            ancestry: change == Change::Update && !ctx.config.hook.allow_kickoff_rewrite,
+            conflicts: matches!(change, Change::Create | Change::Update)
+                && ctx.config.hook.conflicts != ConflictMode::Off,
+            tag: false,
+        },
+        Target::PlatformTag(_) => Needs {
+            tag: change == Change::Create,
+            ..Needs::default()
+        },
+        _ => Needs::default(),
+    }
+}
+
+/// Apply every rule to every line. `facts[i]` belongs to `lines[i]`.
+pub fn decide(lines: &[PushLine], facts: &[Facts], ctx: &Context) -> Verdict {
+    let mut v = Verdict::default();
+    let none = Facts::default();
+    for (i, line) in lines.iter().enumerate() {
+        check_line(line, facts.get(i).unwrap_or(&none), ctx, &mut v);
+    }
+    v
+}
+
+fn check_line(line: &PushLine, facts: &Facts, ctx: &Context, v: &mut Verdict) {
+    let change = line.change();
+    if change == Change::Unchanged {
+        return;
+    }
+    let cfg = ctx.config;
+    let mut refuse = |rule: Rule, problem: String, fix: String| {
+        v.refusals.push(Finding {
+            remote_ref: line.remote_ref.clone(),
+            rule,
+            problem,
+            fix,
+        })
+    };
+    match target(line, cfg) {
+        Target::Main => {
+            let allowed = cfg.hook.allow_main_push || (ctx.land && change == Change::Update);
+            if change != Change::Create && !allowed {
+                let what = if change == Change::Delete {
+                    "deleting"
+                } else {
+                    "pushing straight to"
+                };
+                refuse(
+                    Rule::MainProtected,
+                    format!("{what} `{}` is not allowed", cfg.main_branch),
+                    format!(
+                        "work reaches {} through a kickoff: `kickoff land` merges a released kickoff and pushes it; \
+                         to allow direct pushes set `hook.allow_main_push = true` in .kickoff.toml",
+                        cfg.main_branch
+                    ),
+                );
+            }
+        }
+        Target::Kickoff(name) => {
+            if !cfg.hook.allow_kickoff_rewrite {
+                if change == Change::Delete {
+                    refuse(
+                        Rule::KickoffRewrite,
+                        format!("deleting the kickoff branch `{name}`"),
+                        "kickoff branches are kept: each maps to its platform version; \
+                         to allow this set `hook.allow_kickoff_rewrite = true` in .kickoff.toml"
+                            .into(),
+                    );
+                } else if facts.fast_forward == Some(false) {
+                    refuse(
+                        Rule::KickoffRewrite,
+                        format!(
+                            "force-pushing `{name}`: the remote's {} is not contained in {}",
+                            line.remote_oid.short(),
+                            line.local_oid.short()
+                        ),
+                        format!(
+                            "others build on the kickoff; bring the remote's commits in instead \
+                             (`git fetch` then `git merge {}/{name}`) and push again; \
+                             to allow rewrites set `hook.allow_kickoff_rewrite = true`",
+                            cfg.remote
+                        ),
+                    );
+                }
+            }
+            if let Some(conflicts) = &facts.conflicts {
+                for c in conflicts {
+                    let finding = Finding {
+                        remote_ref: line.remote_ref.clone(),
+                        rule: Rule::Conflicts,
+                        problem: format!(
+                            "`{name}` conflicts with `{}` in {} file(s): {}",
+                            c.other,
+                            c.files.len(),
+                            list(&c.files, 5)
+                        ),
+                        fix: format!(
+                            "`kickoff conflicts {name}` shows the details; sort it out with the owners of `{}` before the branches meet",
+                            c.other
+                        ),
+                    };
+                    match cfg.hook.conflicts {
+                        ConflictMode::Block => v.refusals.push(finding),
+                        ConflictMode::Warn => v.warnings.push(finding),
+                        ConflictMode::Off => {}
+                    }
+                }
+            }
+        }
+        Target::Branch(branch) => {
+            if change != Change::Delete && cfg.hook.check_branch_names {
+                if let Some((problem, fix)) = branch_name_problem(branch, cfg) {
+                    refuse(Rule::BranchName, problem, fix);
+                }
+            }
+        }
+        Target::PlatformTag(version) => match change {
+            Change::Delete => refuse(
+                Rule::PlatformTagImmutable,
+                format!("deleting the platform tag `platform/{version}` on the remote"),
+                "a released version stays mapped to its kickoff; release a new version instead \
+                 (`kickoff release --bump patch`)"
+                    .into(),
+            ),
+            Change::Update => refuse(
+                Rule::PlatformTagImmutable,
+                format!(
+                    "moving the platform tag `platform/{version}` on the remote from {} to {}",
+                    line.remote_oid.short(),
+                    line.local_oid.short()
+                ),
+                "a released version stays mapped to its kickoff; release a new version instead \
+                 (`kickoff release --bump patch`), and drop the local tag with \
+                 `git tag -d platform/...` then `git fetch --tags`"
+                    .into(),
+            ),
+            Change::Create => {
+                for (problem, fix) in platform_tag_problems(version, facts.tag.as_ref()) {
+                    refuse(Rule::PlatformTag, problem, fix);
+                }
+                if let Some(t) = &facts.tag {
+                    for p in &t.release_problems {
+                        refuse(
+                            Rule::ReleaseRules,
+                            p.clone(),
+                            "`kickoff release` checks the rules and picks the next version; \
+                             `kickoff versions` lists the released ones"
+                                .into(),
+                        );
+                    }
+                }
+            }
+            Change::Unchanged => {}
+        },
+        Target::Other => {}
+    }
+}
+
+fn list(items: &[String], max: usize) -> String {
+    let mut s = items
+        .iter()
+        .take(max)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > max {
+        s.push_str(&format!(" and {} more", items.len() - max));
+    }
+    s
+}
+
+/// Why a branch name is refused, and the fix; `None` when it is fine.
+pub fn branch_name_problem(branch: &str, cfg: &Config) -> Option<(String, String)> {
+    if branch == cfg.main_branch
+        || KickoffName::parse(branch).is_ok()
+        || cfg.hook.allow_branches.iter().any(|p| p.matches(branch))
+    {
+        return None;
+    }
+    let prefix = &cfg.feature_prefix;
+    let pattern = cfg.ticket_pattern.as_str();
+    let rename = "rename it with `git branch -m <new-name>` and push that";
+    if branch.starts_with(KICKOFF_PREFIX) {
+        let reason = KickoffName::parse(branch)
+            .err()
+            .and_then(|e| e.hint())
+            .unwrap_or_default();
+        return Some((
+            format!("`{branch}` is not a valid kickoff branch name: {reason}"),
+            format!(
+                "expected kickoff-YYMMDD-summary with a real date and a slug of lowercase letters, digits and hyphens; \
+                 `kickoff new <summary> --date YYMMDD` makes one; {rename}"
+            ),
+        ));
+    }
+    match FeatureName::parse(branch, prefix, &cfg.ticket_pattern) {
+        Ok(_) => None,
+        Err(e) if branch.starts_with(prefix.as_str()) => Some((
+            format!(
+                "`{branch}` is not a valid feature branch name: {}",
+                e.hint().unwrap_or_default()
+            ),
+            format!(
+                "expected {prefix}<TICKET> or {prefix}<TICKET>-<slug>, the ticket matching `{pattern}`; \
+                 `kickoff feature <TICKET> [<slug>]` makes one; {rename}"
+            ),
+        )),
+        Err(_) => Some((
+            format!(
+                "`{branch}` is not {}, a kickoff or a feature branch",
+                cfg.main_branch
+            ),
+            format!(
+                "expected kickoff-YYMMDD-summary (`kickoff new <summary>`) or \
+                 {prefix}<TICKET>[-slug] with a ticket matching `{pattern}` (`kickoff feature <TICKET> [<slug>]`); \
+                 {rename}, or allow the name with `hook.allow_branches` in .kickoff.toml"
+            ),
+        )),
+    }
+}
+
+/// The release rules for a new platform version `tag` (`platform/vX.Y.Z`),
+/// given every other platform tag as (name, version, whether it is earlier and
+/// contained in the new tag's commit).
+pub fn release_rule_problems(
+    tag: &str,
+    version: &semver::Version,
+    others: &[(String, semver::Version, bool)],
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some((name, _, _)) = others
+        .iter()
+        .filter(|(_, v, _)| v >= version)
+        .max_by(|a, b| a.1.cmp(&b.1))
+    {
+        out.push(format!(
+            "`{tag}` is not greater than every platform version: `{name}` exists"
+        ));
+    }
+    let missing: Vec<&str> = others
+        .iter()
+        .filter(|(_, v, contained)| v < version && !contained)
+        .map(|(n, _, _)| n.as_str())
+        .collect();
+    if !missing.is_empty() {
+        out.push(format!(
+            "`{tag}` would roll back released work: its commit lacks {}",
+            list(
+                &missing.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                5
+            )
+        ));
+    }
+    out
+}
+
+/// What is wrong with a new platform tag (name, annotation, trailers, commit).
+pub fn platform_tag_problems(version: &str, tag: Option<&TagFacts>) -> Vec<(String, String)> {
+    let name = format!("{PLATFORM_TAG_PREFIX}{version}");
+    let make = "`kickoff release --platform X.Y.Z` creates a correct tag; delete this one with `git tag -d`";
+    let mut out = Vec::new();
+    let valid_version = version
+        .strip_prefix('v')
+        .is_some_and(|v| semver::Version::parse(v).is_ok());
+    if !valid_version {
+        out.push((
+            format!("`{name}` is not platform/vX.Y.Z with a semantic version"),
+            format!("name it like platform/v1.3.10 or platform/v2.0.0-rc.1; {make}"),
+        ));
+    }
+    let Some(tag) = tag else {
+        return out;
+    };
+    if !tag.annotated {
+        out.push((
+            format!(
+                "`{name}` is a lightweight tag; platform tags are annotated and carry trailers"
+            ),
+            make.to_string(),
+        ));
+        return out;
+    }
+    let trailer = |key: &str| {
+        tag.trailers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.trim())
+    };
+    let missing: Vec<&str> = REQUIRED_TRAILERS
+        .iter()
+        .copied()
+        .filter(|k| trailer(k).is_none_or(str::is_empty))
+        .collect();
+    if !missing.is_empty() {
+        out.push((
+            format!("`{name}` lacks the trailer(s) {}", missing.join(", ")),
+            make.to_string(),
+        ));
+    }
+    if let Some(k) = trailer("Kickoff") {
+        if KickoffName::parse(k).is_err() {
+            out.push((
+                format!("`{name}` names `{k}` in its Kickoff trailer, which is not a kickoff branch name"),
+                make.to_string(),
+            ));
+        }
+    }
+    if let Some(base) = trailer("Kickoff-Base") {
+        if super::protocol::ObjectId::parse(base).is_none() {
+            out.push((
+                format!("`{name}` has Kickoff-Base `{base}`, which is not a full object id"),
+                make.to_string(),
+            ));
+        }
+    }
+    if let Some(date) = trailer("Deploy-Date") {
+        if chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err() || date.len() != 10 {
+            out.push((
+                format!("`{name}` has Deploy-Date `{date}`, which is not a YYYY-MM-DD date"),
+                make.to_string(),
+            ));
+        }
+    }
+    if tag.target.is_none() {
+        out.push((
+            format!("`{name}` does not point at a commit"),
+            make.to_string(),
+        ));
+    }
+    let kickoff = trailer("Kickoff").unwrap_or("");
+    match &tag.on_kickoff {
+        OnKickoff::Contains | OnKickoff::NotChecked => {}
+        OnKickoff::Elsewhere { tip } => out.push((
+            format!(
+                "`{name}` points at {}, which is not on its kickoff `{kickoff}` (tip {})",
+                tag.target.as_deref().map_or("?", |t| &t[..t.len().min(10)]),
+                &tip[..tip.len().min(10)]
+            ),
+            format!("a platform tag marks the kickoff commit that ships; {make}"),
+        )),
+        OnKickoff::NoSuchKickoff => out.push((
+            format!(
+                "`{name}` names the kickoff `{kickoff}`, which is no branch here or on the remote"
+            ),
+            format!("push the kickoff branch with the tag, or fix the tag; {make}"),
+        )),
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::cloned_ref_to_slice_refs)] // the cases read better as literal slices
+mod tests {
+    use super::super::protocol::{ObjectId, parse};
+    use super::*;
+
+    const A: &str = "1111111111111111111111111111111111111111";
+    const B: &str = "2222222222222222222222222222222222222222";
+    const Z: &str = "0000000000000000000000000000000000000000";
+
+    fn line(remote_ref: &str, local: &str, remote: &str) -> PushLine {
+        PushLine {
+            local_ref: remote_ref.into(),
+            local_oid: ObjectId::parse(local).unwrap(),
+            remote_ref: remote_ref.into(),
+            remote_oid: ObjectId::parse(remote).unwrap(),
+        }
+    }
+
+    fn run(config: &Config, land: bool, lines: &[PushLine], facts: &[Facts]) -> Verdict {
+        decide(lines, facts, &Context { config, land })
+    }
+
+    fn rules(v: &Verdict) -> Vec<Rule> {
+        v.refusals.iter().map(|f| f.rule).collect()
+    }
+
+    #[test]
+    fn branch_names() {
+        let mut cfg = Config::default();
+        cfg.hook.allow_branches = vec![
+            BranchPattern::parse("release/*").unwrap(),
+            BranchPattern::parse("re:^hotfix-[0-9]+$").unwrap(),
+        ];
+        for ok in [
+            "main",
+            "kickoff-240510-dashboard",
+            "feature/DASH-1",
+            "feature/DASH-12-login-form",
+            "release/2024",
+            "hotfix-7",
+        ] {
+            let v = run(&cfg, false, &[line(&format!("refs/heads/{ok}"), A, Z)], &[]);
+            assert!(!v.refused(), "{ok}: {v:?}");
+        }
+        for bad in [
+            "wip",
+            "kickoff-240231-bad-date",
+            "kickoff-240510-Bad",
+            "feature/dash-1",
+            "feature/DASH-1-Login",
+            "release/a/b",
+            "hotfix-x",
+        ] {
+            let v = run(
+                &cfg,
+                false,
+                &[line(&format!("refs/heads/{bad}"), A, Z)],
+                &[],
+            );
+            assert_eq!(rules(&v), [Rule::BranchName], "{bad}");
+            assert!(v.refusals[0].fix.contains("kickoff "), "{bad}: {v:?}");
+        }
+        // Deleting a badly named branch is fine; so is a switched-off check.
+        assert!(!run(&cfg, false, &[line("refs/heads/wip", Z, A)], &[]).refused());
+        cfg.hook.check_branch_names = false;
+        assert!(!run(&cfg, false, &[line("refs/heads/wip", A, Z)], &[]).refused());
+    }
+
+    #[test]
+    fn main_is_protected_except_for_land_and_creation() {
+        let mut cfg = Config::default();
+        let update = line("refs/heads/main", A, B);
+        assert_eq!(
+            rules(&run(&cfg, false, &[update.clone()], &[])),
+            [Rule::MainProtected]
+        );
+        assert!(!run(&cfg, true, &[update.clone()], &[]).refused());
+        assert!(!run(&cfg, false, &[line("refs/heads/main", A, Z)], &[]).refused());
+        let delete = line("refs/heads/main", Z, A);
+        assert!(run(&cfg, true, &[delete.clone()], &[]).refused());
+        cfg.hook.allow_main_push = true;
+        assert!(!run(&cfg, false, &[update, delete], &[]).refused());
+    }
+
+    #[test]
+    fn kickoffs_are_not_rewritten() {
+        let mut cfg = Config::default();
+        let ctx = Context {
+            config: &cfg,
+            land: false,
+        };
+        let update = line("refs/heads/kickoff-240510-dash", A, B);
+        assert!(needs(&update, &ctx).ancestry);
+        let ff = Facts {
+            fast_forward: Some(true),
+            ..Facts::default()
+        };
+        let non_ff = Facts {
+            fast_forward: Some(false),
+            ..Facts::default()
+        };
+        assert!(!run(&cfg, false, &[update.clone()], &[ff]).refused());
+        assert_eq!(
+            rules(&run(&cfg, false, &[update.clone()], &[non_ff.clone()])),
+            [Rule::KickoffRewrite]
+        );
+        let delete = line("refs/heads/kickoff-240510-dash", Z, B);
+        assert_eq!(
+            rules(&run(&cfg, false, &[delete.clone()], &[])),
+            [Rule::KickoffRewrite]
+        );
+        cfg.hook.allow_kickoff_rewrite = true;
+        assert!(!run(&cfg, false, &[update, delete], &[non_ff.clone(), non_ff]).refused());
+    }
+
+    fn good_tag() -> TagFacts {
+        TagFacts {
+            annotated: true,
+            target: Some(A.into()),
+            trailers: vec![
+                ("Kickoff".into(), "kickoff-240510-dash".into()),
+                ("Kickoff-Base".into(), B.into()),
+                ("Deploy-Date".into(), "2024-06-03".into()),
+                ("Ticket".into(), "DASH-1".into()),
+            ],
+            on_kickoff: OnKickoff::Contains,
+            release_problems: vec![],
+        }
+    }
+
+    fn tag_facts(t: TagFacts) -> Facts {
+        Facts {
+            tag: Some(t),
+            ..Facts::default()
+        }
+    }
+
+    #[test]
+    fn platform_tags() {
+        let cfg = Config::default();
+        let new = line("refs/tags/platform/v1.2.3", A, Z);
+        let ctx = Context {
+            config: &cfg,
+            land: false,
+        };
+        assert!(needs(&new, &ctx).tag);
+        assert!(!run(&cfg, false, &[new.clone()], &[tag_facts(good_tag())]).refused());
+        let rc = line("refs/tags/platform/v2.0.0-rc.1", A, Z);
+        assert!(!run(&cfg, false, &[rc], &[tag_facts(good_tag())]).refused());
+
+        let bad_name = line("refs/tags/platform/1.2", A, Z);
+        assert_eq!(
+            rules(&run(&cfg, false, &[bad_name], &[tag_facts(good_tag())])),
+            [Rule::PlatformTag]
+        );
+        let mut light = good_tag();
+        light.annotated = false;
+        let v = run(&cfg, false, &[new.clone()], &[tag_facts(light)]);
+        assert!(v.refusals[0].problem.contains("lightweight"), "{v:?}");
+
+        let mut no_trailers = good_tag();
+        no_trailers.trailers.retain(|(k, _)| k == "Ticket");
+        let v = run(&cfg, false, &[new.clone()], &[tag_facts(no_trailers)]);
+        assert!(
+            v.refusals[0]
+                .problem
+                .contains("Kickoff, Kickoff-Base, Deploy-Date"),
+            "{v:?}"
+        );
+
+        let mut elsewhere = good_tag();
+        elsewhere.on_kickoff = OnKickoff::Elsewhere { tip: B.into() };
+        let v = run(&cfg, false, &[new.clone()], &[tag_facts(elsewhere)]);
+        assert!(
+            v.refusals[0].problem.contains("not on its kickoff"),
+            "{v:?}"
+        );
+
+        let mut unknown = good_tag();
+        unknown.on_kickoff = OnKickoff::NoSuchKickoff;
+        assert!(run(&cfg, false, &[new.clone()], &[tag_facts(unknown)]).refused());
+
+        let mut rules_broken = good_tag();
+        rules_broken.release_problems = vec!["v1.2.3 is not greater than v1.3.0".into()];
+        assert_eq!(
+            rules(&run(&cfg, false, &[new], &[tag_facts(rules_broken)])),
+            [Rule::ReleaseRules]
+        );
+
+        let moved = line("refs/tags/platform/v1.2.3", A, B);
+        let deleted = line("refs/tags/platform/v1.2.3", Z, B);
+        assert_eq!(
+            rules(&run(&cfg, false, &[moved, deleted], &[])),
+            [Rule::PlatformTagImmutable, Rule::PlatformTagImmutable]
+        );
+        // Other tags are not the hook's business.
+        assert!(!run(&cfg, false, &[line("refs/tags/v1", A, B)], &[]).refused());
+    }
+
+    #[test]
+    fn conflicts_warn_block_or_off() {
+        let mut cfg = Config::default();
+        let push = line("refs/heads/kickoff-240510-dash", A, Z);
+        let facts = Facts {
+            conflicts: Some(vec![ConflictWith {
+                other: "kickoff-240601-api".into(),
+                files: vec!["src/app.rs".into()],
+            }]),
+            ..Facts::default()
+        };
+        let v = run(&cfg, false, &[push.clone()], &[facts.clone()]);
+        assert!(!v.refused());
+        assert_eq!(v.warnings.len(), 1);
+        assert!(v.warnings[0].problem.contains("src/app.rs"));
+        cfg.hook.conflicts = ConflictMode::Block;
+        assert_eq!(
+            rules(&run(&cfg, false, &[push.clone()], &[facts.clone()])),
+            [Rule::Conflicts]
+        );
+        cfg.hook.conflicts = ConflictMode::Off;
+        let ctx = Context {
+            config: &cfg,
+            land: false,
+        };
+        assert!(!needs(&push, &ctx).conflicts);
+    }
+
+    #[test]
+    fn feature_branch_needs_no_facts() {
+        let cfg = Config::default();
+        let ctx = Context {
+            config: &cfg,
+            land: false,
+        };
+        let lines = parse(&format!("HEAD {A} refs/heads/feature/DASH-1 {B}\n")).unwrap();
+        assert_eq!(needs(&lines[0], &ctx), Needs::default());
+    }
+
+    #[test]
+    fn release_rules() {
+        let v = |s: &str| semver::Version::parse(s).unwrap();
+        let others = vec![
+            ("platform/v1.0.0".to_string(), v("1.0.0"), true),
+            ("platform/v1.1.0".to_string(), v("1.1.0"), false),
+        ];
+        let p = release_rule_problems("platform/v1.2.0", &v("1.2.0"), &others);
+        assert_eq!(p.len(), 1);
+        assert!(p[0].contains("platform/v1.1.0"), "{p:?}");
+        let p = release_rule_problems("platform/v1.0.5", &v("1.0.5"), &others);
+        assert!(p[0].contains("not greater"), "{p:?}");
+        assert!(release_rule_problems("platform/v2.0.0", &v("2.0.0"), &others[..1]).is_empty());
+    }
+
+    #[test]
+    fn globs() {
+        let p = BranchPattern::parse("team/**").unwrap();
+        assert!(p.matches("team/a/b"));
+        assert!(!p.matches("teams/a"));
+        let p = BranchPattern::parse("v?.x").unwrap();
+        assert!(p.matches("v1.x"));
+        assert!(!p.matches("v1-x"));
+        assert!(BranchPattern::parse("re:(").is_err());
+        assert!(BranchPattern::parse("").is_err());
+    }
+}
