@@ -601,3 +601,140 @@ fn state_commits_are_plain_files_fsck_clean() {
     assert_fsck_clean(&repo.env, &repo.origin);
     let _ = Path::new("");
 }
+
+// ---- the dashboard in a real browser --------------------------------------------
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn chromium(env: &TestEnv, extra: &[&str], url: &str) -> std::process::Output {
+    assert!(
+        Path::new(CHROMIUM).exists(),
+        "{CHROMIUM} is missing: install Debian's chromium package (.ci/run does)"
+    );
+    let profile = env.path().join("chromium-profile");
+    let mut cmd = std::process::Command::new(CHROMIUM);
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()))
+    .args(extra)
+    .arg(url)
+    .env("HOME", env.path().join("home"))
+    .stdin(std::process::Stdio::null());
+    let out = cmd.output().expect("run chromium");
+    assert!(out.status.success(), "chromium failed:\n{}", stderr(&out));
+    out
+}
+
+/// The text a person reads in a piece of rendered DOM: tags dropped,
+/// entities decoded, white space collapsed.
+fn visible_text(html: &str) -> String {
+    let no_style = regex::Regex::new(r"(?s)<style.*?</style>").unwrap();
+    let tags = regex::Regex::new(r"(?s)<[^>]*>").unwrap();
+    let without_style = no_style.replace_all(html, " ");
+    let text = tags.replace_all(&without_style, " ");
+    let text = text
+        .replace("&middot;", "·")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The element with `id` in the DOM (sections, list items, the log table).
+fn element<'a>(dom: &'a str, tag: &str, id: &str) -> &'a str {
+    let start = dom
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id} in the rendered page"));
+    let start = dom[..start].rfind('<').unwrap();
+    let end = dom[start..].find(&format!("</{tag}>")).unwrap() + start;
+    &dom[start..end]
+}
+
+#[test]
+fn dashboard_in_headless_chromium_shows_held_free_expired_and_queued_slots() {
+    let repo = pool();
+    let t0 = at(0);
+    let run = |args: &[&str]| ok(repo.kickoff(args).env("KICKOFF_NOW", &t0));
+    run(&[
+        "slot",
+        "claim",
+        K1,
+        "--slot",
+        "dev1",
+        "--ttl",
+        "3d",
+        "--reason",
+        "QA round 1",
+    ]);
+    run(&["deploy", K1]);
+    run(&["slot", "claim", K2, "--slot", "dev2", "--ttl", "1h"]);
+    run(&["slot", "claim", K3, "--slot", "dev1", "--queue"]);
+    // Two hours later: dev2's lease has run out, dev3 and dev4 are free.
+    ok(repo
+        .kickoff(&["dashboard", "--out", "site"])
+        .env("KICKOFF_NOW", at(120)));
+    let index = repo.work.join("site/index.html");
+    let url = format!("file://{}", index.display());
+    let dom = stdout(&chromium(&repo.env, &["--dump-dom"], &url));
+
+    let dev1 = visible_text(element(&dom, "section", "slot-dev1"));
+    for seen in [
+        "dev1 held",
+        K1,
+        "held by Ada Tester",
+        "since 2024-05-10 12:00 UTC",
+        "until 2024-05-13 12:00 UTC",
+        "reason QA round 1",
+        "tickets DASH-1",
+        "succeeded",
+        "frontend :3001",
+    ] {
+        assert!(dev1.contains(seen), "dev1 card lacks {seen:?}: {dev1}");
+    }
+    let dev2 = visible_text(element(&dom, "section", "slot-dev2"));
+    assert!(dev2.contains("dev2 expired"), "{dev2}");
+    assert!(dev2.contains(K2), "{dev2}");
+    assert!(dev2.contains("expired 2024-05-10 13:00 UTC"), "{dev2}");
+    assert!(dev2.contains("deployed nothing yet"), "{dev2}");
+    for free in ["slot-dev3", "slot-dev4"] {
+        let t = visible_text(element(&dom, "section", free));
+        assert!(t.contains("free"), "{t}");
+        assert!(!t.contains("held by"), "{t}");
+    }
+    let queued = visible_text(element(&dom, "li", "queue-1"));
+    assert_eq!(
+        queued,
+        format!("{K3} · Ada Tester · waiting since 2024-05-10 12:00 UTC for dev1")
+    );
+    let log = visible_text(element(&dom, "table", "log"));
+    assert!(log.contains(&format!("dev1 {K1}")), "{log}");
+    assert!(log.contains("DASH-1 Ada Tester succeeded"), "{log}");
+
+    // A phone-sized screenshot; docs/dashboard.png is made this way
+    // (KICKOFF_DOCS_SCREENSHOT=<path> copies it there).
+    let shot = repo.env.path().join("dashboard.png");
+    chromium(
+        &repo.env,
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=412,1500",
+        ],
+        &url,
+    );
+    let png = std::fs::read(&shot).expect("a screenshot");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000);
+    if let Some(dest) = std::env::var_os("KICKOFF_DOCS_SCREENSHOT") {
+        std::fs::copy(&shot, dest).unwrap();
+    }
+}
