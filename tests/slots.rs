@@ -751,6 +751,8 @@ fn demo_claims_a_slot_deploys_and_writes_the_dashboard() {
     let text = stdout(&out);
     assert!(out.status.success(), "{text}\n{}", stderr(&out));
     assert!(text.contains("$ kickoff deploy kickoff-"), "{text}");
+    // After the sync the deployed kickoff has moved on.
+    assert!(text.contains("-dashboard (stale)"), "{text}");
     let origin = dir.join("origin.git");
     let paths = state_paths(&env, &origin, "refs/kickoff/state");
     assert!(paths.contains(&"slots/dev2.toml".to_string()), "{paths:?}");

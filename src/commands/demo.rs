@@ -64,16 +64,6 @@ pub const STEPS: &[Step] = &[
         run: step_merge,
     },
     Step {
-        name: "main-moves",
-        about: "a teammate fixes something on main and pushes it",
-        run: step_main_moves,
-    },
-    Step {
-        name: "sync",
-        about: "bring the remote's main into the dashboard kickoff with a merge commit",
-        run: step_sync,
-    },
-    Step {
         name: "slots",
         about: "describe four QA slots x three apps in .kickoff.toml, claim one for the dashboard kickoff",
         run: step_slots,
@@ -84,8 +74,18 @@ pub const STEPS: &[Step] = &[
         run: step_deploy,
     },
     Step {
+        name: "main-moves",
+        about: "a teammate fixes something on main and pushes it",
+        run: step_main_moves,
+    },
+    Step {
+        name: "sync",
+        about: "bring the remote's main into the dashboard kickoff with a merge commit",
+        run: step_sync,
+    },
+    Step {
         name: "dashboard",
-        about: "write the QA dashboard: what is on each slot, and the deployment log",
+        about: "a teammate sees the slots (the kickoff moved on: stale); write the QA dashboard",
         run: step_dashboard,
     },
 ];
@@ -509,14 +509,13 @@ fn step_slots(d: &mut Demo) -> Result<()> {
 fn step_deploy(d: &mut Demo) -> Result<()> {
     let dash = d.kickoffs[0].clone();
     d.kickoff(&["deploy", &dash])?;
-    // A teammate sees the same state: it travels through the remote.
-    let mate = d.mate.clone();
-    d.git(&mate, &["pull", "--quiet", "--ff-only", "origin", "main"])?;
-    d.kickoff_in(&mate, &["slot", "list"])?;
     Ok(())
 }
 
 fn step_dashboard(d: &mut Demo) -> Result<()> {
+    // The teammate's clone sees the same state: it travels through the remote.
+    let mate = d.mate.clone();
+    d.kickoff_in(&mate, &["slot", "list"])?;
     let out = d.root.join("dashboard");
     let out_arg = path_arg(&out)?;
     d.kickoff(&["dashboard", "--out", &out_arg])?;
