@@ -70,6 +70,16 @@ pub const STEPS: &[Step] = &[
         run: step_merge,
     },
     Step {
+        name: "slots",
+        about: "describe four QA slots x three apps in .kickoff.toml, claim one for the dashboard kickoff",
+        run: step_slots,
+    },
+    Step {
+        name: "deploy",
+        about: "deploy the kickoff to its slot with a harmless deploy script; the record is shared",
+        run: step_deploy,
+    },
+    Step {
         name: "main-moves",
         about: "a teammate fixes something on main and pushes it",
         run: step_main_moves,
@@ -78,6 +88,11 @@ pub const STEPS: &[Step] = &[
         name: "sync",
         about: "bring the remote's main into the dashboard kickoff with a merge commit",
         run: step_sync,
+    },
+    Step {
+        name: "dashboard",
+        about: "a teammate sees the slots (the kickoff moved on: stale); write the QA dashboard",
+        run: step_dashboard,
     },
     Step {
         name: "conflicts",
@@ -366,6 +381,7 @@ fn step_init(d: &mut Demo) -> Result<()> {
     d.kickoff(&["init"])?;
     d.git(&w, &["add", ".kickoff.toml"])?;
     d.git(&w, &["commit", "--quiet", "-m", "Add kickoff settings"])?;
+    describe_slot_pool(d)?;
     d.git(&w, &["push", "--quiet", "origin", "main"])?;
     Ok(())
 }
@@ -536,4 +552,96 @@ fn step_conflicts(d: &mut Demo) -> Result<()> {
     d.git(&w, &["push", "--quiet", "origin", &bill])?;
     d.kickoff(&["conflicts", "--exit-zero"])?;
     Ok(())
+}
+
+// ---- QA slots ------------------------------------------------------------------------
+
+/// The pool the demo configures: dev1..dev4, each running three apps.
+const DEMO_SLOTS: &str = r#"
+[slots]
+names = ["dev1", "dev2", "dev3", "dev4"]
+lease = "3d"
+url = "https://{app}-{slot}.dev.shop.invalid/"
+deploy = ["./deploy.sh", "{env_file}"]
+
+[[slots.apps]]
+name = "frontend"
+port = 3000
+base_port = 3001
+
+[[slots.apps]]
+name = "spring"
+port = 8080
+base_port = 8081
+
+[[slots.apps]]
+name = "django"
+port = 8000
+base_port = 9001
+"#;
+
+/// A deploy script that only says what a real one would do.
+const DEMO_DEPLOY: &str = "#!/bin/sh\n# A real deploy would run: docker compose --env-file \"$1\" -p \"$COMPOSE_PROJECT_NAME\" up -d\nset -e\n. \"$1\"\necho \"would start $KICKOFF_KICKOFF ($KICKOFF_IMAGE_TAG) as compose project $COMPOSE_PROJECT_NAME\"\necho \"frontend on :$FRONTEND_PORT, spring on :$SPRING_PORT, django on :$DJANGO_PORT\"\n";
+
+/// Add the QA slot pool and a harmless deploy script to main (before the hook
+/// is installed: after that, main only moves through `kickoff land`).
+fn describe_slot_pool(d: &mut Demo) -> Result<()> {
+    let w = d.work.clone();
+    let config_path = w.join(crate::config::FILE_NAME);
+    let mut config = std::fs::read_to_string(&config_path)
+        .map_err(|e| Error::io(format!("cannot read {}", config_path.display()), e))?;
+    config.push_str(DEMO_SLOTS);
+    d.commit(
+        &w,
+        crate::config::FILE_NAME,
+        &config,
+        "Describe the QA slot pool",
+    )?;
+    let script = w.join("deploy.sh");
+    std::fs::write(&script, DEMO_DEPLOY)
+        .map_err(|e| Error::io(format!("cannot write {}", script.display()), e))?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| Error::io(format!("cannot make {} executable", script.display()), e))?;
+    }
+    d.git(&w, &["add", "deploy.sh"])?;
+    d.git(&w, &["commit", "--quiet", "-m", "Add the deploy script"])?;
+    Ok(())
+}
+
+fn step_slots(d: &mut Demo) -> Result<()> {
+    let dash = d.kickoffs[0].clone();
+    d.kickoff(&[
+        "slot",
+        "claim",
+        &dash,
+        "--slot",
+        "dev2",
+        "--reason",
+        "QA of the dashboard",
+    ])?;
+    d.kickoff(&["slot", "list"])?;
+    Ok(())
+}
+
+fn step_deploy(d: &mut Demo) -> Result<()> {
+    let dash = d.kickoffs[0].clone();
+    d.kickoff(&["deploy", &dash])?;
+    Ok(())
+}
+
+fn step_dashboard(d: &mut Demo) -> Result<()> {
+    // The teammate's clone sees the same state: it travels through the remote.
+    let mate = d.mate.clone();
+    d.kickoff_in(&mate, &["slot", "list"])?;
+    let out = d.root.join("dashboard");
+    let out_arg = path_arg(&out)?;
+    d.kickoff(&["dashboard", "--out", &out_arg])?;
+    d.say(&format!(
+        "  open {} in a browser (no network needed), or serve it: kickoff -C {} dashboard --out {} --serve 127.0.0.1:8080\n",
+        out.join("index.html").display(),
+        d.work.display(),
+        out.display()
+    ))
 }
