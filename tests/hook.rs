@@ -297,8 +297,19 @@ fn platform_tags() {
     );
     refused(
         &push(&repo, &["origin", "platform/v2.0.0"]),
-        &["[release-rules]", "roll back", "platform/v1.0.0"],
+        &["[release-rules]", "roll that back", "v1.0.0", "rollback"],
     );
+    assert_eq!(on_origin(&repo, "refs/tags/platform/v2.0.0"), None);
+    // ... unless the tag records that the rule was waived: then it is a warning.
+    repo.git(&["tag", "-d", "platform/v2.0.0"]);
+    let waived = format!(
+        "{}Waived: rollback\n",
+        tag_message("v2.0.0", OTHER_KICKOFF, &base)
+    );
+    annotated_tag(&repo, "platform/v2.0.0", &waived, &other);
+    let err = pushed(&push(&repo, &["origin", "platform/v2.0.0"]));
+    assert!(err.contains("warning:") && err.contains("waived"), "{err}");
+    assert!(on_origin(&repo, "refs/tags/platform/v2.0.0").is_some());
 
     // Released tags neither move nor disappear.
     repo.git(&[
@@ -576,6 +587,17 @@ fn install_and_uninstall_without_an_earlier_hook() {
         std::fs::read_to_string(hooks.join("pre-push")).unwrap(),
         shim
     );
+    // A shim that lost its executable bit is skipped by git: reported and fixed.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let hook = hooks.join("pre-push");
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let out = repo.kickoff(&["hook", "status"]).output().unwrap();
+        assert!(stdout(&out).contains("not executable"), "{}", stdout(&out));
+        repo.kickoff(&["hook", "install"]).assert().success();
+        assert_eq!(mode(&hook) & 0o111, 0o111);
+    }
     repo.kickoff(&["hook", "uninstall"]).assert().success();
     assert_eq!(listing(), before);
 }
@@ -661,6 +683,31 @@ fn the_hook_runs_with_a_bare_environment() {
     branch(&repo, "feature/DASH-4");
     pushed(&bare_env_push(&repo, &["origin", "feature/DASH-4"]));
     assert!(on_origin(&repo, "refs/heads/feature/DASH-4").is_some());
+    // The heavier paths too: a kickoff (ancestry, conflict engine) and a
+    // platform tag (release rules read the remote with /usr/bin/git).
+    let base = repo.rev("main").unwrap();
+    repo.git(&["checkout", "--quiet", "-b", KICKOFF]);
+    let tip = repo.commit("k.txt", "one\n", "Kickoff work");
+    pushed(&bare_env_push(&repo, &["origin", KICKOFF]));
+    annotated_tag(
+        &repo,
+        "platform/v1.0.0",
+        &tag_message("v1.0.0", KICKOFF, &base),
+        &tip,
+    );
+    pushed(&bare_env_push(&repo, &["origin", "platform/v1.0.0"]));
+    assert!(on_origin(&repo, "refs/tags/platform/v1.0.0").is_some());
+    repo.git(&["reset", "--quiet", "--hard", "HEAD~"]);
+    repo.commit("k.txt", "rewritten\n", "Rewritten");
+    refused(
+        &bare_env_push(&repo, &["--force", "origin", KICKOFF]),
+        &["[kickoff-rewrite]"],
+    );
+    assert_eq!(
+        on_origin(&repo, &format!("refs/heads/{KICKOFF}")),
+        Some(tip)
+    );
+    repo.git(&["checkout", "--quiet", "main"]);
 
     // The recorded program is gone and kickoff is not on PATH: a clear failure.
     let hook = repo.work.join(".git/hooks/pre-push");
@@ -738,4 +785,101 @@ fn conflicts_warn_by_default_block_when_configured() {
         on_origin(&repo, &format!("refs/heads/{KICKOFF}")),
         repo.rev(KICKOFF)
     );
+}
+
+#[test]
+fn a_release_made_by_kickoff_passes_the_hook() {
+    let repo = hooked();
+    repo.git(&["checkout", "--quiet", "-b", KICKOFF]);
+    repo.commit("k.txt", "one\n", "DASH-101 work");
+    pushed(&push(&repo, &["origin", KICKOFF]));
+    let out = repo
+        .kickoff(&[
+            "release",
+            "--platform",
+            "1.0.0-rc.1",
+            "--kickoff",
+            KICKOFF,
+            "--date",
+            "2024-06-03",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(on_origin(&repo, "refs/tags/platform/v1.0.0-rc.1").is_some());
+
+    // A tag pushed together with the kickoff commits it tags.
+    let base = repo.rev("main").unwrap();
+    let next = repo.commit("k.txt", "two\n", "DASH-102 work");
+    annotated_tag(
+        &repo,
+        "platform/v1.0.0",
+        &tag_message("v1.0.0", KICKOFF, &base),
+        &next,
+    );
+    let err = pushed(&push(&repo, &["origin", KICKOFF, "platform/v1.0.0"]));
+    assert!(!err.contains("refused"), "{err}");
+    assert!(on_origin(&repo, "refs/tags/platform/v1.0.0").is_some());
+}
+
+#[test]
+fn the_demo_installs_the_hook_and_shows_a_refused_push() {
+    let env = TestEnv::new();
+    let dir = env.path().join("demo");
+    let out = env
+        .kickoff_cmd(env.path())
+        .args(["demo", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}\n{}", stderr(&out));
+    assert!(text.contains("$ kickoff hook install"), "{text}");
+    assert!(
+        text.contains("refs/heads/my-experiment [branch-name]"),
+        "{text}"
+    );
+    assert!(text.contains("git push --no-verify"), "{text}");
+    let work = dir.join("work");
+    let hook = std::fs::read_to_string(work.join(".git/hooks/pre-push")).unwrap();
+    assert!(hook.contains("# kickoff-hook: pre-push"));
+    assert!(!refs_of(&env, &dir.join("origin.git")).contains_key("refs/heads/my-experiment"));
+}
+
+#[test]
+fn install_refuses_when_a_chained_hook_is_in_the_way() {
+    let repo = TestRepo::new();
+    let hooks = repo.work.join(".git/hooks");
+    std::fs::write(hooks.join("pre-push"), "#!/bin/sh\nexit 0\n").unwrap();
+    std::fs::write(
+        hooks.join("pre-push.kickoff-chained"),
+        "#!/bin/sh\nexit 1\n",
+    )
+    .unwrap();
+    let err = assert_refused(
+        &repo,
+        &["hook", "install"],
+        1,
+        &["is not kickoff's", "pre-push.kickoff-chained", "hint:"],
+    );
+    assert!(err.contains("move that file away"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("pre-push")).unwrap(),
+        "#!/bin/sh\nexit 0\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("pre-push.kickoff-chained")).unwrap(),
+        "#!/bin/sh\nexit 1\n"
+    );
+    // Outside a repository there is nothing to install into.
+    let elsewhere = repo.env.path().join("not-a-repo");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let out = repo
+        .env
+        .kickoff_cmd(&elsewhere)
+        .args(["hook", "install"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("not inside a git repository"));
+    assert!(std::fs::read_dir(&elsewhere).unwrap().next().is_none());
 }

@@ -192,6 +192,8 @@ pub struct TagFacts {
     pub on_kickoff: OnKickoff,
     /// Violations of the release rules, one sentence each.
     pub release_problems: Vec<String>,
+    /// Release rules waived when the tag was made (its `Waived:` trailers).
+    pub release_waived: Vec<String>,
 }
 
 /// A conflict the radar found between a pushed kickoff and another branch.
@@ -200,6 +202,8 @@ pub struct ConflictWith {
     /// The other kickoff, or main.
     pub other: String,
     pub files: Vec<String>,
+    /// Set when the radar could not decide (the reason): a warning, never a refusal.
+    pub unknown: Option<String>,
 }
 
 /// The facts read for one push line; fields stay empty unless [`needs`] asked.
@@ -347,6 +351,21 @@ fn check_line(line: &PushLine, facts: &Facts, ctx: &Context, v: &mut Verdict) {
             }
             if let Some(conflicts) = &facts.conflicts {
                 for c in conflicts {
+                    if let Some(reason) = &c.unknown {
+                        v.warnings.push(Finding {
+                            remote_ref: line.remote_ref.clone(),
+                            rule: Rule::Conflicts,
+                            problem: format!(
+                                "could not check `{name}` against `{}`: {reason}",
+                                c.other
+                            ),
+                            fix: format!(
+                                "`git merge-tree --write-tree {name} {}` decides",
+                                c.other
+                            ),
+                        });
+                        continue;
+                    }
                     let finding = Finding {
                         remote_ref: line.remote_ref.clone(),
                         rule: Rule::Conflicts,
@@ -409,6 +428,14 @@ fn check_line(line: &PushLine, facts: &Facts, ctx: &Context, v: &mut Verdict) {
                              `kickoff versions` lists the released ones"
                                 .into(),
                         );
+                    }
+                    for p in &t.release_waived {
+                        v.warnings.push(Finding {
+                            remote_ref: line.remote_ref.clone(),
+                            rule: Rule::ReleaseRules,
+                            problem: format!("waived when the tag was made: {p}"),
+                            fix: "nothing to do; the tag records the waiver".into(),
+                        });
                     }
                 }
             }
@@ -479,41 +506,6 @@ pub fn branch_name_problem(branch: &str, cfg: &Config) -> Option<(String, String
             ),
         )),
     }
-}
-
-/// The release rules for a new platform version `tag` (`platform/vX.Y.Z`),
-/// given every other platform tag as (name, version, whether it is earlier and
-/// contained in the new tag's commit).
-pub fn release_rule_problems(
-    tag: &str,
-    version: &semver::Version,
-    others: &[(String, semver::Version, bool)],
-) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some((name, _, _)) = others
-        .iter()
-        .filter(|(_, v, _)| v >= version)
-        .max_by(|a, b| a.1.cmp(&b.1))
-    {
-        out.push(format!(
-            "`{tag}` is not greater than every platform version: `{name}` exists"
-        ));
-    }
-    let missing: Vec<&str> = others
-        .iter()
-        .filter(|(_, v, contained)| v < version && !contained)
-        .map(|(n, _, _)| n.as_str())
-        .collect();
-    if !missing.is_empty() {
-        out.push(format!(
-            "`{tag}` would roll back released work: its commit lacks {}",
-            list(
-                &missing.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-                5
-            )
-        ));
-    }
-    out
 }
 
 /// What is wrong with a new platform tag (name, annotation, trailers, commit).
@@ -738,6 +730,7 @@ mod tests {
             ],
             on_kickoff: OnKickoff::Contains,
             release_problems: vec![],
+            release_waived: vec![],
         }
     }
 
@@ -818,6 +811,7 @@ mod tests {
             conflicts: Some(vec![ConflictWith {
                 other: "kickoff-240601-api".into(),
                 files: vec!["src/app.rs".into()],
+                unknown: None,
             }]),
             ..Facts::default()
         };
@@ -830,6 +824,17 @@ mod tests {
             rules(&run(&cfg, false, &[push.clone()], &[facts.clone()])),
             [Rule::Conflicts]
         );
+        let unsure = Facts {
+            conflicts: Some(vec![ConflictWith {
+                other: "main".into(),
+                files: vec![],
+                unknown: Some("criss-cross history".into()),
+            }]),
+            ..Facts::default()
+        };
+        let v = run(&cfg, false, &[push.clone()], &[unsure]);
+        assert!(!v.refused(), "an undecided pair never blocks");
+        assert!(v.warnings[0].problem.contains("could not check"));
         cfg.hook.conflicts = ConflictMode::Off;
         let ctx = Context {
             config: &cfg,
@@ -847,21 +852,6 @@ mod tests {
         };
         let lines = parse(&format!("HEAD {A} refs/heads/feature/DASH-1 {B}\n")).unwrap();
         assert_eq!(needs(&lines[0], &ctx), Needs::default());
-    }
-
-    #[test]
-    fn release_rules() {
-        let v = |s: &str| semver::Version::parse(s).unwrap();
-        let others = vec![
-            ("platform/v1.0.0".to_string(), v("1.0.0"), true),
-            ("platform/v1.1.0".to_string(), v("1.1.0"), false),
-        ];
-        let p = release_rule_problems("platform/v1.2.0", &v("1.2.0"), &others);
-        assert_eq!(p.len(), 1);
-        assert!(p[0].contains("platform/v1.1.0"), "{p:?}");
-        let p = release_rule_problems("platform/v1.0.5", &v("1.0.5"), &others);
-        assert!(p[0].contains("not greater"), "{p:?}");
-        assert!(release_rule_problems("platform/v2.0.0", &v("2.0.0"), &others[..1]).is_empty());
     }
 
     #[test]
