@@ -358,3 +358,19 @@ fn sync_continue_accepts_a_merge_committed_with_git() {
         Some(&kickoff_tip)
     );
 }
+
+#[test]
+fn sync_undoes_its_steps_when_git_refuses_to_merge() {
+    let (repo, kickoff_tip, _) = setup(false);
+    // The local kickoff is behind (sync fast-forwards it in the work tree), and
+    // an untracked file is in the way of main's new file: git refuses to merge.
+    repo.commit_on(K, "more.txt", "more\n", "DASH-2 More");
+    repo.git(&["push", "--quiet", "origin", K]);
+    repo.git(&["checkout", "--quiet", K]);
+    repo.git(&["reset", "--quiet", "--hard", &kickoff_tip]);
+    repo.write("main.txt", "mine, untracked\n");
+    let err = assert_refused(&repo, &["sync"], 1, &["untracked working tree files"]);
+    assert!(!err.contains("could not undo"), "{err}");
+    assert!(!record(&repo).exists());
+    assert_eq!(repo.rev(K).unwrap(), kickoff_tip);
+}
