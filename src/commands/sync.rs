@@ -245,6 +245,18 @@ fn plan(s: &Session, g: &Global, args: &SyncArgs) -> Result<SyncPlan> {
         ));
     }
     let ours = start.ours();
+    if ours != theirs && s.repo.is_ancestor(ours, theirs)? {
+        let probe = Kickoff {
+            local: Some(ours),
+            ..kickoff.clone()
+        };
+        if kickoffs::merged_given(&s.repo, theirs, &[probe], vec![true])?[0] {
+            return Err(Error::refused_hint(
+                format!("{branch} is already merged into {theirs_name}; there is nothing to sync"),
+                "start a new kickoff for further work: `kickoff new <summary>`",
+            ));
+        }
+    }
     let up_to_date = s.repo.is_ancestor(theirs, ours)?;
     let checked_out_here = s.repo.current_branch()?.as_deref() == Some(branch.as_str());
     let clean = s.repo.is_clean()?;
