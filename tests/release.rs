@@ -303,11 +303,9 @@ fn rollback_rule_refuses_a_kickoff_cut_before_a_released_one_landed() {
         repo.platform_tags(),
         (vec!["v1.0.0".to_string()], vec!["v1.0.0".to_string()])
     );
-    // Beta brings main in; now it may be released.
-    repo.git(&["checkout", "--quiet", &b]);
+    // Beta brings main in (and pushes); now it may be released.
     repo.env.tick();
-    repo.git(&["merge", "--quiet", "--no-edit", "origin/main"]);
-    repo.git(&["push", "--quiet", "origin", &b]);
+    repo.ok(&["sync", &b]);
     assert_eq!(
         repo.ok(&["release", "--platform", "1.1.0", "--kickoff", &b]),
         "platform/v1.1.0\n"
