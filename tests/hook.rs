@@ -883,3 +883,26 @@ fn install_refuses_when_a_chained_hook_is_in_the_way() {
     assert!(stderr(&out).contains("not inside a git repository"));
     assert!(std::fs::read_dir(&elsewhere).unwrap().next().is_none());
 }
+
+#[test]
+fn kickoffs_own_pushes_pass_the_hook() {
+    let repo = hooked();
+    repo.kickoff(&["new", "dashboard", "--date", "240510"])
+        .assert()
+        .success();
+    assert!(on_origin(&repo, &format!("refs/heads/{KICKOFF}")).is_some());
+    repo.kickoff(&["feature", "DASH-1", "login", "--kickoff", KICKOFF])
+        .assert()
+        .success();
+    repo.commit("login.txt", "form\n", "DASH-1 Login form");
+    pushed(&push(&repo, &["origin", "feature/DASH-1-login"]));
+    // A teammate moves main; sync merges it into the kickoff and pushes.
+    let mate = repo.clone_to("mate");
+    let fresh = repo.commit_in(&mate, "team.txt", "team\n", "Team work");
+    repo.git_in(&mate, &["push", "--quiet", "origin", "main"]);
+    let out = repo.kickoff(&["sync", KICKOFF]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let tip = on_origin(&repo, &format!("refs/heads/{KICKOFF}")).unwrap();
+    repo.git(&["fetch", "--quiet", "origin"]);
+    repo.git(&["merge-base", "--is-ancestor", &fresh, &tip]);
+}
