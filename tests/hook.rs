@@ -906,3 +906,29 @@ fn kickoffs_own_pushes_pass_the_hook() {
     repo.git(&["fetch", "--quiet", "origin"]);
     repo.git(&["merge-base", "--is-ancestor", &fresh, &tip]);
 }
+
+#[test]
+fn refusal_report_snapshot() {
+    let repo = hooked();
+    let origin = repo.origin.to_str().unwrap().to_string();
+    let main = repo.rev("main").unwrap();
+    let zero = "0".repeat(40);
+    let input = format!(
+        "wip {main} refs/heads/wip {zero}\n\
+         main {main} refs/heads/main {main}\n\
+         HEAD {main} refs/heads/feature/DASH-1 {zero}\n\
+         (delete) {zero} refs/tags/platform/v1.0.0 {main}\n"
+    );
+    let out = pre_push_direct(&repo, &["origin", &origin], input.as_bytes());
+    assert_eq!(out.status.code(), Some(3));
+    insta::assert_snapshot!(stderr(&out), @r"
+    refused: refs/heads/wip [branch-name]
+      `wip` is not main, a kickoff or a feature branch
+      fix: expected kickoff-YYMMDD-summary (`kickoff new <summary>`) or feature/<TICKET>[-slug] with a ticket matching `[A-Z][A-Z0-9]+-[0-9]+` (`kickoff feature <TICKET> [<slug>]`); rename it with `git branch -m <new-name>` and push that, or allow the name with `hook.allow_branches` in .kickoff.toml
+    refused: refs/tags/platform/v1.0.0 [platform-tag-immutable]
+      deleting the platform tag `platform/v1.0.0` on the remote
+      fix: a released version stays mapped to its kickoff; release a new version instead (`kickoff release --bump patch`)
+    error: push refused by the kickoff pre-push hook: 2 problem(s)
+    hint: fix what is listed above; if you are sure, bypass the hook once with `git push --no-verify`
+    ");
+}
