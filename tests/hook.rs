@@ -932,3 +932,37 @@ fn refusal_report_snapshot() {
     hint: fix what is listed above; if you are sure, bypass the hook once with `git push --no-verify`
     ");
 }
+
+#[test]
+fn the_committed_shim_runs_kickoff_from_path() {
+    let repo = TestRepo::new();
+    let shim = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/pre-push")).unwrap();
+    let dir = repo.work.join("githooks");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("pre-push"), shim).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.join("pre-push"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+    }
+    repo.git(&["config", "core.hooksPath", "githooks"]);
+    let bin = assert_cmd::cargo::cargo_bin("kickoff");
+    let path = format!("{}:/usr/bin:/bin", bin.parent().unwrap().display());
+    branch(&repo, "wip");
+    let out = repo
+        .env
+        .git_cmd(&repo.work, &["push", "origin", "wip"])
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    refused(&out, &["[branch-name]"]);
+    assert_eq!(on_origin(&repo, "refs/heads/wip"), None);
+    let status = repo
+        .kickoff(&["hook", "status", "--json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(json["installed"], true);
+    assert_eq!(json["recorded_binary"], serde_json::Value::Null);
+}
