@@ -423,7 +423,7 @@ fn check_platform_tag(line: &PushLine, version: &str, facts: &Facts, v: &mut Ver
             Rule::PlatformTagImmutable,
             format!("deleting the platform tag `platform/{version}` on the remote"),
             "a released version stays mapped to its kickoff; release a new version instead \
-         (`kickoff release --bump patch`)"
+             (`kickoff release --bump patch`)"
                 .into(),
         ),
         Change::Update => v.refuse(
@@ -435,8 +435,8 @@ fn check_platform_tag(line: &PushLine, version: &str, facts: &Facts, v: &mut Ver
                 line.local_oid.short()
             ),
             "a released version stays mapped to its kickoff; release a new version instead \
-         (`kickoff release --bump patch`), and drop the local tag with \
-         `git tag -d platform/...` then `git fetch --tags`"
+             (`kickoff release --bump patch`), and drop the local tag with \
+             `git tag -d platform/...` then `git fetch --tags`"
                 .into(),
         ),
         Change::Create => {
@@ -450,7 +450,7 @@ fn check_platform_tag(line: &PushLine, version: &str, facts: &Facts, v: &mut Ver
                         Rule::ReleaseRules,
                         p.clone(),
                         "`kickoff release` checks the rules and picks the next version; \
-                     `kickoff versions` lists the released ones"
+                         `kickoff versions` lists the released ones"
                             .into(),
                     );
                 }
