@@ -80,6 +80,18 @@ fn branch_names_are_refused_and_allowed() {
         pushed(&push(&repo, &["origin", good]));
         assert!(on_origin(&repo, &format!("refs/heads/{good}")).is_some());
     }
+    // The local side may be any revision the user typed; the remote name decides.
+    repo.commit("x.txt", "x\n", "Second commit");
+    refused(
+        &push(&repo, &["origin", "HEAD~:refs/heads/wip2"]),
+        &["wip2"],
+    );
+    pushed(&push(&repo, &["origin", "HEAD~:refs/heads/feature/DASH-8"]));
+    assert_eq!(
+        on_origin(&repo, "refs/heads/feature/DASH-8"),
+        repo.rev("HEAD~")
+    );
+    assert_eq!(on_origin(&repo, "refs/heads/wip2"), None);
     // A refused ref stops the whole push: the good one beside it stays home too.
     branch(&repo, "feature/DASH-3");
     refused(&push(&repo, &["origin", "feature/DASH-3", "wip"]), &["wip"]);
