@@ -105,8 +105,32 @@ fn release_refuses_invalid_versions_with_exit_2() {
         );
     }
     assert_eq!(repo.platform_tags(), (vec![], vec![]));
+    assert_refused(
+        &repo,
+        &["release", "--platform", "1.0.0", "--date", "2024-02-30"],
+        2,
+        &["invalid date"],
+    );
+    assert_refused(
+        &repo,
+        &["release", "--platform", "1.0.0", "--bump", "patch"],
+        2,
+        &["cannot be used with"],
+    );
     // Missing version argument: usage error.
-    assert_refused(&repo, &["release"], 2, &["--platform"]);
+    // No version and no terminal: the choices are listed.
+    assert_refused(
+        &repo,
+        &["release"],
+        2,
+        &[
+            "which platform version?",
+            "0.0.1",
+            "0.1.0",
+            "1.0.0",
+            "--platform X.Y.Z or --bump",
+        ],
+    );
 }
 
 #[test]
@@ -437,4 +461,25 @@ fn release_without_a_remote_tags_locally() {
         repo.tag_format("platform/v0.1.0", "%(trailers)")
             .contains("Ticket: SOLO-1")
     );
+}
+
+#[test]
+fn a_rejected_push_leaves_no_tag_behind() {
+    let repo = dashboard();
+    let hook = repo.origin.join("hooks/pre-receive");
+    std::fs::write(&hook, "#!/bin/sh\necho 'tags are frozen' >&2\nexit 1\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let err = assert_refused(
+        &repo,
+        &["release", "--platform", "1.0.0"],
+        1,
+        &[
+            "could not push platform/v1.0.0 to origin",
+            "the local tag was removed again",
+            "tags are frozen",
+        ],
+    );
+    assert!(err.contains("--no-push"), "{err}");
+    assert_eq!(repo.platform_tags(), (vec![], vec![]));
 }

@@ -184,7 +184,6 @@ impl Repo {
         })
     }
 
-    /// Point `full` at `new` whatever it pointed at (for private tracking refs).
     /// The oid a ref points at, without peeling.
     pub fn ref_target(&self, full: &str) -> Result<Option<Oid>> {
         match self.raw().find_reference(full) {

@@ -11,6 +11,7 @@
 //! the flag that names its [`Rule`]. This module reads no repository.
 
 pub mod catalog;
+pub mod land;
 pub mod tickets;
 
 use crate::naming::KickoffName;

@@ -17,8 +17,9 @@
 //! their operations again on top of the remote's state (dropping, with a
 //! warning, any that the fresh state refuses) and pushes the result.
 //!
-//! Fault injection for tests: `KICKOFF_TEST_CRASH_AT=objects|local-ref|before-push|after-push`
-//! makes the process exit at once (exit code 86) at that point of a change.
+//! Fault injection for tests only: `KICKOFF_TEST_CRASH_AT=objects|local-ref|before-push|after-push`
+//! (optionally `@N` for the N-th change of the process) makes the process exit
+//! at once (exit code 86) at that point of a change.
 
 use crate::error::{Error, Result};
 use crate::git::git2::Oid;
@@ -37,9 +38,22 @@ pub fn tracking_ref(remote: &str) -> String {
     format!("refs/kickoff/remotes/{remote}/state")
 }
 
-/// Test-only fault injection: exit abruptly when `KICKOFF_TEST_CRASH_AT` names this point.
+/// Changes this process has started (for `KICKOFF_TEST_CRASH_AT=<point>@<n>`).
+static CHANGES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Test-only fault injection: exit abruptly when `KICKOFF_TEST_CRASH_AT` names
+/// this point (`local-ref`), or this point in the n-th change of the process
+/// (`before-push@2`: the second change, e.g. the record of a deploy).
 fn crash_point(point: &str) {
-    if std::env::var(CRASH_ENV).is_ok_and(|v| v == point) {
+    let Ok(wanted) = std::env::var(CRASH_ENV) else {
+        return;
+    };
+    let n = CHANGES.load(std::sync::atomic::Ordering::SeqCst);
+    let hit = match wanted.split_once('@') {
+        Some((p, nth)) => p == point && nth.parse() == Ok(n),
+        None => wanted == point,
+    };
+    if hit {
         eprintln!("kickoff: {CRASH_ENV}={point}: exiting abruptly");
         std::process::exit(CRASH_EXIT);
     }
@@ -168,6 +182,27 @@ impl<'a> Store<'a> {
     /// `op`, compare-and-swap the local ref, push fast-forward only; retry from
     /// the fetch when anything moved underneath.
     fn change(&self, op: Option<&Op>) -> Result<(Option<Applied>, Loaded)> {
+        // The commit of ours the local ref holds, and the one before it.
+        let mut ours: Option<(Oid, Option<Oid>)> = None;
+        let result = self.change_loop(op, &mut ours);
+        if result.is_err() {
+            // Refused, failed or gave up after an earlier attempt moved the
+            // local ref: take that attempt back so it is never replayed.
+            if let Some((new, without_op)) = ours {
+                self.give_back(op, new, without_op);
+            }
+        }
+        result
+    }
+
+    fn change_loop(
+        &self,
+        op: Option<&Op>,
+        ours: &mut Option<(Oid, Option<Oid>)>,
+    ) -> Result<(Option<Applied>, Loaded)> {
+        if op.is_some() {
+            CHANGES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
         let mut stats = Stats::default();
         let mut last: Option<(Oid, Option<Applied>, SlotState, Option<Oid>)> = None;
         for attempt in 1..=MAX_ATTEMPTS {
@@ -235,6 +270,9 @@ impl<'a> Store<'a> {
                 backoff(attempt);
                 continue;
             }
+            if changed {
+                *ours = Some((new, without_op));
+            }
             crash_point("local-ref");
             let Some(remote) = &self.remote else {
                 return Ok((
@@ -275,14 +313,8 @@ impl<'a> Store<'a> {
                     last = Some((new, applied, state, without_op));
                     backoff(attempt);
                 }
-                Err(e) => {
-                    self.give_back(op, new, without_op);
-                    return Err(Error::Git(e));
-                }
+                Err(e) => return Err(Error::Git(e)),
             }
-        }
-        if let Some((new, _, _, without_op)) = last {
-            self.give_back(op, new, without_op);
         }
         Err(SlotError::Busy {
             attempts: MAX_ATTEMPTS,
