@@ -978,3 +978,28 @@ fn the_committed_shim_runs_kickoff_from_path() {
     assert_eq!(json["installed"], true);
     assert_eq!(json["recorded_binary"], serde_json::Value::Null);
 }
+
+#[test]
+fn kickoff_land_goes_through_main_protection() {
+    let repo = hooked();
+    repo.kickoff(&["new", "dashboard", "--date", "240510"])
+        .assert()
+        .success();
+    let tip = repo.commit("k.txt", "one\n", "DASH-1 work");
+    pushed(&push(&repo, &["origin", KICKOFF]));
+    let out = repo
+        .kickoff(&["release", "--platform", "1.0.0", "--kickoff", KICKOFF])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // By hand, main stays protected ...
+    refused(
+        &push(&repo, &["origin", &format!("{KICKOFF}:refs/heads/main")]),
+        &["[main-protected]"],
+    );
+    assert_ne!(on_origin(&repo, "refs/heads/main"), Some(tip.clone()));
+    // ... and `kickoff land` goes through it.
+    let out = repo.kickoff(&["land", KICKOFF]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(on_origin(&repo, "refs/heads/main"), Some(tip));
+}
