@@ -16,6 +16,11 @@ fn demo_builds_the_flow_with_real_commits() {
     assert!(out.status.success(), "{text}\n{}", stderr(&out));
     assert!(text.contains("Explore it:"), "{text}");
     assert!(text.contains("$ kickoff new dashboard"), "{text}");
+    assert!(text.contains("feature/DASH-101-login   merged"), "{text}");
+    assert!(
+        text.contains("feature/DASH-102-charts  open, 1 commit(s) not in the kickoff"),
+        "{text}"
+    );
     let origin = dir.join("origin.git");
     let work = dir.join("work");
     let refs = refs_of(&env, &origin);

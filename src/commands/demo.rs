@@ -84,6 +84,16 @@ pub const STEPS: &[Step] = &[
         run: step_sync,
     },
     Step {
+        name: "list",
+        about: "the live kickoffs: age, ahead/behind main, features merged/open",
+        run: step_list,
+    },
+    Step {
+        name: "status",
+        about: "one kickoff in detail: base, upstream, each feature's merge state",
+        run: step_status,
+    },
+    Step {
         name: "dashboard",
         about: "a teammate sees the slots (the kickoff moved on: stale); write the QA dashboard",
         run: step_dashboard,
@@ -525,4 +535,15 @@ fn step_dashboard(d: &mut Demo) -> Result<()> {
         d.work.display(),
         out.display()
     ))
+}
+
+fn step_list(d: &mut Demo) -> Result<()> {
+    d.kickoff(&["list"])?;
+    Ok(())
+}
+
+fn step_status(d: &mut Demo) -> Result<()> {
+    let dash = d.kickoffs[0].clone();
+    d.kickoff(&["status", &dash])?;
+    Ok(())
 }

@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::git::Repo;
 
+pub mod completions;
 pub mod conflicts;
 pub mod dashboard;
 pub mod demo;
@@ -13,11 +14,13 @@ pub mod deploy;
 pub mod feature;
 pub mod hook;
 pub mod init;
+pub mod list;
 pub mod new;
 pub mod notes;
 pub mod release;
 pub mod show;
 pub mod slot;
+pub mod status;
 pub mod sync;
 pub mod versions;
 pub mod which;
@@ -31,6 +34,9 @@ pub enum Command {
     New(new::NewArgs),
     Feature(feature::FeatureArgs),
     Sync(sync::SyncArgs),
+    List(list::ListArgs),
+    Status(status::StatusArgs),
+    Completions(completions::CompletionsArgs),
     Release(release::ReleaseArgs),
     Versions(versions::VersionsArgs),
     Show(show::ShowArgs),
@@ -50,6 +56,9 @@ pub fn dispatch(command: Command, g: &Global) -> Result<()> {
         Command::New(args) => new::run(args, g),
         Command::Feature(args) => feature::run(args, g),
         Command::Sync(args) => sync::run(args, g),
+        Command::List(args) => list::run(args, g),
+        Command::Status(args) => status::run(args, g),
+        Command::Completions(args) => completions::run(args, g),
         Command::Release(args) => release::run(args, g),
         Command::Versions(args) => versions::run(args, g),
         Command::Show(args) => show::run(args, g),

@@ -236,8 +236,11 @@ impl Repo {
         let mut out = Vec::new();
         for r in self.inner.references_glob(&format!("{full_prefix}*"))? {
             let r = r?;
-            let (Some(name), Some(oid)) = (r.name(), r.resolve().ok().and_then(|r| r.target()))
-            else {
+            // A direct ref (the usual case, packed or loose) needs no second lookup.
+            let target = r
+                .target()
+                .or_else(|| r.resolve().ok().and_then(|r| r.target()));
+            let (Some(name), Some(oid)) = (r.name(), target) else {
                 continue;
             };
             if let Some(short) = name.strip_prefix(strip) {
