@@ -80,6 +80,18 @@ fn branch_names_are_refused_and_allowed() {
         pushed(&push(&repo, &["origin", good]));
         assert!(on_origin(&repo, &format!("refs/heads/{good}")).is_some());
     }
+    // The local side may be any revision the user typed; the remote name decides.
+    repo.commit("x.txt", "x\n", "Second commit");
+    refused(
+        &push(&repo, &["origin", "HEAD~:refs/heads/wip2"]),
+        &["wip2"],
+    );
+    pushed(&push(&repo, &["origin", "HEAD~:refs/heads/feature/DASH-8"]));
+    assert_eq!(
+        on_origin(&repo, "refs/heads/feature/DASH-8"),
+        repo.rev("HEAD~")
+    );
+    assert_eq!(on_origin(&repo, "refs/heads/wip2"), None);
     // A refused ref stops the whole push: the good one beside it stays home too.
     branch(&repo, "feature/DASH-3");
     refused(&push(&repo, &["origin", "feature/DASH-3", "wip"]), &["wip"]);
@@ -882,4 +894,112 @@ fn install_refuses_when_a_chained_hook_is_in_the_way() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("not inside a git repository"));
     assert!(std::fs::read_dir(&elsewhere).unwrap().next().is_none());
+}
+
+#[test]
+fn kickoffs_own_pushes_pass_the_hook() {
+    let repo = hooked();
+    repo.kickoff(&["new", "dashboard", "--date", "240510"])
+        .assert()
+        .success();
+    assert!(on_origin(&repo, &format!("refs/heads/{KICKOFF}")).is_some());
+    repo.kickoff(&["feature", "DASH-1", "login", "--kickoff", KICKOFF])
+        .assert()
+        .success();
+    repo.commit("login.txt", "form\n", "DASH-1 Login form");
+    pushed(&push(&repo, &["origin", "feature/DASH-1-login"]));
+    // A teammate moves main; sync merges it into the kickoff and pushes.
+    let mate = repo.clone_to("mate");
+    let fresh = repo.commit_in(&mate, "team.txt", "team\n", "Team work");
+    repo.git_in(&mate, &["push", "--quiet", "origin", "main"]);
+    let out = repo.kickoff(&["sync", KICKOFF]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let tip = on_origin(&repo, &format!("refs/heads/{KICKOFF}")).unwrap();
+    repo.git(&["fetch", "--quiet", "origin"]);
+    repo.git(&["merge-base", "--is-ancestor", &fresh, &tip]);
+}
+
+#[test]
+fn refusal_report_snapshot() {
+    let repo = hooked();
+    let origin = repo.origin.to_str().unwrap().to_string();
+    let main = repo.rev("main").unwrap();
+    let zero = "0".repeat(40);
+    let input = format!(
+        "wip {main} refs/heads/wip {zero}\n\
+         main {main} refs/heads/main {main}\n\
+         HEAD {main} refs/heads/feature/DASH-1 {zero}\n\
+         (delete) {zero} refs/tags/platform/v1.0.0 {main}\n"
+    );
+    let out = pre_push_direct(&repo, &["origin", &origin], input.as_bytes());
+    assert_eq!(out.status.code(), Some(3));
+    insta::assert_snapshot!(stderr(&out), @r"
+    refused: refs/heads/wip [branch-name]
+      `wip` is not main, a kickoff or a feature branch
+      fix: expected kickoff-YYMMDD-summary (`kickoff new <summary>`) or feature/<TICKET>[-slug] with a ticket matching `[A-Z][A-Z0-9]+-[0-9]+` (`kickoff feature <TICKET> [<slug>]`); rename it with `git branch -m <new-name>` and push that, or allow the name with `hook.allow_branches` in .kickoff.toml
+    refused: refs/tags/platform/v1.0.0 [platform-tag-immutable]
+      deleting the platform tag `platform/v1.0.0` on the remote
+      fix: a released version stays mapped to its kickoff; release a new version instead (`kickoff release --bump patch`)
+    error: push refused by the kickoff pre-push hook: 2 problem(s)
+    hint: fix what is listed above; if you are sure, bypass the hook once with `git push --no-verify`
+    ");
+}
+
+#[test]
+fn the_committed_shim_runs_kickoff_from_path() {
+    let repo = TestRepo::new();
+    let shim = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/pre-push")).unwrap();
+    let dir = repo.work.join("githooks");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("pre-push"), shim).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.join("pre-push"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+    }
+    repo.git(&["config", "core.hooksPath", "githooks"]);
+    let bin = assert_cmd::cargo::cargo_bin("kickoff");
+    let path = format!("{}:/usr/bin:/bin", bin.parent().unwrap().display());
+    branch(&repo, "wip");
+    let out = repo
+        .env
+        .git_cmd(&repo.work, &["push", "origin", "wip"])
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    refused(&out, &["[branch-name]"]);
+    assert_eq!(on_origin(&repo, "refs/heads/wip"), None);
+    let status = repo
+        .kickoff(&["hook", "status", "--json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(json["installed"], true);
+    assert_eq!(json["recorded_binary"], serde_json::Value::Null);
+}
+
+#[test]
+fn kickoff_land_goes_through_main_protection() {
+    let repo = hooked();
+    repo.kickoff(&["new", "dashboard", "--date", "240510"])
+        .assert()
+        .success();
+    let tip = repo.commit("k.txt", "one\n", "DASH-1 work");
+    pushed(&push(&repo, &["origin", KICKOFF]));
+    let out = repo
+        .kickoff(&["release", "--platform", "1.0.0", "--kickoff", KICKOFF])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // By hand, main stays protected ...
+    refused(
+        &push(&repo, &["origin", &format!("{KICKOFF}:refs/heads/main")]),
+        &["[main-protected]"],
+    );
+    assert_ne!(on_origin(&repo, "refs/heads/main"), Some(tip.clone()));
+    // ... and `kickoff land` goes through it.
+    let out = repo.kickoff(&["land", KICKOFF]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(on_origin(&repo, "refs/heads/main"), Some(tip));
 }

@@ -775,3 +775,51 @@ fn demo_claims_a_slot_deploys_and_writes_the_dashboard() {
     assert!(html.contains("DASH-101"), "the dashboard shows the tickets");
     assert!(dir.join("dashboard/data.json").is_file());
 }
+
+#[test]
+fn landing_a_kickoff_releases_its_slot_and_queue_place() {
+    let repo = pool();
+    ok(repo.kickoff(&["slot", "claim", K1, "--slot", "dev1"]));
+    ok(repo.kickoff(&["slot", "claim", K2, "--slot", "dev2"]));
+    ok(repo.kickoff(&[
+        "release",
+        "--platform",
+        "1.0.0",
+        "--kickoff",
+        K1,
+        "--date",
+        "2024-05-10",
+    ]));
+    let out = repo.kickoff(&["land", K1]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("released QA slot dev1"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        lease(&repo, "dev1").is_none(),
+        "dev1 still held after landing"
+    );
+    // Only the landed kickoff's slot is given back.
+    assert_eq!(lease(&repo, "dev2").unwrap()["kickoff"].as_str(), Some(K2));
+}
+
+#[test]
+fn landing_without_push_leaves_the_slot_held() {
+    let repo = pool();
+    ok(repo.kickoff(&["slot", "claim", K1, "--slot", "dev1"]));
+    ok(repo.kickoff(&[
+        "release",
+        "--platform",
+        "1.0.0",
+        "--kickoff",
+        K1,
+        "--date",
+        "2024-05-10",
+    ]));
+    let out = repo.kickoff(&["land", K1, "--no-push"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("stays held"), "{}", stderr(&out));
+    assert_eq!(lease(&repo, "dev1").unwrap()["kickoff"].as_str(), Some(K1));
+}

@@ -122,7 +122,7 @@ fn pre_push(args: PrePushArgs, g: &Global) -> Result<()> {
         g.ui.warn(finding_text(w));
     }
     for r in &verdict.refusals {
-        eprintln!("refused: {}", finding_text(r));
+        g.ui.refused(finding_text(r));
     }
     if verdict.refused() {
         return Err(HookError::Refused {

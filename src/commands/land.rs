@@ -230,7 +230,31 @@ fn execute(s: &Session, g: &Global, p: &LandPlan) -> Result<()> {
         p.kickoff.name,
         short(new_main)
     ));
+    release_slot(s, g, p);
     report_others(s, g, p, new_main)
+}
+
+/// A landed kickoff no longer needs its QA slot: release it (and drop it from
+/// the queue) in the shared state. Landing has already happened, so a failure
+/// here is a warning with the command that finishes the job.
+fn release_slot(s: &Session, g: &Global, p: &LandPlan) {
+    if !s.config.slots.is_configured() {
+        return;
+    }
+    let kickoff = p.kickoff.branch();
+    if p.push.is_none() {
+        g.ui.info(format!(
+            "--no-push: any QA slot {kickoff} holds stays held; `kickoff slot release` frees it"
+        ));
+        return;
+    }
+    match crate::slots::service::release_for_kickoff(&s.repo, &s.config, &g.ui, &kickoff) {
+        Ok(Some(slot)) => g.ui.done(format!("released QA slot {slot}, held by {kickoff}")),
+        Ok(None) => {}
+        Err(e) => g.ui.warn(format!(
+            "could not release the QA slot of {kickoff}: {e}; run `kickoff slot release` once the remote answers"
+        )),
+    }
 }
 
 /// The other live kickoffs that now lack main's new commits, each with a
