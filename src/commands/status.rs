@@ -173,6 +173,7 @@ mod tests {
                 behind: 2,
                 features: FeatureCounts { merged: 1, open: 2 },
                 last_commit: when,
+                platform_version: Some("1.4.0".into()),
             },
             base: Some(oid('e')),
             upstream: Upstream {
@@ -192,6 +193,7 @@ mod tests {
           kickoff date  2024-05-10 (10 days ago)
           tip           aaaaaaaaaa  last commit 2024-05-20 09:30 +0200
           main          5 ahead, 2 behind origin/main; base eeeeeeeeee
+          platform      1.4.0 (platform/v1.4.0)
           upstream      diverged from origin/kickoff-240510-dashboard: 1 ahead, 2 behind
           features      1 merged, 2 open
             feature/DASH-1-login  merged  (local only)
