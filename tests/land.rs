@@ -211,3 +211,36 @@ fn land_with_a_rejected_push_changes_nothing() {
         ],
     );
 }
+
+#[test]
+fn release_and_land_pass_the_installed_pre_push_hook() {
+    let repo = released_alpha();
+    repo.ok(&["hook", "install"]);
+    // The hook refuses a plain push of main...
+    repo.git(&["checkout", "--quiet", "main"]);
+    repo.git(&["merge", "--quiet", "--ff-only", ALPHA]);
+    let out = repo
+        .env
+        .git_output(&repo.work, &["push", "--quiet", "origin", "main"]);
+    assert!(
+        !out.status.success(),
+        "the hook let a direct push of main through"
+    );
+    repo.git(&["reset", "--quiet", "--keep", "origin/main"]);
+    // ...but lets `kickoff land` through, and a release with a waived rule.
+    repo.ok(&["land", ALPHA]);
+    assert_eq!(origin_main(&repo), repo.rev(ALPHA).unwrap());
+    let out = repo
+        .kickoff(&[
+            "release",
+            "--platform",
+            "1.1.0",
+            "--kickoff",
+            BETA,
+            "--allow-rollback",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(repo.origin_refs().contains_key("refs/tags/platform/v1.1.0"));
+}

@@ -303,11 +303,9 @@ fn rollback_rule_refuses_a_kickoff_cut_before_a_released_one_landed() {
         repo.platform_tags(),
         (vec!["v1.0.0".to_string()], vec!["v1.0.0".to_string()])
     );
-    // Beta brings main in; now it may be released.
-    repo.git(&["checkout", "--quiet", &b]);
+    // Beta brings main in (and pushes); now it may be released.
     repo.env.tick();
-    repo.git(&["merge", "--quiet", "--no-edit", "origin/main"]);
-    repo.git(&["push", "--quiet", "origin", &b]);
+    repo.ok(&["sync", &b]);
     assert_eq!(
         repo.ok(&["release", "--platform", "1.1.0", "--kickoff", &b]),
         "platform/v1.1.0\n"
@@ -482,4 +480,39 @@ fn a_rejected_push_leaves_no_tag_behind() {
     );
     assert!(err.contains("--no-push"), "{err}");
     assert_eq!(repo.platform_tags(), (vec![], vec![]));
+}
+
+#[test]
+fn list_and_status_show_the_platform_version() {
+    let repo = dashboard();
+    repo.ok(&["new", "later", "--date", "240601"]);
+    repo.ok(&["release", "--platform", "1.3.10-rc.1", "--kickoff", DASH]);
+    repo.ok(&["release", "--platform", "1.3.10", "--kickoff", DASH]);
+    let list: serde_json::Value = serde_json::from_str(&repo.ok(&["list", "--json"])).unwrap();
+    let version_of = |name: &str| {
+        list["kickoffs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["name"] == name)
+            .unwrap()["platform_version"]
+            .clone()
+    };
+    assert_eq!(version_of(DASH), "1.3.10");
+    assert_eq!(version_of("kickoff-240601-later"), serde_json::Value::Null);
+    let text = repo.ok(&["list"]);
+    assert!(text.lines().next().unwrap().contains("VERSION"), "{text}");
+    let dash_line = text.lines().find(|l| l.starts_with(DASH)).unwrap();
+    assert!(dash_line.contains(" 1.3.10 "), "{text}");
+    let status: serde_json::Value =
+        serde_json::from_str(&repo.ok(&["status", DASH, "--json"])).unwrap();
+    assert_eq!(status["kickoff"]["platform_version"], "1.3.10");
+    assert!(
+        repo.ok(&["status", DASH])
+            .contains("platform      1.3.10 (platform/v1.3.10)")
+    );
+    assert!(
+        repo.ok(&["status", "kickoff-240601-later"])
+            .contains("platform      no version yet")
+    );
 }

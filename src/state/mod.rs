@@ -26,6 +26,7 @@ use crate::git::git2::Oid;
 use crate::git::{GitError, PushOutcome, Repo};
 use crate::output::Ui;
 use crate::slots::{Applied, Op, SlotError, SlotState};
+use std::collections::BTreeMap;
 
 pub const STATE_REF: &str = "refs/kickoff/state";
 /// Attempts before a change gives up under contention.
@@ -232,9 +233,9 @@ impl<'a> Store<'a> {
                     let before = state.clone();
                     let applied = op.apply(&mut state, &self.names)?;
                     if state != before {
-                        tip = Some(self.repo.write_files_commit(
+                        tip = Some(self.repo.write_changes_commit(
                             tip,
-                            &state.to_files(),
+                            &changes(&before, &state),
                             &message(op),
                         )?);
                         changed = true;
@@ -404,9 +405,9 @@ impl<'a> Store<'a> {
             let mut next = state.clone();
             match op.apply(&mut next, &self.names) {
                 Ok(_) => {
-                    tip = Some(self.repo.write_files_commit(
+                    tip = Some(self.repo.write_changes_commit(
                         tip,
-                        &next.to_files(),
+                        &changes(&state, &next),
                         &message(&op),
                     )?);
                     state = next;
@@ -427,6 +428,23 @@ impl<'a> Store<'a> {
         }
         Ok((state, tip, (replayed, dropped)))
     }
+}
+
+/// The files that differ between two states (`None`: deleted).
+fn changes(before: &SlotState, after: &SlotState) -> BTreeMap<String, Option<Vec<u8>>> {
+    let (old, new) = (before.to_files(), after.to_files());
+    let mut out = BTreeMap::new();
+    for (path, content) in &new {
+        if old.get(path) != Some(content) {
+            out.insert(path.clone(), Some(content.clone()));
+        }
+    }
+    for path in old.keys() {
+        if !new.contains_key(path) {
+            out.insert(path.clone(), None);
+        }
+    }
+    out
 }
 
 /// The commit message of a state change: a subject, then the operation as JSON.

@@ -399,16 +399,24 @@ pub fn slots_repo(config: &str, kickoffs: &[&str]) -> TestRepo {
     let repo = TestRepo::new();
     repo.commit(".kickoff.toml", config, "Configure the QA slot pool");
     repo.git(&["push", "--quiet", "origin", "main"]);
+    // One commit per kickoff on main's tree (no checkout), pushed in one go.
+    let mut specs = vec!["push".to_string(), "--quiet".into(), "origin".into()];
     for (i, name) in kickoffs.iter().enumerate() {
         let branch = format!("kickoff-240510-{name}");
-        repo.git(&["branch", &branch, "main"]);
-        repo.commit_on(
-            &branch,
-            &format!("{name}.txt"),
-            "work\n",
+        let oid = repo.git(&[
+            "commit-tree",
+            "main^{tree}",
+            "-p",
+            "main",
+            "-m",
             &format!("DASH-{} {name} work", i + 1),
-        );
-        repo.git(&["push", "--quiet", "origin", &branch]);
+        ]);
+        repo.git(&["branch", &branch, &oid]);
+        specs.push(format!("{branch}:{branch}"));
+    }
+    if !kickoffs.is_empty() {
+        let args: Vec<&str> = specs.iter().map(String::as_str).collect();
+        repo.git(&args);
     }
     repo
 }
