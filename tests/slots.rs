@@ -382,7 +382,8 @@ fn deploy_claims_writes_the_env_file_runs_the_command_and_records() {
     let repo = pool();
     deploy_script(&repo, 0);
     let tip = repo.rev(&format!("origin/{K2}")).unwrap();
-    repo.git(&[
+    // Released elsewhere: the tag is only on the remote; deploy fetches it.
+    repo.origin_git(&[
         "tag",
         "-a",
         "platform/v1.4.0",
