@@ -61,9 +61,11 @@ pub struct KickoffEntry {
     pub features: FeatureCounts,
     /// Committer date of the tip.
     pub last_commit: DateTime<FixedOffset>,
-    // Facts that other parts of kickoff attach to a kickoff (such as the
-    // platform version its tag gives it) are added here, as optional fields,
-    // without changing the schema number.
+    /// The kickoff's platform version (the newest of its `platform/v*` tags,
+    /// by semver precedence); `null` until it is released.
+    pub platform_version: Option<String>,
+    // Facts that other parts of kickoff attach to a kickoff are added here,
+    // as optional fields, without changing the schema number.
 }
 
 /// One feature branch of a kickoff.
@@ -241,6 +243,8 @@ pub struct Snapshot<'r> {
     pub has_remote: bool,
     pub kickoffs: Vec<KickoffRead>,
     pub features: BTreeMap<String, Vec<FoundFeature>>,
+    /// The newest platform version of each kickoff, from the tags.
+    pub versions: BTreeMap<String, String>,
 }
 
 impl<'r> Snapshot<'r> {
@@ -313,6 +317,7 @@ impl<'r> Snapshot<'r> {
                 })
                 .collect(),
             features: group_features(config, &local, &remote, &parents),
+            versions: newest_versions(repo)?,
         })
     }
 
@@ -343,6 +348,7 @@ impl<'r> Snapshot<'r> {
             behind: ab.behind,
             features: counts,
             last_commit: commit_date(repo, tip)?,
+            platform_version: self.versions.get(&k.branch()).cloned(),
         })
     }
 
@@ -426,6 +432,20 @@ impl<'r> Snapshot<'r> {
             features,
         })
     }
+}
+
+/// The newest platform version of every kickoff that has one.
+fn newest_versions(repo: &Repo) -> Result<BTreeMap<String, String>> {
+    let catalog = crate::release::catalog::Catalog::local(repo)?;
+    let mut out = BTreeMap::new();
+    // The catalog is newest first: the first version seen for a kickoff wins.
+    for t in &catalog.tags {
+        if let Some(k) = t.kickoff() {
+            out.entry(k.to_string())
+                .or_insert_with(|| t.version.to_string());
+        }
+    }
+    Ok(out)
 }
 
 impl Snapshot<'_> {

@@ -91,3 +91,60 @@ fn config_main_branch_and_remote_are_used() {
     assert_eq!(doc["main"]["ref"], "refs/remotes/upstream/trunk");
     assert_eq!(doc["kickoffs"][0]["remote"], doc["kickoffs"][0]["local"]);
 }
+
+#[test]
+fn core_commands_refuse_outside_a_repository_and_in_a_bare_one() {
+    let repo = TestRepo::new();
+    new_kickoff(&repo, "dashboard", "240510");
+    let origin_before = repo.origin_refs();
+    let outside = repo.env.path().join("home");
+    for args in [
+        &["feature", "DASH-1", "--kickoff", "kickoff-240510-dashboard"][..],
+        &["sync", "kickoff-240510-dashboard"],
+        &["sync", "--continue"],
+        &["sync", "--abort"],
+        &["list"],
+        &["status", "kickoff-240510-dashboard", "--json"],
+    ] {
+        let out = repo.env.kickoff_cmd(&outside).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("not inside a git repository"),
+            "{args:?}"
+        );
+        assert!(stderr(&out).contains("hint:"), "{args:?}");
+        let out = repo
+            .env
+            .kickoff_cmd(&repo.origin)
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("bare repository"), "{args:?}");
+    }
+    assert_eq!(origin_before, repo.origin_refs());
+    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
+}
+
+#[test]
+fn list_and_status_fetch_first_when_asked() {
+    let repo = TestRepo::new();
+    let k = new_kickoff(&repo, "dashboard", "240510");
+    let mate = repo.clone_to("mate");
+    repo.git_in(&mate, &["checkout", "--quiet", &k]);
+    let theirs = repo.commit_in(&mate, "m.txt", "m\n", "Mate's work");
+    repo.git_in(&mate, &["push", "--quiet", "origin", &k]);
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = repo.kickoff(args).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    // Without --fetch: what the last fetch saw.
+    let doc = json(&["status", &k, "--json"]);
+    assert_eq!(doc["upstream"]["state"], "in-sync");
+    let doc = json(&["status", &k, "--json", "--fetch"]);
+    assert_eq!(doc["upstream"]["state"], "behind");
+    assert_eq!(doc["kickoff"]["remote"], theirs.as_str());
+    let doc = json(&["list", "--json", "--fetch"]);
+    assert_eq!(doc["kickoffs"][0]["remote"], theirs.as_str());
+}

@@ -110,6 +110,7 @@ fn list_json_schema() {
                 "merged": false, "ahead": 2, "behind": 1,
                 "features": {"merged": 1, "open": 2},
                 "last_commit": time(r, &s.dash_tip),
+                "platform_version": null,
             },
             {
                 "name": BILL, "date": "2024-06-01", "summary": "billing",
@@ -118,6 +119,7 @@ fn list_json_schema() {
                 "merged": false, "ahead": 1, "behind": 1,
                 "features": {"merged": 0, "open": 0},
                 "last_commit": time(r, &s.bill_tip),
+                "platform_version": null,
             }
         ]
     });
@@ -198,6 +200,7 @@ fn status_json_schema_and_report() {
             "merged": false, "ahead": 2, "behind": 1,
             "features": {"merged": 1, "open": 2},
             "last_commit": time(r, &s.dash_tip),
+            "platform_version": null,
         },
         "base": base,
         "upstream": {"remote": "origin", "state": "in-sync", "ahead": 0, "behind": 0},

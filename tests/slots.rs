@@ -756,7 +756,17 @@ fn demo_claims_a_slot_deploys_and_writes_the_dashboard() {
     assert!(text.contains("-dashboard (stale)"), "{text}");
     let origin = dir.join("origin.git");
     let paths = state_paths(&env, &origin, "refs/kickoff/state");
-    assert!(paths.contains(&"slots/dev2.toml".to_string()), "{paths:?}");
+    let history = env.git(&origin, &["log", "--format=%s", "refs/kickoff/state"]);
+    assert!(
+        history.contains("kickoff state: claim dev2: kickoff-"),
+        "{history}"
+    );
+    // Landing the kickoff at the end of the demo gives the slot back.
+    assert_eq!(
+        text.contains("released QA slot dev2"),
+        !paths.contains(&"slots/dev2.toml".to_string()),
+        "{paths:?}\n{text}"
+    );
     let record = paths
         .iter()
         .find(|p| p.starts_with("deployments/") && p.contains("-dev2-"))
@@ -775,4 +785,52 @@ fn demo_claims_a_slot_deploys_and_writes_the_dashboard() {
     let html = std::fs::read_to_string(dir.join("dashboard/index.html")).unwrap();
     assert!(html.contains("DASH-101"), "the dashboard shows the tickets");
     assert!(dir.join("dashboard/data.json").is_file());
+}
+
+#[test]
+fn landing_a_kickoff_releases_its_slot_and_queue_place() {
+    let repo = pool();
+    ok(repo.kickoff(&["slot", "claim", K1, "--slot", "dev1"]));
+    ok(repo.kickoff(&["slot", "claim", K2, "--slot", "dev2"]));
+    ok(repo.kickoff(&[
+        "release",
+        "--platform",
+        "1.0.0",
+        "--kickoff",
+        K1,
+        "--date",
+        "2024-05-10",
+    ]));
+    let out = repo.kickoff(&["land", K1]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("released QA slot dev1"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        lease(&repo, "dev1").is_none(),
+        "dev1 still held after landing"
+    );
+    // Only the landed kickoff's slot is given back.
+    assert_eq!(lease(&repo, "dev2").unwrap()["kickoff"].as_str(), Some(K2));
+}
+
+#[test]
+fn landing_without_push_leaves_the_slot_held() {
+    let repo = pool();
+    ok(repo.kickoff(&["slot", "claim", K1, "--slot", "dev1"]));
+    ok(repo.kickoff(&[
+        "release",
+        "--platform",
+        "1.0.0",
+        "--kickoff",
+        K1,
+        "--date",
+        "2024-05-10",
+    ]));
+    let out = repo.kickoff(&["land", K1, "--no-push"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("stays held"), "{}", stderr(&out));
+    assert_eq!(lease(&repo, "dev1").unwrap()["kickoff"].as_str(), Some(K1));
 }

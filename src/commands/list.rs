@@ -58,6 +58,7 @@ pub fn render(doc: &ListDoc, all: bool) -> String {
         "AHEAD",
         "BEHIND",
         "FEATURES MERGED/OPEN",
+        "VERSION",
         "LAST COMMIT",
     ];
     if all {
@@ -78,6 +79,7 @@ pub fn render(doc: &ListDoc, all: bool) -> String {
                 k.ahead.to_string(),
                 k.behind.to_string(),
                 format!("{}/{}", k.features.merged, k.features.open),
+                k.platform_version.as_deref().unwrap_or("-").to_string(),
                 k.last_commit.format("%Y-%m-%d %H:%M").to_string(),
             ];
             if all {

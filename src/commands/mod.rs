@@ -14,6 +14,7 @@ pub mod deploy;
 pub mod feature;
 pub mod hook;
 pub mod init;
+pub mod land;
 pub mod list;
 pub mod new;
 pub mod notes;
@@ -42,6 +43,7 @@ pub enum Command {
     Show(show::ShowArgs),
     Notes(notes::NotesArgs),
     Which(which::WhichArgs),
+    Land(land::LandArgs),
     Slot(slot::SlotArgs),
     Deploy(deploy::DeployArgs),
     Dashboard(dashboard::DashboardArgs),
@@ -64,6 +66,7 @@ pub fn dispatch(command: Command, g: &Global) -> Result<()> {
         Command::Show(args) => show::run(args, g),
         Command::Notes(args) => notes::run(args, g),
         Command::Which(args) => which::run(args, g),
+        Command::Land(args) => land::run(args, g),
         Command::Slot(args) => slot::run(args, g),
         Command::Deploy(args) => deploy::run(args, g),
         Command::Dashboard(args) => dashboard::run(args, g),

@@ -85,6 +85,14 @@ pub fn render(doc: &StatusDoc) -> String {
         k.behind,
         doc.base.as_deref().map_or("none".to_string(), short_str)
     ));
+    out.push_str(&format!(
+        "  platform      {}\n",
+        k.platform_version
+            .as_deref()
+            .map_or("no version yet".to_string(), |v| format!(
+                "{v} (platform/v{v})"
+            ))
+    ));
     let u = &doc.upstream;
     let remote = u.remote.as_deref().unwrap_or("");
     let upstream = match u.state {

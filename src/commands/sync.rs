@@ -587,7 +587,7 @@ fn undo(s: &Session, record: &SyncRecord) -> Result<()> {
                 repo.set_ref(&format!("refs/heads/{branch}"), old, "kickoff sync --abort")?
             }
             Some(_) => {}
-            None => repo.delete_branch(branch)?,
+            None => repo.remove_branch(branch)?,
         }
     } else if let Some(old) = before.filter(|o| *o != ours) {
         repo.reset_keep(old)?;

@@ -136,6 +136,24 @@ impl<'r> Merger<'r> {
             .iter()
             .map(|r| (r.source.path.as_str(), r))
             .collect();
+        // A rename target the other side also changed is only modelled when
+        // the other side renamed the same source onto it.
+        for (renames, other_map, other_by_source) in [
+            (&renames_a, &mb, &by_source_b),
+            (&renames_b, &ma, &by_source_a),
+        ] {
+            for r in renames {
+                let same = other_by_source
+                    .get(r.source.path.as_str())
+                    .is_some_and(|o| o.dest.path == r.dest.path);
+                if other_map.contains_key(r.dest.path.as_str()) && !same {
+                    return unknown(format!(
+                        "{}: a rename target the other side changed too",
+                        r.dest.path
+                    ));
+                }
+            }
+        }
         for r in &renames_a {
             let s = r.source.path.as_str();
             let base = r.source.old.expect("a rename source existed");
@@ -351,12 +369,6 @@ impl<'r> Merger<'r> {
             let Some(dest) = dest else { continue };
             if !claimed.insert(dest.path.as_str()) {
                 return unknown(format!("{}: two renames onto one path", dest.path));
-            }
-            if other.contains_key(dest.path.as_str()) {
-                return unknown(format!(
-                    "{}: a rename target the other side changed too",
-                    dest.path
-                ));
             }
             out.push(Rename { source: s, dest });
         }

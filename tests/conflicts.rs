@@ -1,0 +1,1140 @@
+//! The conflict radar, differentially against `git merge-tree --write-tree`:
+//! one small repository per conflict kind (and per clean merge that looks
+//! like a conflict), a generated history compared pair by pair, then the CLI.
+
+mod common;
+use common::*;
+use kickoff::conflict::{Engine, Options, Outcome, Tip};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+// ---- building repositories ---------------------------------------------------
+
+/// A change to make in a work tree before committing.
+#[derive(Clone)]
+enum Op<'a> {
+    Write(&'a str, &'a str),
+    WriteBytes(&'a str, &'a [u8]),
+    Delete(&'a str),
+    Move(&'a str, &'a str),
+    Symlink(&'a str, &'a str),
+    Exec(&'a str),
+}
+use Op::*;
+
+fn apply(env: &TestEnv, dir: &Path, ops: &[Op<'_>]) {
+    for op in ops {
+        match op {
+            Write(p, c) => write_file(dir, p, c),
+            WriteBytes(p, c) => {
+                let full = dir.join(p);
+                std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+                std::fs::write(full, c).unwrap();
+            }
+            Delete(p) => {
+                env.git(dir, &["rm", "-q", "-r", "--", p]);
+            }
+            Move(from, to) => {
+                if let Some(parent) = dir.join(to).parent() {
+                    std::fs::create_dir_all(parent).unwrap();
+                }
+                env.git(dir, &["mv", "--", from, to]);
+            }
+            Symlink(p, target) => {
+                let full = dir.join(p);
+                let _ = std::fs::remove_file(&full);
+                std::os::unix::fs::symlink(target, full).unwrap();
+            }
+            Exec(p) => {
+                use std::os::unix::fs::PermissionsExt;
+                let full = dir.join(p);
+                let mut perm = std::fs::metadata(&full).unwrap().permissions();
+                perm.set_mode(0o755);
+                std::fs::set_permissions(full, perm).unwrap();
+            }
+        }
+    }
+}
+
+fn commit_all(env: &TestEnv, dir: &Path, msg: &str) -> String {
+    env.git(dir, &["add", "-A"]);
+    env.tick();
+    env.git(dir, &["commit", "-q", "--allow-empty", "-m", msg]);
+    env.git(dir, &["rev-parse", "HEAD"])
+}
+
+/// A repository with `base` on main, then branch `a` and branch `b` from it.
+struct Scenario {
+    env: TestEnv,
+    dir: std::path::PathBuf,
+    a: String,
+    b: String,
+}
+
+fn scenario(base: &[Op<'_>], a: &[Op<'_>], b: &[Op<'_>]) -> Scenario {
+    let env = TestEnv::new();
+    let dir = env.path().join("repo");
+    env.git(
+        env.path(),
+        &["init", "-q", "-b", "main", dir.to_str().unwrap()],
+    );
+    apply(&env, &dir, base);
+    commit_all(&env, &dir, "base");
+    env.git(&dir, &["checkout", "-q", "-b", "a"]);
+    apply(&env, &dir, a);
+    let a = commit_all(&env, &dir, "side a");
+    env.git(&dir, &["checkout", "-q", "-b", "b", "main"]);
+    apply(&env, &dir, b);
+    let b = commit_all(&env, &dir, "side b");
+    env.git(&dir, &["checkout", "-q", "main"]);
+    Scenario { env, dir, a, b }
+}
+
+// ---- the two verdicts ----------------------------------------------------------
+
+#[derive(Debug, PartialEq, Eq)]
+enum Verdict {
+    Clean,
+    Conflict(BTreeSet<String>),
+    Unknown(String),
+}
+
+/// git's verdict: exit status of `merge-tree --write-tree` and its
+/// `--name-only` list. Run in a throwaway copy of the object store's
+/// alternates so the repository under test gains no objects.
+fn git_verdict(env: &TestEnv, dir: &Path, a: &str, b: &str) -> Verdict {
+    let quarantine = tempfile::tempdir().unwrap();
+    let objects = dir.join(".git/objects");
+    let mut cmd = env.git_cmd(
+        dir,
+        &[
+            "merge-tree",
+            "--write-tree",
+            "--name-only",
+            "--no-messages",
+            "-z",
+            a,
+            b,
+        ],
+    );
+    cmd.env("GIT_OBJECT_DIRECTORY", quarantine.path())
+        .env("GIT_ALTERNATE_OBJECT_DIRECTORIES", &objects);
+    let out = cmd.output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut fields = text.split('\0');
+    let _tree = fields.next();
+    let paths: BTreeSet<String> = fields
+        .take_while(|f| !f.is_empty())
+        .map(str::to_string)
+        .collect();
+    match out.status.code() {
+        Some(0) => {
+            assert!(paths.is_empty(), "clean merge listed paths {paths:?}");
+            Verdict::Clean
+        }
+        Some(1) => Verdict::Conflict(paths),
+        other => panic!(
+            "git merge-tree {a} {b} failed ({other:?}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    }
+}
+
+fn engine_verdicts(dir: &Path, pairs: &[(String, String)]) -> Vec<Verdict> {
+    let repo = kickoff::git::Repo::discover(dir).unwrap();
+    let mut options = Options::for_repo(&repo).unwrap();
+    options.use_cache = false;
+    let tips: Vec<(Tip, Tip)> = pairs
+        .iter()
+        .map(|(a, b)| {
+            (
+                Tip::from_oid(a.parse().unwrap()),
+                Tip::from_oid(b.parse().unwrap()),
+            )
+        })
+        .collect();
+    Engine::new(&repo, options)
+        .check_pairs(&tips)
+        .unwrap()
+        .into_iter()
+        .map(|v| match v.outcome {
+            Outcome::Clean => Verdict::Clean,
+            Outcome::Conflict(p) => Verdict::Conflict(p.into_iter().map(|c| c.path).collect()),
+            Outcome::Unknown(r) => Verdict::Unknown(r),
+        })
+        .collect()
+}
+
+/// Assert the engine agrees with git on a scenario, in both directions;
+/// returns git's verdict.
+fn assert_same(s: &Scenario) -> Verdict {
+    let pairs = vec![(s.a.clone(), s.b.clone()), (s.b.clone(), s.a.clone())];
+    let ours = engine_verdicts(&s.dir, &pairs);
+    let mut first = None;
+    for ((a, b), mine) in pairs.iter().zip(ours) {
+        let git = git_verdict(&s.env, &s.dir, a, b);
+        assert_eq!(mine, git, "engine and git disagree on {a} + {b}");
+        first.get_or_insert(git);
+    }
+    first.unwrap()
+}
+
+fn conflict(paths: &[&str]) -> Verdict {
+    Verdict::Conflict(paths.iter().map(|p| p.to_string()).collect())
+}
+
+const TEN: &str = "one\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\nten\n";
+
+fn replace_line(text: &str, n: usize, with: &str) -> String {
+    text.lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == n {
+                format!("{with}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect()
+}
+
+// ---- one scenario per kind -------------------------------------------------------
+
+#[test]
+fn content_conflict_on_the_same_line() {
+    let a = replace_line(TEN, 4, "FIVE");
+    let b = replace_line(TEN, 4, "cinq");
+    let s = scenario(
+        &[Write("f.txt", TEN)],
+        &[Write("f.txt", &a)],
+        &[Write("f.txt", &b)],
+    );
+    assert_eq!(assert_same(&s), conflict(&["f.txt"]));
+}
+
+#[test]
+fn adjacent_lines_conflict_like_git() {
+    let a = replace_line(TEN, 4, "FIVE");
+    let b = replace_line(TEN, 5, "SIX");
+    let s = scenario(
+        &[Write("f.txt", TEN)],
+        &[Write("f.txt", &a)],
+        &[Write("f.txt", &b)],
+    );
+    assert_eq!(assert_same(&s), conflict(&["f.txt"]));
+}
+
+#[test]
+fn neighbouring_lines_with_one_between_merge_cleanly() {
+    let a = replace_line(TEN, 3, "FOUR");
+    let b = replace_line(TEN, 5, "SIX");
+    let s = scenario(
+        &[Write("f.txt", TEN)],
+        &[Write("f.txt", &a)],
+        &[Write("f.txt", &b)],
+    );
+    assert_eq!(assert_same(&s), Verdict::Clean);
+}
+
+#[test]
+fn separate_hunks_in_one_file_merge_cleanly() {
+    let a = replace_line(&replace_line(TEN, 0, "ONE"), 2, "THREE");
+    let b = replace_line(&replace_line(TEN, 7, "EIGHT"), 9, "TEN");
+    let s = scenario(
+        &[Write("f.txt", TEN)],
+        &[Write("f.txt", &a)],
+        &[Write("f.txt", &b)],
+    );
+    assert_eq!(assert_same(&s), Verdict::Clean);
+}
+
+#[test]
+fn identical_changes_on_both_sides_merge_cleanly() {
+    let a = replace_line(TEN, 4, "FIVE");
+    let s = scenario(
+        &[Write("f.txt", TEN), Write("f2.txt", "gone\n")],
+        &[
+            Write("f.txt", &a),
+            Write("new.txt", "same\n"),
+            Delete("f2.txt"),
+        ],
+        &[
+            Write("f.txt", &a),
+            Write("new.txt", "same\n"),
+            Delete("f2.txt"),
+        ],
+    );
+    assert_eq!(assert_same(&s), Verdict::Clean);
+}
+
+#[test]
+fn modify_delete() {
+    let s = scenario(
+        &[Write("dir/f.txt", TEN), Write("dir/keep.txt", "k\n")],
+        &[Delete("dir/f.txt")],
+        &[Write("dir/f.txt", &replace_line(TEN, 1, "TWO"))],
+    );
+    assert_eq!(assert_same(&s), conflict(&["dir/f.txt"]));
+}
+
+#[test]
+fn add_add_different_conflicts_and_identical_is_clean() {
+    let s = scenario(
+        &[Write("README", "r\n")],
+        &[Write("new.txt", "ours\n"), Write("same.txt", "x\n")],
+        &[Write("new.txt", "theirs\n"), Write("same.txt", "x\n")],
+    );
+    assert_eq!(assert_same(&s), conflict(&["new.txt"]));
+}
+
+#[test]
+fn rename_rename_to_two_names() {
+    let s = scenario(
+        &[Write("old.txt", TEN)],
+        &[Move("old.txt", "left.txt")],
+        &[Move("old.txt", "right.txt")],
+    );
+    assert_eq!(
+        assert_same(&s),
+        conflict(&["left.txt", "old.txt", "right.txt"])
+    );
+}
+
+#[test]
+fn rename_delete() {
+    let s = scenario(
+        &[Write("old.txt", TEN), Write("other.txt", "o\n")],
+        &[Move("old.txt", "moved/new.txt")],
+        &[Delete("old.txt")],
+    );
+    assert_eq!(assert_same(&s), conflict(&["moved/new.txt"]));
+}
+
+#[test]
+fn rename_with_edits_against_an_edit_merges_cleanly() {
+    let renamed = replace_line(TEN, 0, "ONE");
+    let s = scenario(
+        &[Write("src/old.txt", TEN)],
+        &[
+            Move("src/old.txt", "lib/new.txt"),
+            Write("lib/new.txt", &renamed),
+        ],
+        &[Write("src/old.txt", &replace_line(TEN, 8, "NINE"))],
+    );
+    assert_eq!(assert_same(&s), Verdict::Clean);
+}
+
+#[test]
+fn rename_with_edits_against_a_clashing_edit_conflicts_at_the_new_name() {
+    let s = scenario(
+        &[Write("src/old.txt", TEN)],
+        &[
+            Move("src/old.txt", "lib/new.txt"),
+            Write("lib/new.txt", &replace_line(TEN, 8, "nine!")),
+        ],
+        &[Write("src/old.txt", &replace_line(TEN, 8, "NINE"))],
+    );
+    assert_eq!(assert_same(&s), conflict(&["lib/new.txt"]));
+}
+
+#[test]
+fn both_rename_to_the_same_name_with_edits() {
+    let s = scenario(
+        &[Write("a.txt", TEN)],
+        &[
+            Move("a.txt", "b.txt"),
+            Write("b.txt", &replace_line(TEN, 0, "ONE")),
+        ],
+        &[
+            Move("a.txt", "b.txt"),
+            Write("b.txt", &replace_line(TEN, 9, "TEN")),
+        ],
+    );
+    assert_eq!(assert_same(&s), Verdict::Clean);
+}
+
+#[test]
+fn file_directory_added_on_both_sides() {
+    let s = scenario(
+        &[Write("README", "r\n")],
+        &[Write("thing", "a file\n")],
+        &[Write("thing/inside.txt", "a directory\n")],
+    );
+    let label = s.a.clone();
+    assert_eq!(assert_same(&s), conflict(&[&format!("thing~{label}")]));
+}
+
+#[test]
+fn file_directory_with_a_modified_file() {
+    let s = scenario(
+        &[Write("p", "keep\n"), Write("other", "o\n")],
+        &[Delete("p"), Write("p/x", "in a dir\n")],
+        &[Write("p", "keep\nmore\n")],
+    );
+    assert_eq!(assert_same(&s), conflict(&[&format!("p~{}", s.b)]));
+}
+
+#[test]
+fn file_replaced_by_directory_on_one_side_only_is_clean() {
+    let s = scenario(
+        &[Write("p", "keep\n"), Write("other", "o\n")],
+        &[Delete("p"), Write("p/x", "in a dir\n")],
+        &[Write("other", "o\nmore\n")],
+    );
+    assert_eq!(assert_same(&s), Verdict::Clean);
+}
+
+#[test]
+fn binary_changed_on_both_sides() {
+    let s = scenario(
+        &[WriteBytes("logo.bin", b"PNG\0base"), Write("t.txt", "t\n")],
+        &[WriteBytes("logo.bin", b"PNG\0ours")],
+        &[WriteBytes("logo.bin", b"PNG\0theirs")],
+    );
+    assert_eq!(assert_same(&s), conflict(&["logo.bin"]));
+}
+
+#[test]
+fn binary_changed_on_one_side_is_clean() {
+    let s = scenario(
+        &[WriteBytes("logo.bin", b"PNG\0base"), Write("t.txt", "t\n")],
+        &[WriteBytes("logo.bin", b"PNG\0ours")],
+        &[Write("t.txt", "t\nu\n")],
+    );
+    assert_eq!(assert_same(&s), Verdict::Clean);
+}
+
+#[test]
+fn mode_change_against_content_change_is_clean() {
+    let s = scenario(
+        &[Write("run.sh", TEN)],
+        &[Exec("run.sh")],
+        &[Write("run.sh", &replace_line(TEN, 2, "THREE"))],
+    );
+    assert_eq!(assert_same(&s), Verdict::Clean);
+}
+
+#[test]
+fn mode_change_on_both_sides_with_clashing_content() {
+    let s = scenario(
+        &[Write("run.sh", TEN)],
+        &[Exec("run.sh"), Write("run.sh", &replace_line(TEN, 2, "3"))],
+        &[Write("run.sh", &replace_line(TEN, 2, "THREE"))],
+    );
+    assert_eq!(assert_same(&s), conflict(&["run.sh"]));
+}
+
+#[test]
+fn symlinks_retargeted_differently_conflict() {
+    let s = scenario(
+        &[Symlink("current", "v1"), Write("v1", "1\n")],
+        &[Symlink("current", "v2")],
+        &[Symlink("current", "v3")],
+    );
+    assert_eq!(assert_same(&s), conflict(&["current"]));
+}
+
+#[test]
+fn symlink_retargeted_identically_is_clean() {
+    let s = scenario(
+        &[Symlink("current", "v1"), Write("v1", "1\n")],
+        &[Symlink("current", "v2")],
+        &[Symlink("current", "v2"), Write("v1", "one\n")],
+    );
+    assert_eq!(assert_same(&s), Verdict::Clean);
+}
+
+#[test]
+fn file_turned_symlink_against_an_edit() {
+    let s = scenario(
+        &[Write("config", TEN)],
+        &[Delete("config"), Symlink("config", "elsewhere")],
+        &[Write("config", &replace_line(TEN, 0, "ONE"))],
+    );
+    let expected = conflict(&["config", &format!("config~{}", s.b)]);
+    assert_eq!(assert_same(&s), expected);
+}
+
+#[test]
+fn disjoint_changes_and_deletions_both_sides_are_clean() {
+    let s = scenario(
+        &[Write("a/x", TEN), Write("b/y", TEN), Write("gone", "g\n")],
+        &[Write("a/x", &replace_line(TEN, 1, "2")), Delete("gone")],
+        &[
+            Write("b/y", &replace_line(TEN, 1, "2")),
+            Delete("gone"),
+            Write("a/new", "n\n"),
+        ],
+    );
+    assert_eq!(assert_same(&s), Verdict::Clean);
+}
+
+#[test]
+fn rename_on_one_side_untouched_on_the_other_is_clean() {
+    let s = scenario(
+        &[Write("docs/guide.md", TEN), Write("docs/other.md", "o\n")],
+        &[Move("docs/guide.md", "docs/manual.md")],
+        &[Write("docs/other.md", "o\np\n")],
+    );
+    assert_eq!(assert_same(&s), Verdict::Clean);
+}
+
+#[test]
+fn directory_rename_with_a_file_added_there_is_never_called_clean() {
+    let s = scenario(
+        &[Write("old/one.txt", TEN), Write("old/two.txt", "two\n2\n")],
+        &[
+            Move("old/one.txt", "new/one.txt"),
+            Move("old/two.txt", "new/two.txt"),
+        ],
+        &[Write("old/three.txt", "three\n")],
+    );
+    let git = git_verdict(&s.env, &s.dir, &s.a, &s.b);
+    assert_eq!(git, conflict(&["new/three.txt"]));
+    let ours = engine_verdicts(&s.dir, &[(s.a.clone(), s.b.clone())]);
+    assert!(
+        matches!(&ours[0], Verdict::Unknown(r) if r.contains("directory")),
+        "{ours:?}"
+    );
+}
+
+#[test]
+fn merge_driver_in_gitattributes_is_never_called_clean_or_conflicting() {
+    let s = scenario(
+        &[
+            Write(".gitattributes", "*.log merge=union\n"),
+            Write("x.log", TEN),
+        ],
+        &[Write("x.log", &replace_line(TEN, 4, "A"))],
+        &[Write("x.log", &replace_line(TEN, 4, "B"))],
+    );
+    let ours = engine_verdicts(&s.dir, &[(s.a.clone(), s.b.clone())]);
+    assert!(matches!(&ours[0], Verdict::Unknown(_)), "{ours:?}");
+}
+
+#[test]
+fn fast_forward_and_identical_tips_are_clean() {
+    let s = scenario(&[Write("f", "1\n")], &[Write("f", "2\n")], &[]);
+    let main = s.env.git(&s.dir, &["rev-parse", "main"]);
+    for (a, b) in [(&main, &s.a), (&s.a, &main), (&s.a, &s.a)] {
+        let ours = engine_verdicts(&s.dir, &[(a.clone(), b.clone())]);
+        assert_eq!(ours[0], git_verdict(&s.env, &s.dir, a, b));
+        assert_eq!(ours[0], Verdict::Clean);
+    }
+}
+
+/// Criss-cross: two merge bases. Identical base trees are decided; differing
+/// ones are reported as unchecked, never as clean.
+#[test]
+fn criss_cross_history() {
+    let s = scenario(
+        &[Write("f", TEN), Write("g", TEN)],
+        &[Write("f", &replace_line(TEN, 0, "A1"))],
+        &[Write("g", &replace_line(TEN, 9, "B1"))],
+    );
+    let (env, dir) = (&s.env, &s.dir);
+    // Each side merges the other's first commit: two merge bases.
+    env.git(dir, &["checkout", "-q", "a"]);
+    env.tick();
+    env.git(dir, &["merge", "-q", "--no-edit", &s.b]);
+    write_file(
+        dir,
+        "f",
+        &replace_line(&replace_line(TEN, 0, "A1"), 3, "A2"),
+    );
+    let a2 = commit_all(env, dir, "a2");
+    env.git(dir, &["checkout", "-q", "b"]);
+    env.tick();
+    env.git(dir, &["merge", "-q", "--no-edit", &s.a]);
+    write_file(
+        dir,
+        "f",
+        &replace_line(&replace_line(TEN, 0, "A1"), 3, "B2"),
+    );
+    let b2 = commit_all(env, dir, "b2");
+    let bases = env.git(dir, &["merge-base", "--all", &a2, &b2]);
+    assert_eq!(bases.lines().count(), 2, "two merge bases");
+    let git = git_verdict(env, dir, &a2, &b2);
+    assert_eq!(git, conflict(&["f"]));
+    let ours = engine_verdicts(dir, &[(a2.clone(), b2.clone())]);
+    match &ours[0] {
+        Verdict::Unknown(r) => assert!(r.contains("criss-cross"), "{r}"),
+        other => assert_eq!(other, &git),
+    }
+}
+
+// ---- a generated history, pair by pair ---------------------------------------------
+
+/// xorshift64*: a small seeded generator, so a failing history can be rebuilt.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+const WORDS: &[&str] = &[
+    "    }",
+    "",
+    "    return x;",
+    "    x += 1;",
+    "}",
+    "    if (x) {",
+    "        y();",
+    "    // note",
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "    let z = 0;",
+    "fn step() {",
+];
+
+fn random_text(rng: &mut Rng, lines: usize) -> String {
+    (0..lines)
+        .map(|_| {
+            if rng.chance(40) {
+                format!("{}\n", WORDS[rng.below(WORDS.len())])
+            } else {
+                format!("line {}\n", rng.below(1000))
+            }
+        })
+        .collect()
+}
+
+fn edit_text(rng: &mut Rng, text: &str) -> String {
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    for _ in 0..1 + rng.below(3) {
+        let at = rng.below(lines.len().max(1));
+        match rng.below(4) {
+            0 if lines.len() > 3 => {
+                lines.remove(at);
+            }
+            1 => lines.insert(at, format!("added {}", rng.below(1000))),
+            2 => lines.insert(at, WORDS[rng.below(WORDS.len())].to_string()),
+            _ => {
+                if let Some(l) = lines.get_mut(at) {
+                    *l = format!("changed {}", rng.below(1000));
+                }
+            }
+        }
+    }
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+type Tree = std::collections::BTreeMap<String, String>;
+
+/// Emit one commit of the whole tree in `git fast-import` syntax.
+fn emit(out: &mut String, branch: &str, mark: usize, from: Option<usize>, time: i64, tree: &Tree) {
+    let msg = format!("commit {mark}");
+    out.push_str(&format!(
+        "commit refs/heads/{branch}\nmark :{mark}\ncommitter Ada <ada@example.com> {time} +0000\ndata {}\n{msg}\n",
+        msg.len()
+    ));
+    if let Some(f) = from {
+        out.push_str(&format!("from :{f}\n"));
+    }
+    out.push_str("deleteall\n");
+    for (path, text) in tree {
+        out.push_str(&format!(
+            "M 100644 inline {path}\ndata {}\n{text}\n",
+            text.len()
+        ));
+    }
+}
+
+fn mutate(rng: &mut Rng, tree: &mut Tree, hot: &[String]) {
+    for _ in 0..2 + rng.below(5) {
+        let keys: Vec<String> = tree.keys().cloned().collect();
+        let path = if rng.chance(60) && !hot.is_empty() {
+            hot[rng.below(hot.len())].clone()
+        } else {
+            keys[rng.below(keys.len())].clone()
+        };
+        let Some(text) = tree.get(&path).cloned() else {
+            continue;
+        };
+        match rng.below(100) {
+            0..=4 => {
+                // Rename, usually with an edit.
+                tree.remove(&path);
+                let text = if rng.chance(50) {
+                    edit_text(rng, &text)
+                } else {
+                    text
+                };
+                tree.insert(format!("moved/{}", path.replace('/', "_")), text);
+            }
+            5..=7 => {
+                tree.remove(&path);
+            }
+            8..=10 => {
+                tree.insert(
+                    format!("new/file{}.txt", rng.below(30)),
+                    random_text(rng, 8),
+                );
+            }
+            _ => {
+                tree.insert(path, edit_text(rng, &text));
+            }
+        }
+    }
+}
+
+fn generated_history(seed: u64) -> (TestEnv, std::path::PathBuf, Vec<String>) {
+    let mut rng = Rng(seed);
+    let env = TestEnv::new();
+    let dir = env.path().join("repo");
+    env.git(
+        env.path(),
+        &["init", "-q", "-b", "main", dir.to_str().unwrap()],
+    );
+    let mut tree = Tree::new();
+    for i in 0..40 {
+        let lines = 30 + rng.below(30);
+        tree.insert(
+            format!("src/d{}/f{i}.rs", i % 5),
+            random_text(&mut rng, lines),
+        );
+    }
+    let hot: Vec<String> = tree.keys().take(8).cloned().collect();
+    let mut stream = String::new();
+    let mut time = EPOCH;
+    let mut main_marks = vec![1];
+    emit(&mut stream, "main", 1, None, time, &tree);
+    let mut main_trees = vec![tree.clone()];
+    let mut mark = 1;
+    for _ in 0..5 {
+        mutate(&mut rng, &mut tree, &hot);
+        mark += 1;
+        time += 60;
+        emit(&mut stream, "main", mark, Some(mark - 1), time, &tree);
+        main_marks.push(mark);
+        main_trees.push(tree.clone());
+    }
+    let mut branches = vec!["main".to_string()];
+    for b in 0..10 {
+        let cut = rng.below(main_marks.len());
+        let mut t = main_trees[cut].clone();
+        let mut from = main_marks[cut];
+        let name = format!("kickoff-{b}");
+        for _ in 0..1 + rng.below(3) {
+            mutate(&mut rng, &mut t, &hot);
+            mark += 1;
+            time += 60;
+            emit(&mut stream, &name, mark, Some(from), time, &t);
+            from = mark;
+        }
+        branches.push(name);
+    }
+    let mut child = env
+        .git_cmd(&dir, &["fast-import", "--quiet"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stream.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let oids = branches
+        .iter()
+        .map(|b| env.git(&dir, &["rev-parse", b]))
+        .collect();
+    (env, dir, oids)
+}
+
+#[test]
+fn generated_histories_match_git_pair_by_pair() {
+    let (mut same, mut unknown, mut conflicts) = (0, 0, 0);
+    // KICKOFF_DIFF_SEEDS=N runs N histories instead of 3 (for deeper checks).
+    let seeds: u64 = std::env::var("KICKOFF_DIFF_SEEDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    for seed in (1..=seeds).map(|n| 0x5eed_0000_u64 + n) {
+        let (env, dir, tips) = generated_history(seed);
+        let mut pairs = Vec::new();
+        for (i, a) in tips.iter().enumerate() {
+            for b in &tips[i + 1..] {
+                pairs.push((a.clone(), b.clone()));
+            }
+        }
+        let ours = engine_verdicts(&dir, &pairs);
+        for ((a, b), mine) in pairs.iter().zip(ours) {
+            if let Verdict::Unknown(_) = mine {
+                unknown += 1;
+                continue;
+            }
+            let git = git_verdict(&env, &dir, a, b);
+            assert_eq!(
+                mine, git,
+                "seed {seed:#x}: engine and git disagree on {a} + {b}"
+            );
+            if matches!(git, Verdict::Conflict(_)) {
+                conflicts += 1;
+            }
+            same += 1;
+        }
+    }
+    eprintln!(
+        "generated histories: {same} pairs identical to git ({conflicts} conflicting), {unknown} could not be checked"
+    );
+    assert!(
+        conflicts > 20 && same - conflicts > 20,
+        "the histories exercise both verdicts"
+    );
+    assert!(unknown * 10 <= same, "too many unchecked pairs: {unknown}");
+}
+
+// ---- the command -----------------------------------------------------------------
+
+/// origin/main with `shared.txt`; alpha and beta change its line 2
+/// differently (conflict); gamma changes another file (clean with all).
+fn radar_repo() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.commit("shared.txt", TEN, "Shared file");
+    repo.commit("other.txt", TEN, "Other file");
+    repo.git(&["push", "-q", "origin", "main"]);
+    for (name, path, line) in [
+        ("kickoff-240510-alpha", "shared.txt", "TWO from alpha"),
+        ("kickoff-240511-beta", "shared.txt", "TWO from beta"),
+        ("kickoff-240512-gamma", "other.txt", "TWO from gamma"),
+    ] {
+        repo.git(&["branch", name, "main"]);
+        repo.commit_on(name, path, &replace_line(TEN, 1, line), "Kickoff work");
+    }
+    repo
+}
+
+fn json_of(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(out)))
+}
+
+/// Everything in the object store: counts and every file under objects/.
+fn object_store(repo: &TestRepo) -> (String, Vec<String>) {
+    let counts = repo.git(&["count-objects", "-v"]);
+    let mut files = Vec::new();
+    let root = repo.work.join(".git/objects");
+    let mut stack = vec![root.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                files.push(p.strip_prefix(&root).unwrap().display().to_string());
+            }
+        }
+    }
+    files.sort();
+    (counts, files)
+}
+
+#[test]
+fn matrix_lists_pairs_and_conflicting_paths_and_exits_3() {
+    let repo = radar_repo();
+    let out = repo.kickoff(&["conflicts"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "   revision             1 2 3 4
+1  kickoff-240510-alpha · ✗ ✓ ✓
+2  kickoff-240511-beta  ✗ · ✓ ✓
+3  kickoff-240512-gamma ✓ ✓ · ✓
+4  origin/main          ✓ ✓ ✓ ·
+
+✓ clean   ✗ conflict   ? could not check
+
+kickoff-240510-alpha ✗ kickoff-240511-beta: 1 conflicting path(s)
+  content  shared.txt
+"
+    );
+    assert!(
+        stderr(&out).contains("1 of 6 pair(s) conflict"),
+        "{}",
+        stderr(&out)
+    );
+    repo.kickoff(&["conflicts", "--exit-zero"]).assert().code(0);
+}
+
+#[test]
+fn json_reports_names_oids_merge_bases_and_paths() {
+    let repo = radar_repo();
+    let out = repo.kickoff(&["conflicts", "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let v = json_of(&out);
+    assert_eq!(v["schema"], 1);
+    assert_eq!(v["revisions"].as_array().unwrap().len(), 4);
+    let pairs = v["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 6);
+    let ab = &pairs[0];
+    assert_eq!(ab["a"]["name"], "kickoff-240510-alpha");
+    assert_eq!(ab["b"]["name"], "kickoff-240511-beta");
+    assert_eq!(ab["a"]["oid"], repo.rev("kickoff-240510-alpha").unwrap());
+    assert_eq!(ab["b"]["oid"], repo.rev("kickoff-240511-beta").unwrap());
+    let base = repo.git(&[
+        "merge-base",
+        "--all",
+        "kickoff-240510-alpha",
+        "kickoff-240511-beta",
+    ]);
+    assert_eq!(ab["merge_bases"], serde_json::json!([base]));
+    assert_eq!(ab["status"], "conflict");
+    assert_eq!(ab["conflict"], true);
+    assert_eq!(
+        ab["paths"],
+        serde_json::json!([{"path": "shared.txt", "kind": "content"}])
+    );
+    for p in &pairs[1..] {
+        assert_eq!(p["conflict"], false, "{p}");
+        assert_eq!(p["paths"], serde_json::json!([]));
+    }
+    assert_eq!(v["summary"]["conflicting"], 1);
+    assert_eq!(v["summary"]["clean"], 5);
+}
+
+#[test]
+fn no_main_and_explicit_revisions() {
+    let repo = radar_repo();
+    let out = repo
+        .kickoff(&["conflicts", "--json", "--no-main"])
+        .output()
+        .unwrap();
+    let v = json_of(&out);
+    assert_eq!(v["revisions"].as_array().unwrap().len(), 3);
+    assert_eq!(v["pairs"].as_array().unwrap().len(), 3);
+
+    let out = repo
+        .kickoff(&[
+            "conflicts",
+            "--json",
+            "--no-main",
+            "kickoff-240510-alpha",
+            "kickoff-240512-gamma",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = json_of(&out);
+    assert_eq!(v["pairs"].as_array().unwrap().len(), 1);
+    assert_eq!(v["pairs"][0]["conflict"], false);
+
+    // Any revision git resolves; main is added unless --no-main.
+    let beta_parent = format!("{}~0", repo.rev("kickoff-240511-beta").unwrap());
+    let out = repo
+        .kickoff(&["conflicts", "--json", "kickoff-240510-alpha", &beta_parent])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let v = json_of(&out);
+    let names: Vec<&str> = v["revisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["kickoff-240510-alpha", beta_parent.as_str(), "origin/main"]
+    );
+}
+
+#[test]
+fn bad_revision_is_refused_and_changes_nothing() {
+    let repo = radar_repo();
+    let before = object_store(&repo);
+    assert_refused(
+        &repo,
+        &["conflicts", "kickoff-240510-alpha", "no-such-branch"],
+        2,
+        &["no-such-branch"],
+    );
+    assert_refused(
+        &repo,
+        &["conflicts", "--no-main", "kickoff-240510-alpha"],
+        2,
+        &["nothing to compare"],
+    );
+    assert_refused(
+        &repo,
+        &["conflicts", "kickoff-240510-alpha", "kickoff-240510-alpha"],
+        2,
+        &["given twice"],
+    );
+    assert!(
+        !repo.work.join(".git/kickoff").exists(),
+        "no cache for refused runs"
+    );
+    assert_eq!(before, object_store(&repo));
+}
+
+#[test]
+fn checking_writes_no_object_and_touches_no_ref_or_file() {
+    let repo = radar_repo();
+    // Content merges and an add/add of a binary file run, and nothing is written.
+    repo.commit_on("kickoff-240510-alpha", "bin.dat", "x\0alpha", "Binary");
+    repo.commit_on("kickoff-240511-beta", "bin.dat", "x\0beta", "Binary");
+    repo.git(&["gc", "-q"]);
+    repo.commit_on(
+        "kickoff-240512-gamma",
+        "loose.txt",
+        "loose object\n",
+        "Loose",
+    );
+    let before = (object_store(&repo), repo.snapshot());
+    let out = repo.kickoff(&["conflicts", "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(
+        json_of(&out)["pairs"][0]["paths"],
+        serde_json::json!([
+            {"path": "bin.dat", "kind": "add/add"},
+            {"path": "shared.txt", "kind": "content"}
+        ])
+    );
+    assert_eq!(before, (object_store(&repo), repo.snapshot()));
+    assert_eq!(repo.git(&["status", "--porcelain", "--ignored"]), "");
+}
+
+#[test]
+fn cache_lives_in_the_git_dir_and_only_moved_pairs_are_recomputed() {
+    let repo = radar_repo();
+    let cached = |out: &std::process::Output| -> Vec<(String, String, bool)> {
+        json_of(out)["pairs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["a"]["name"].as_str().unwrap().to_string(),
+                    p["b"]["name"].as_str().unwrap().to_string(),
+                    p["cached"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let first = repo.kickoff(&["conflicts", "--json"]).output().unwrap();
+    assert!(cached(&first).iter().all(|p| !p.2));
+    let file = repo.work.join(".git/kickoff/conflicts-cache.json");
+    assert!(file.exists());
+    let second = repo.kickoff(&["conflicts", "--json"]).output().unwrap();
+    assert!(cached(&second).iter().all(|p| p.2));
+    assert_eq!(json_of(&first)["summary"], json_of(&second)["summary"]);
+
+    // gamma moves and now clashes with alpha: only gamma's pairs are merged again.
+    repo.commit_on(
+        "kickoff-240512-gamma",
+        "shared.txt",
+        &replace_line(TEN, 1, "gamma"),
+        "Clash",
+    );
+    let third = repo.kickoff(&["conflicts", "--json"]).output().unwrap();
+    for (a, b, was_cached) in cached(&third) {
+        let involves_gamma = a.contains("gamma") || b.contains("gamma");
+        assert_eq!(was_cached, !involves_gamma, "{a} {b}");
+    }
+    assert_eq!(json_of(&third)["summary"]["conflicting"], 3);
+
+    // A corrupt cache is ignored and rebuilt with the same verdicts.
+    std::fs::write(&file, "{ definitely not a cache").unwrap();
+    let fourth = repo.kickoff(&["conflicts", "--json"]).output().unwrap();
+    assert!(cached(&fourth).iter().all(|p| !p.2));
+    assert_eq!(json_of(&third)["summary"], json_of(&fourth)["summary"]);
+    assert!(serde_json::from_slice::<serde_json::Value>(&std::fs::read(&file).unwrap()).is_ok());
+}
+
+#[test]
+fn cache_is_shared_by_linked_worktrees() {
+    let repo = radar_repo();
+    let linked = repo.env.path().join("linked");
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "--detach",
+        linked.to_str().unwrap(),
+    ]);
+    let out = repo
+        .env
+        .kickoff_cmd(&linked)
+        .args(["conflicts", "--exit-zero"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(repo.work.join(".git/kickoff/conflicts-cache.json").exists());
+    assert!(!linked.join("kickoff").exists());
+    assert_eq!(repo.git_in(&linked, &["status", "--porcelain"]), "");
+}
+
+#[test]
+fn nothing_to_compare_exits_0() {
+    let repo = TestRepo::new();
+    let out = repo.kickoff(&["conflicts"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing to check"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn demo_shows_two_kickoffs_that_conflict() {
+    let env = TestEnv::new();
+    let dir = env.path().join("demo");
+    let out = env
+        .kickoff_cmd(env.path())
+        .args(["demo", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("$ kickoff conflicts"),
+        "{}",
+        stdout(&out)
+    );
+    let out = env
+        .kickoff_cmd(&dir.join("work"))
+        .args(["conflicts", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let v = json_of(&out);
+    let conflicting: Vec<&serde_json::Value> = v["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["conflict"] == true)
+        .collect();
+    assert_eq!(conflicting.len(), 1, "{v}");
+    assert!(
+        conflicting[0]["a"]["name"]
+            .as_str()
+            .unwrap()
+            .ends_with("-dashboard")
+    );
+    assert!(
+        conflicting[0]["b"]["name"]
+            .as_str()
+            .unwrap()
+            .ends_with("-billing")
+    );
+    assert_eq!(
+        conflicting[0]["paths"],
+        serde_json::json!([{"path": "app/login.txt", "kind": "add/add"}])
+    );
+}
