@@ -164,8 +164,13 @@ impl Repo {
 
     // ---- remotes -----------------------------------------------------------------
 
+    /// Whether a remote of this name is configured (it has a URL). A config
+    /// lookup: `find_remote` would also resolve every `insteadOf` rule.
     pub fn has_remote(&self, remote: &str) -> bool {
-        self.inner.find_remote(remote).is_ok()
+        self.inner
+            .config()
+            .and_then(|c| c.get_entry(&format!("remote.{remote}.url")).map(drop))
+            .is_ok()
     }
 
     /// `git fetch --quiet <remote> <refspec>...`
