@@ -755,7 +755,9 @@ fn demo_claims_a_slot_deploys_and_writes_the_dashboard() {
     assert!(text.contains("-dashboard (stale)"), "{text}");
     let origin = dir.join("origin.git");
     let paths = state_paths(&env, &origin, "refs/kickoff/state");
-    assert!(paths.contains(&"slots/dev2.toml".to_string()), "{paths:?}");
+    // The demo ends by landing the dashboard, which gives its slot back.
+    assert!(!paths.contains(&"slots/dev2.toml".to_string()), "{paths:?}");
+    assert!(text.contains("released QA slot dev2"), "{text}");
     let record = paths
         .iter()
         .find(|p| p.starts_with("deployments/") && p.contains("-dev2-"))
