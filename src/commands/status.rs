@@ -172,6 +172,7 @@ mod tests {
                 ahead: 5,
                 behind: 2,
                 features: FeatureCounts { merged: 1, open: 2 },
+                platform_version: Some("1.3.10".into()),
                 last_commit: when,
                 platform_version: Some("1.3.10".into()),
             },
