@@ -112,7 +112,6 @@ mod tests {
             features: FeatureCounts { merged: 2, open: 1 },
             platform_version: local.then(|| "1.3.10".to_string()),
             last_commit: chrono::DateTime::parse_from_rfc3339("2024-05-20T09:30:00+02:00").unwrap(),
-            platform_version: name.ends_with("-dashboard").then(|| "1.3.10".into()),
         }
     }
 

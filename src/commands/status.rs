@@ -174,7 +174,6 @@ mod tests {
                 features: FeatureCounts { merged: 1, open: 2 },
                 platform_version: Some("1.3.10".into()),
                 last_commit: when,
-                platform_version: Some("1.3.10".into()),
             },
             base: Some(oid('e')),
             upstream: Upstream {
