@@ -272,7 +272,92 @@ fn global_attributes_risky(repo: &Repo) -> Result<bool> {
     }))
 }
 
-type DiffCache = Mutex<HashMap<(Oid, Oid), Arc<Vec<TreeChange>>>>;
+/// Tree diffs of one run. Each tree is diffed once against a reference tree
+/// R (the first merge base seen); the changes between any two trees X and Y
+/// follow exactly from R->X and R->Y: a path can differ between X and Y only
+/// if it differs from R in one of them. So n tips and their bases cost n tree
+/// diffs, not one per pair.
+struct Diffs {
+    reference: std::sync::OnceLock<Oid>,
+    from_reference: Mutex<HashMap<Oid, Arc<Vec<TreeChange>>>>,
+}
+
+impl Diffs {
+    fn new() -> Diffs {
+        Diffs {
+            reference: std::sync::OnceLock::new(),
+            from_reference: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn against_reference(
+        &self,
+        repo: &Repo,
+        tree: Oid,
+    ) -> crate::git::Result<Arc<Vec<TreeChange>>> {
+        let reference = *self.reference.get_or_init(|| tree);
+        if let Some(c) = self.from_reference.lock().expect("diff cache").get(&tree) {
+            return Ok(c.clone());
+        }
+        let c = Arc::new(repo.tree_changes(reference, tree)?);
+        self.from_reference
+            .lock()
+            .expect("diff cache")
+            .insert(tree, c.clone());
+        Ok(c)
+    }
+
+    /// Every path whose entry differs between trees `old` and `new`, sorted.
+    fn changes(&self, repo: &Repo, old: Oid, new: Oid) -> crate::git::Result<Vec<TreeChange>> {
+        let (ro, rn) = (
+            self.from_reference(repo, old)?,
+            self.from_reference(repo, new)?,
+        );
+        Ok(combine(&ro, &rn))
+    }
+}
+
+/// Changes old->new from the changes R->old and R->new (both sorted by path).
+fn combine(r_old: &[TreeChange], r_new: &[TreeChange]) -> Vec<TreeChange> {
+    use std::cmp::Ordering::*;
+    let mut out = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    loop {
+        let step = match (r_old.get(i), r_new.get(j)) {
+            (None, None) => break,
+            (Some(_), None) => Less,
+            (None, Some(_)) => Greater,
+            (Some(o), Some(n)) => o.path.cmp(&n.path),
+        };
+        let (path, before, after) = match step {
+            // Only `old` differs from R here: `new` still has R's entry.
+            Less => {
+                let o = &r_old[i];
+                i += 1;
+                (&o.path, o.new, o.old)
+            }
+            Greater => {
+                let n = &r_new[j];
+                j += 1;
+                (&n.path, n.old, n.new)
+            }
+            Equal => {
+                let (o, n) = (&r_old[i], &r_new[j]);
+                i += 1;
+                j += 1;
+                (&o.path, o.new, n.new)
+            }
+        };
+        if before != after {
+            out.push(TreeChange {
+                path: path.clone(),
+                old: before,
+                new: after,
+            });
+        }
+    }
+    out
+}
 
 /// The conflict engine over one repository.
 pub struct Engine<'r> {
@@ -369,7 +454,8 @@ impl<'r> Engine<'r> {
         if todo.is_empty() {
             return Ok(Vec::new());
         }
-        let diffs: DiffCache = Mutex::new(HashMap::new());
+        crate::git::merge::skip_hash_verification();
+        let diffs = Diffs::new();
         let next = AtomicUsize::new(0);
         let threads = self.options.threads.clamp(1, todo.len());
         let handle = self.repo.handle();
@@ -414,28 +500,11 @@ impl<'r> Engine<'r> {
     }
 }
 
-fn changes(
-    repo: &Repo,
-    diffs: &DiffCache,
-    old: Oid,
-    new: Oid,
-) -> crate::git::Result<Arc<Vec<TreeChange>>> {
-    if let Some(c) = diffs.lock().expect("diff cache").get(&(old, new)) {
-        return Ok(c.clone());
-    }
-    let c = Arc::new(repo.tree_changes(old, new)?);
-    diffs
-        .lock()
-        .expect("diff cache")
-        .insert((old, new), c.clone());
-    Ok(c)
-}
-
 /// The verdict for one pair: merge bases, then the trees' changes.
 fn decide(
     repo: &Repo,
     merger: &mut Merger<'_>,
-    diffs: &DiffCache,
+    diffs: &Diffs,
     a: &Tip,
     b: &Tip,
 ) -> (Vec<Oid>, Outcome) {
@@ -486,7 +555,7 @@ fn decide(
     if ta == tb || to == ta || to == tb {
         return (bases, Outcome::Clean);
     }
-    let (ca, cb) = match (changes(repo, diffs, to, ta), changes(repo, diffs, to, tb)) {
+    let (ca, cb) = match (diffs.changes(repo, to, ta), diffs.changes(repo, to, tb)) {
         (Ok(ca), Ok(cb)) => (ca, cb),
         (Err(e), _) | (_, Err(e)) => return (bases, unreadable(e)),
     };
@@ -500,4 +569,41 @@ fn decide(
         changes_b: &cb,
     });
     (bases, outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::git::merge::Entry;
+
+    fn e(n: u8) -> Option<Entry> {
+        Some(Entry {
+            mode: 0o100644,
+            oid: Oid::from_bytes(&[n; 20]).unwrap(),
+        })
+    }
+
+    fn c(path: &str, old: Option<Entry>, new: Option<Entry>) -> TreeChange {
+        TreeChange {
+            path: path.into(),
+            old,
+            new,
+        }
+    }
+
+    #[test]
+    fn changes_between_two_trees_follow_from_their_changes_against_a_reference() {
+        // R: a=1 b=2 c=3.  X: a=9 b=2 c=3 d=4.  Y: a=1 b=8 (c deleted) d=4.
+        let r_x = vec![c("a", e(1), e(9)), c("d", None, e(4))];
+        let r_y = vec![c("b", e(2), e(8)), c("c", e(3), None), c("d", None, e(4))];
+        assert_eq!(
+            combine(&r_x, &r_y),
+            vec![c("a", e(9), e(1)), c("b", e(2), e(8)), c("c", e(3), None),]
+        );
+        assert_eq!(
+            combine(&r_y, &r_x),
+            vec![c("a", e(1), e(9)), c("b", e(8), e(2)), c("c", None, e(3)),]
+        );
+        assert!(combine(&r_x, &r_x).is_empty());
+    }
 }
