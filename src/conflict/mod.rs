@@ -310,8 +310,8 @@ impl Diffs {
     /// Every path whose entry differs between trees `old` and `new`, sorted.
     fn changes(&self, repo: &Repo, old: Oid, new: Oid) -> crate::git::Result<Vec<TreeChange>> {
         let (ro, rn) = (
-            self.from_reference(repo, old)?,
-            self.from_reference(repo, new)?,
+            self.against_reference(repo, old)?,
+            self.against_reference(repo, new)?,
         );
         Ok(combine(&ro, &rn))
     }
