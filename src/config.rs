@@ -111,8 +111,8 @@ pub const TEMPLATE: &str = r#"# kickoff settings. Every key is shown with its de
 main_branch = "main"
 # The shared remote: fetched before branches are cut, pushed to after.
 remote = "origin"
-# Whether `kickoff new` and `kickoff feature` push the branch they create
-# (each command also takes --no-push).
+# Whether `kickoff new` and `kickoff feature` push the branch they create and
+# `kickoff sync` pushes the merged kickoff (each also takes --no-push / --push).
 push = true
 
 [naming]

@@ -101,6 +101,17 @@ pub fn merged_flags(repo: &Repo, main: Option<Oid>, kickoffs: &[Kickoff]) -> Res
     for k in kickoffs {
         contained.push(repo.is_ancestor(k.tip(), main)?);
     }
+    merged_given(repo, main, kickoffs, contained)
+}
+
+/// [`merged_flags`] when whether main contains each tip is already known
+/// (`contained[i]`: main contains the tip of `kickoffs[i]`).
+pub fn merged_given(
+    repo: &Repo,
+    main: Oid,
+    kickoffs: &[Kickoff],
+    contained: Vec<bool>,
+) -> Result<Vec<bool>> {
     let candidates: Vec<Oid> = kickoffs
         .iter()
         .zip(&contained)

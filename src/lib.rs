@@ -13,6 +13,7 @@ pub mod hook;
 pub mod kickoffs;
 pub mod naming;
 pub mod output;
+pub mod overview;
 pub mod prompt;
 pub mod release;
 pub mod slots;

@@ -80,6 +80,15 @@ impl Ui {
         );
     }
 
+    /// One refused item of a check's report (the pre-push hook): always shown.
+    pub fn refused(&self, msg: impl AsRef<str>) {
+        eprintln!(
+            "{} {}",
+            self.paint_err(Style::new().red().bold(), "refused:"),
+            msg.as_ref()
+        );
+    }
+
     /// An error line with its cause chain and hint.
     pub fn error(&self, err: &Error) {
         eprintln!(

@@ -16,6 +16,11 @@ fn demo_builds_the_flow_with_real_commits() {
     assert!(out.status.success(), "{text}\n{}", stderr(&out));
     assert!(text.contains("Explore it:"), "{text}");
     assert!(text.contains("$ kickoff new dashboard"), "{text}");
+    assert!(text.contains("feature/DASH-101-login   merged"), "{text}");
+    assert!(
+        text.contains("feature/DASH-102-charts  open, 1 commit(s) not in the kickoff"),
+        "{text}"
+    );
     let origin = dir.join("origin.git");
     let work = dir.join("work");
     let refs = refs_of(&env, &origin);
@@ -61,6 +66,23 @@ fn demo_builds_the_flow_with_real_commits() {
         ),
         dash
     );
+    // The dashboard is released as 1.0.0 and landed in main.
+    assert_eq!(
+        env.git(&origin, &["rev-parse", "platform/v1.0.0^{commit}"]),
+        env.git(&origin, &["rev-parse", &dash])
+    );
+    assert_eq!(
+        env.git(&origin, &["rev-parse", "main"]),
+        env.git(&origin, &["rev-parse", &dash])
+    );
+    assert!(
+        env.git(
+            &work,
+            &["tag", "-l", "--format=%(trailers)", "platform/v1.0.0"]
+        )
+        .contains(&format!("Kickoff: {dash}\n")),
+    );
+    assert!(text.contains("$ kickoff land"), "{text}");
     // The fixed demo identity, not the environment's.
     assert_eq!(
         env.git(&work, &["log", "-1", "--format=%an <%ae>", &dash]),

@@ -267,3 +267,17 @@ fn feature_refuses_outside_a_repository_and_in_a_bare_one() {
     assert!(stderr(&out).contains("bare repository"));
     assert_eq!(before, repo.origin_refs());
 }
+
+#[test]
+fn feature_push_failure_leaves_nothing_behind() {
+    let repo = repo_with_kickoff();
+    let missing = repo.env.path().join("gone.git");
+    repo.git(&["config", "remote.origin.pushurl", missing.to_str().unwrap()]);
+    assert_refused(
+        &repo,
+        &["feature", "DASH-7", "--kickoff", DASH],
+        1,
+        &["could not push feature/DASH-7", "--no-push"],
+    );
+    assert!(repo.rev("refs/heads/feature/DASH-7").is_none());
+}

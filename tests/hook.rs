@@ -80,6 +80,18 @@ fn branch_names_are_refused_and_allowed() {
         pushed(&push(&repo, &["origin", good]));
         assert!(on_origin(&repo, &format!("refs/heads/{good}")).is_some());
     }
+    // The local side may be any revision the user typed; the remote name decides.
+    repo.commit("x.txt", "x\n", "Second commit");
+    refused(
+        &push(&repo, &["origin", "HEAD~:refs/heads/wip2"]),
+        &["wip2"],
+    );
+    pushed(&push(&repo, &["origin", "HEAD~:refs/heads/feature/DASH-8"]));
+    assert_eq!(
+        on_origin(&repo, "refs/heads/feature/DASH-8"),
+        repo.rev("HEAD~")
+    );
+    assert_eq!(on_origin(&repo, "refs/heads/wip2"), None);
     // A refused ref stops the whole push: the good one beside it stays home too.
     branch(&repo, "feature/DASH-3");
     refused(&push(&repo, &["origin", "feature/DASH-3", "wip"]), &["wip"]);
@@ -297,8 +309,19 @@ fn platform_tags() {
     );
     refused(
         &push(&repo, &["origin", "platform/v2.0.0"]),
-        &["[release-rules]", "roll back", "platform/v1.0.0"],
+        &["[release-rules]", "roll that back", "v1.0.0", "rollback"],
     );
+    assert_eq!(on_origin(&repo, "refs/tags/platform/v2.0.0"), None);
+    // ... unless the tag records that the rule was waived: then it is a warning.
+    repo.git(&["tag", "-d", "platform/v2.0.0"]);
+    let waived = format!(
+        "{}Waived: rollback\n",
+        tag_message("v2.0.0", OTHER_KICKOFF, &base)
+    );
+    annotated_tag(&repo, "platform/v2.0.0", &waived, &other);
+    let err = pushed(&push(&repo, &["origin", "platform/v2.0.0"]));
+    assert!(err.contains("warning:") && err.contains("waived"), "{err}");
+    assert!(on_origin(&repo, "refs/tags/platform/v2.0.0").is_some());
 
     // Released tags neither move nor disappear.
     repo.git(&[
@@ -576,6 +599,17 @@ fn install_and_uninstall_without_an_earlier_hook() {
         std::fs::read_to_string(hooks.join("pre-push")).unwrap(),
         shim
     );
+    // A shim that lost its executable bit is skipped by git: reported and fixed.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let hook = hooks.join("pre-push");
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let out = repo.kickoff(&["hook", "status"]).output().unwrap();
+        assert!(stdout(&out).contains("not executable"), "{}", stdout(&out));
+        repo.kickoff(&["hook", "install"]).assert().success();
+        assert_eq!(mode(&hook) & 0o111, 0o111);
+    }
     repo.kickoff(&["hook", "uninstall"]).assert().success();
     assert_eq!(listing(), before);
 }
@@ -661,6 +695,31 @@ fn the_hook_runs_with_a_bare_environment() {
     branch(&repo, "feature/DASH-4");
     pushed(&bare_env_push(&repo, &["origin", "feature/DASH-4"]));
     assert!(on_origin(&repo, "refs/heads/feature/DASH-4").is_some());
+    // The heavier paths too: a kickoff (ancestry, conflict engine) and a
+    // platform tag (release rules read the remote with /usr/bin/git).
+    let base = repo.rev("main").unwrap();
+    repo.git(&["checkout", "--quiet", "-b", KICKOFF]);
+    let tip = repo.commit("k.txt", "one\n", "Kickoff work");
+    pushed(&bare_env_push(&repo, &["origin", KICKOFF]));
+    annotated_tag(
+        &repo,
+        "platform/v1.0.0",
+        &tag_message("v1.0.0", KICKOFF, &base),
+        &tip,
+    );
+    pushed(&bare_env_push(&repo, &["origin", "platform/v1.0.0"]));
+    assert!(on_origin(&repo, "refs/tags/platform/v1.0.0").is_some());
+    repo.git(&["reset", "--quiet", "--hard", "HEAD~"]);
+    repo.commit("k.txt", "rewritten\n", "Rewritten");
+    refused(
+        &bare_env_push(&repo, &["--force", "origin", KICKOFF]),
+        &["[kickoff-rewrite]"],
+    );
+    assert_eq!(
+        on_origin(&repo, &format!("refs/heads/{KICKOFF}")),
+        Some(tip)
+    );
+    repo.git(&["checkout", "--quiet", "main"]);
 
     // The recorded program is gone and kickoff is not on PATH: a clear failure.
     let hook = repo.work.join(".git/hooks/pre-push");
@@ -738,4 +797,209 @@ fn conflicts_warn_by_default_block_when_configured() {
         on_origin(&repo, &format!("refs/heads/{KICKOFF}")),
         repo.rev(KICKOFF)
     );
+}
+
+#[test]
+fn a_release_made_by_kickoff_passes_the_hook() {
+    let repo = hooked();
+    repo.git(&["checkout", "--quiet", "-b", KICKOFF]);
+    repo.commit("k.txt", "one\n", "DASH-101 work");
+    pushed(&push(&repo, &["origin", KICKOFF]));
+    let out = repo
+        .kickoff(&[
+            "release",
+            "--platform",
+            "1.0.0-rc.1",
+            "--kickoff",
+            KICKOFF,
+            "--date",
+            "2024-06-03",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(on_origin(&repo, "refs/tags/platform/v1.0.0-rc.1").is_some());
+
+    // A tag pushed together with the kickoff commits it tags.
+    let base = repo.rev("main").unwrap();
+    let next = repo.commit("k.txt", "two\n", "DASH-102 work");
+    annotated_tag(
+        &repo,
+        "platform/v1.0.0",
+        &tag_message("v1.0.0", KICKOFF, &base),
+        &next,
+    );
+    let err = pushed(&push(&repo, &["origin", KICKOFF, "platform/v1.0.0"]));
+    assert!(!err.contains("refused"), "{err}");
+    assert!(on_origin(&repo, "refs/tags/platform/v1.0.0").is_some());
+}
+
+#[test]
+fn the_demo_installs_the_hook_and_shows_a_refused_push() {
+    let env = TestEnv::new();
+    let dir = env.path().join("demo");
+    let out = env
+        .kickoff_cmd(env.path())
+        .args(["demo", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}\n{}", stderr(&out));
+    assert!(text.contains("$ kickoff hook install"), "{text}");
+    assert!(
+        text.contains("refs/heads/my-experiment [branch-name]"),
+        "{text}"
+    );
+    assert!(text.contains("git push --no-verify"), "{text}");
+    let work = dir.join("work");
+    let hook = std::fs::read_to_string(work.join(".git/hooks/pre-push")).unwrap();
+    assert!(hook.contains("# kickoff-hook: pre-push"));
+    assert!(!refs_of(&env, &dir.join("origin.git")).contains_key("refs/heads/my-experiment"));
+}
+
+#[test]
+fn install_refuses_when_a_chained_hook_is_in_the_way() {
+    let repo = TestRepo::new();
+    let hooks = repo.work.join(".git/hooks");
+    std::fs::write(hooks.join("pre-push"), "#!/bin/sh\nexit 0\n").unwrap();
+    std::fs::write(
+        hooks.join("pre-push.kickoff-chained"),
+        "#!/bin/sh\nexit 1\n",
+    )
+    .unwrap();
+    let err = assert_refused(
+        &repo,
+        &["hook", "install"],
+        1,
+        &["is not kickoff's", "pre-push.kickoff-chained", "hint:"],
+    );
+    assert!(err.contains("move that file away"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("pre-push")).unwrap(),
+        "#!/bin/sh\nexit 0\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("pre-push.kickoff-chained")).unwrap(),
+        "#!/bin/sh\nexit 1\n"
+    );
+    // Outside a repository there is nothing to install into.
+    let elsewhere = repo.env.path().join("not-a-repo");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let out = repo
+        .env
+        .kickoff_cmd(&elsewhere)
+        .args(["hook", "install"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("not inside a git repository"));
+    assert!(std::fs::read_dir(&elsewhere).unwrap().next().is_none());
+}
+
+#[test]
+fn kickoffs_own_pushes_pass_the_hook() {
+    let repo = hooked();
+    repo.kickoff(&["new", "dashboard", "--date", "240510"])
+        .assert()
+        .success();
+    assert!(on_origin(&repo, &format!("refs/heads/{KICKOFF}")).is_some());
+    repo.kickoff(&["feature", "DASH-1", "login", "--kickoff", KICKOFF])
+        .assert()
+        .success();
+    repo.commit("login.txt", "form\n", "DASH-1 Login form");
+    pushed(&push(&repo, &["origin", "feature/DASH-1-login"]));
+    // A teammate moves main; sync merges it into the kickoff and pushes.
+    let mate = repo.clone_to("mate");
+    let fresh = repo.commit_in(&mate, "team.txt", "team\n", "Team work");
+    repo.git_in(&mate, &["push", "--quiet", "origin", "main"]);
+    let out = repo.kickoff(&["sync", KICKOFF]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let tip = on_origin(&repo, &format!("refs/heads/{KICKOFF}")).unwrap();
+    repo.git(&["fetch", "--quiet", "origin"]);
+    repo.git(&["merge-base", "--is-ancestor", &fresh, &tip]);
+}
+
+#[test]
+fn refusal_report_snapshot() {
+    let repo = hooked();
+    let origin = repo.origin.to_str().unwrap().to_string();
+    let main = repo.rev("main").unwrap();
+    let zero = "0".repeat(40);
+    let input = format!(
+        "wip {main} refs/heads/wip {zero}\n\
+         main {main} refs/heads/main {main}\n\
+         HEAD {main} refs/heads/feature/DASH-1 {zero}\n\
+         (delete) {zero} refs/tags/platform/v1.0.0 {main}\n"
+    );
+    let out = pre_push_direct(&repo, &["origin", &origin], input.as_bytes());
+    assert_eq!(out.status.code(), Some(3));
+    insta::assert_snapshot!(stderr(&out), @r"
+    refused: refs/heads/wip [branch-name]
+      `wip` is not main, a kickoff or a feature branch
+      fix: expected kickoff-YYMMDD-summary (`kickoff new <summary>`) or feature/<TICKET>[-slug] with a ticket matching `[A-Z][A-Z0-9]+-[0-9]+` (`kickoff feature <TICKET> [<slug>]`); rename it with `git branch -m <new-name>` and push that, or allow the name with `hook.allow_branches` in .kickoff.toml
+    refused: refs/tags/platform/v1.0.0 [platform-tag-immutable]
+      deleting the platform tag `platform/v1.0.0` on the remote
+      fix: a released version stays mapped to its kickoff; release a new version instead (`kickoff release --bump patch`)
+    error: push refused by the kickoff pre-push hook: 2 problem(s)
+    hint: fix what is listed above; if you are sure, bypass the hook once with `git push --no-verify`
+    ");
+}
+
+#[test]
+fn the_committed_shim_runs_kickoff_from_path() {
+    let repo = TestRepo::new();
+    let shim = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/pre-push")).unwrap();
+    let dir = repo.work.join("githooks");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("pre-push"), shim).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.join("pre-push"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+    }
+    repo.git(&["config", "core.hooksPath", "githooks"]);
+    let bin = assert_cmd::cargo::cargo_bin("kickoff");
+    let path = format!("{}:/usr/bin:/bin", bin.parent().unwrap().display());
+    branch(&repo, "wip");
+    let out = repo
+        .env
+        .git_cmd(&repo.work, &["push", "origin", "wip"])
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    refused(&out, &["[branch-name]"]);
+    assert_eq!(on_origin(&repo, "refs/heads/wip"), None);
+    let status = repo
+        .kickoff(&["hook", "status", "--json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(json["installed"], true);
+    assert_eq!(json["recorded_binary"], serde_json::Value::Null);
+}
+
+#[test]
+fn kickoff_land_goes_through_main_protection() {
+    let repo = hooked();
+    repo.kickoff(&["new", "dashboard", "--date", "240510"])
+        .assert()
+        .success();
+    let tip = repo.commit("k.txt", "one\n", "DASH-1 work");
+    pushed(&push(&repo, &["origin", KICKOFF]));
+    let out = repo
+        .kickoff(&["release", "--platform", "1.0.0", "--kickoff", KICKOFF])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // By hand, main stays protected ...
+    refused(
+        &push(&repo, &["origin", &format!("{KICKOFF}:refs/heads/main")]),
+        &["[main-protected]"],
+    );
+    assert_ne!(on_origin(&repo, "refs/heads/main"), Some(tip.clone()));
+    // ... and `kickoff land` goes through it.
+    let out = repo.kickoff(&["land", KICKOFF]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(on_origin(&repo, "refs/heads/main"), Some(tip));
 }

@@ -105,8 +105,32 @@ fn release_refuses_invalid_versions_with_exit_2() {
         );
     }
     assert_eq!(repo.platform_tags(), (vec![], vec![]));
+    assert_refused(
+        &repo,
+        &["release", "--platform", "1.0.0", "--date", "2024-02-30"],
+        2,
+        &["invalid date"],
+    );
+    assert_refused(
+        &repo,
+        &["release", "--platform", "1.0.0", "--bump", "patch"],
+        2,
+        &["cannot be used with"],
+    );
     // Missing version argument: usage error.
-    assert_refused(&repo, &["release"], 2, &["--platform"]);
+    // No version and no terminal: the choices are listed.
+    assert_refused(
+        &repo,
+        &["release"],
+        2,
+        &[
+            "which platform version?",
+            "0.0.1",
+            "0.1.0",
+            "1.0.0",
+            "--platform X.Y.Z or --bump",
+        ],
+    );
 }
 
 #[test]
@@ -279,11 +303,9 @@ fn rollback_rule_refuses_a_kickoff_cut_before_a_released_one_landed() {
         repo.platform_tags(),
         (vec!["v1.0.0".to_string()], vec!["v1.0.0".to_string()])
     );
-    // Beta brings main in; now it may be released.
-    repo.git(&["checkout", "--quiet", &b]);
+    // Beta brings main in (and pushes); now it may be released.
     repo.env.tick();
-    repo.git(&["merge", "--quiet", "--no-edit", "origin/main"]);
-    repo.git(&["push", "--quiet", "origin", &b]);
+    repo.ok(&["sync", &b]);
     assert_eq!(
         repo.ok(&["release", "--platform", "1.1.0", "--kickoff", &b]),
         "platform/v1.1.0\n"
@@ -436,5 +458,61 @@ fn release_without_a_remote_tags_locally() {
     assert!(
         repo.tag_format("platform/v0.1.0", "%(trailers)")
             .contains("Ticket: SOLO-1")
+    );
+}
+
+#[test]
+fn a_rejected_push_leaves_no_tag_behind() {
+    let repo = dashboard();
+    let hook = repo.origin.join("hooks/pre-receive");
+    std::fs::write(&hook, "#!/bin/sh\necho 'tags are frozen' >&2\nexit 1\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let err = assert_refused(
+        &repo,
+        &["release", "--platform", "1.0.0"],
+        1,
+        &[
+            "could not push platform/v1.0.0 to origin",
+            "the local tag was removed again",
+            "tags are frozen",
+        ],
+    );
+    assert!(err.contains("--no-push"), "{err}");
+    assert_eq!(repo.platform_tags(), (vec![], vec![]));
+}
+
+#[test]
+fn list_and_status_show_the_platform_version() {
+    let repo = dashboard();
+    repo.ok(&["new", "later", "--date", "240601"]);
+    repo.ok(&["release", "--platform", "1.3.10-rc.1", "--kickoff", DASH]);
+    repo.ok(&["release", "--platform", "1.3.10", "--kickoff", DASH]);
+    let list: serde_json::Value = serde_json::from_str(&repo.ok(&["list", "--json"])).unwrap();
+    let version_of = |name: &str| {
+        list["kickoffs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["name"] == name)
+            .unwrap()["platform_version"]
+            .clone()
+    };
+    assert_eq!(version_of(DASH), "1.3.10");
+    assert_eq!(version_of("kickoff-240601-later"), serde_json::Value::Null);
+    let text = repo.ok(&["list"]);
+    assert!(text.lines().next().unwrap().contains("VERSION"), "{text}");
+    let dash_line = text.lines().find(|l| l.starts_with(DASH)).unwrap();
+    assert!(dash_line.contains(" 1.3.10 "), "{text}");
+    let status: serde_json::Value =
+        serde_json::from_str(&repo.ok(&["status", DASH, "--json"])).unwrap();
+    assert_eq!(status["kickoff"]["platform_version"], "1.3.10");
+    assert!(
+        repo.ok(&["status", DASH])
+            .contains("platform      1.3.10 (platform/v1.3.10)")
+    );
+    assert!(
+        repo.ok(&["status", "kickoff-240601-later"])
+            .contains("platform      no version yet")
     );
 }

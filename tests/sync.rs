@@ -275,3 +275,124 @@ fn sync_refuses_a_repository_without_main() {
         &["no branch `main`", "core.main_branch"],
     );
 }
+
+#[test]
+fn sync_refuses_when_the_remote_has_no_main() {
+    let repo = TestRepo::new();
+    new_kickoff(&repo, "dashboard", "240510");
+    // The remote's main disappears; the local clone has no main either.
+    repo.origin_git(&["update-ref", "-d", "refs/heads/main"]);
+    repo.git(&["checkout", "--quiet", K]);
+    repo.git(&["branch", "-D", "main"]);
+    repo.git(&["update-ref", "-d", "refs/remotes/origin/main"]);
+    assert_refused(
+        &repo,
+        &["sync"],
+        1,
+        &["no branch `main`", "core.main_branch"],
+    );
+    // feature does not need main.
+    repo.kickoff(&["feature", "DASH-1", "--no-push"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn sync_refuses_a_kickoff_checked_out_in_another_work_tree() {
+    let (repo, _, _) = setup(false);
+    let other = repo.env.path().join("other-tree");
+    repo.git(&["worktree", "add", "--quiet", other.to_str().unwrap(), K]);
+    let err = assert_refused(
+        &repo,
+        &["sync", K],
+        1,
+        &["checked out in another work tree"],
+    );
+    assert!(err.contains("other-tree"), "{err}");
+    // From that work tree it works.
+    let out = repo
+        .env
+        .kickoff_cmd(&other)
+        .args(["sync", "--no-push"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(parents(&repo, K).len(), 2);
+}
+
+#[test]
+fn sync_abort_removes_a_local_kickoff_that_sync_created() {
+    let (repo, _, _) = setup(true);
+    repo.git(&["branch", "-D", K]);
+    let before = repo.snapshot();
+    let out = repo.kickoff(&["sync", K]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains(&format!("created {K} from origin/{K}")));
+    assert_eq!(repo.head_branch().as_deref(), Some(K));
+    repo.kickoff(&["sync", "--abort"]).assert().success();
+    assert_eq!(before, repo.snapshot());
+    assert!(repo.rev(&format!("refs/heads/{K}")).is_none());
+}
+
+#[test]
+fn sync_continue_accepts_a_merge_committed_with_git() {
+    let (repo, kickoff_tip, main_tip) = setup(true);
+    repo.git(&["checkout", "--quiet", K]);
+    repo.kickoff(&["sync", "--no-push"]).assert().code(1);
+    repo.write("shared.txt", "both\n");
+    repo.git(&["add", "shared.txt"]);
+    repo.git(&["commit", "--quiet", "--no-edit"]);
+    // --abort no longer applies: the kickoff moved.
+    assert_refused(
+        &repo,
+        &["sync", "--abort"],
+        1,
+        &["has moved since the sync stopped"],
+    );
+    repo.kickoff(&["sync", "--continue"]).assert().success();
+    assert_eq!(parents(&repo, K), [kickoff_tip.clone(), main_tip]);
+    assert!(!record(&repo).exists());
+    // --no-push was recorded with the sync: nothing was pushed.
+    assert_eq!(
+        repo.origin_refs().get(&format!("refs/heads/{K}")),
+        Some(&kickoff_tip)
+    );
+}
+
+#[test]
+fn sync_undoes_its_steps_when_git_refuses_to_merge() {
+    let (repo, kickoff_tip, _) = setup(false);
+    // The local kickoff is behind (sync fast-forwards it in the work tree), and
+    // an untracked file is in the way of main's new file: git refuses to merge.
+    repo.commit_on(K, "more.txt", "more\n", "DASH-2 More");
+    repo.git(&["push", "--quiet", "origin", K]);
+    repo.git(&["checkout", "--quiet", K]);
+    repo.git(&["reset", "--quiet", "--hard", &kickoff_tip]);
+    repo.write("main.txt", "mine, untracked\n");
+    let err = assert_refused(&repo, &["sync"], 1, &["untracked working tree files"]);
+    assert!(!err.contains("could not undo"), "{err}");
+    assert!(!record(&repo).exists());
+    assert_eq!(repo.rev(K).unwrap(), kickoff_tip);
+}
+
+#[test]
+fn sync_refuses_a_kickoff_already_merged_into_main() {
+    let (repo, _, _) = setup(false);
+    repo.git(&["pull", "--quiet", "--no-rebase", "origin", "main"]);
+    repo.git(&["merge", "--quiet", "--no-ff", "--no-edit", K]);
+    repo.git(&["push", "--quiet", "origin", "main"]);
+    assert_refused(&repo, &["sync", K], 1, &["already merged into origin/main"]);
+}
+
+#[test]
+fn sync_of_a_kickoff_without_commits_of_its_own_merges_main() {
+    let repo = TestRepo::new();
+    new_kickoff(&repo, "fresh", "240510");
+    let k = "kickoff-240510-fresh";
+    let before = repo.rev(k).unwrap();
+    let mate = repo.clone_to("mate");
+    let main_tip = repo.commit_in(&mate, "m.txt", "m\n", "Main moves");
+    repo.git_in(&mate, &["push", "--quiet", "origin", "main"]);
+    repo.kickoff(&["sync", k]).assert().success();
+    assert_eq!(parents(&repo, k), [before, main_tip]);
+}

@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// Build a throwaway repository with a bare origin and walk the whole kickoff
-/// flow in it with real commits: init, new, feature, merges, sync, list, status.
+/// flow in it with real commits: init, new, feature, merges, sync, release,
+/// land, list, status.
 ///
 /// Prints every command it runs and how to explore the result. DIR must be
 /// empty or absent; without DIR a new temporary directory is created and kept.
@@ -49,6 +50,11 @@ pub const STEPS: &[Step] = &[
         run: step_init,
     },
     Step {
+        name: "hook",
+        about: "install the pre-push hook; a badly named branch is refused at push time",
+        run: step_hook,
+    },
+    Step {
         name: "new",
         about: "cut two kickoff branches from the remote's main",
         run: step_new,
@@ -64,6 +70,16 @@ pub const STEPS: &[Step] = &[
         run: step_merge,
     },
     Step {
+        name: "slots",
+        about: "describe four QA slots x three apps in .kickoff.toml, claim one for the dashboard kickoff",
+        run: step_slots,
+    },
+    Step {
+        name: "deploy",
+        about: "deploy the kickoff to its slot with a harmless deploy script; the record is shared",
+        run: step_deploy,
+    },
+    Step {
         name: "main-moves",
         about: "a teammate fixes something on main and pushes it",
         run: step_main_moves,
@@ -74,9 +90,34 @@ pub const STEPS: &[Step] = &[
         run: step_sync,
     },
     Step {
+        name: "dashboard",
+        about: "a teammate sees the slots (the kickoff moved on: stale); write the QA dashboard",
+        run: step_dashboard,
+    },
+    Step {
         name: "conflicts",
         about: "billing adds the login page dashboard already has: the radar shows the clash before anyone merges",
         run: step_conflicts,
+    },
+    Step {
+        name: "list",
+        about: "the live kickoffs: age, ahead/behind main, features merged/open",
+        run: step_list,
+    },
+    Step {
+        name: "status",
+        about: "one kickoff in detail: base, upstream, each feature's merge state",
+        run: step_status,
+    },
+    Step {
+        name: "release",
+        about: "give the dashboard kickoff its platform version, then read the mapping back",
+        run: step_release,
+    },
+    Step {
+        name: "land",
+        about: "after the deployment, land the released kickoff in main",
+        run: step_land,
     },
 ];
 
@@ -132,7 +173,7 @@ pub fn run(args: DemoArgs, g: &Global) -> Result<()> {
     }
     let work = demo.work.display().to_string();
     demo.say(&format!(
-        "\nDone. Explore it:\n  cd {work}\n  git log --graph --oneline --all\n  kickoff list\n  kickoff conflicts\n  kickoff status {}\n  git config --get-regexp '^branch\\..*\\.kickoff$'\n",
+        "\nDone. Explore it:\n  cd {work}\n  git log --graph --oneline --all\n  kickoff list\n  kickoff conflicts\n  kickoff status {}\n  kickoff versions\n  kickoff notes 1.0.0\n  git config --get-regexp '^branch\\..*\\.kickoff$'\n",
         demo.kickoffs.first().map(String::as_str).unwrap_or("")
     ))
 }
@@ -340,7 +381,27 @@ fn step_init(d: &mut Demo) -> Result<()> {
     d.kickoff(&["init"])?;
     d.git(&w, &["add", ".kickoff.toml"])?;
     d.git(&w, &["commit", "--quiet", "-m", "Add kickoff settings"])?;
+    describe_slot_pool(d)?;
     d.git(&w, &["push", "--quiet", "origin", "main"])?;
+    Ok(())
+}
+
+fn step_hook(d: &mut Demo) -> Result<()> {
+    let w = d.work.clone();
+    d.kickoff(&["hook", "install"])?;
+    d.git(&w, &["branch", "my-experiment"])?;
+    d.say("  (the next push is meant to be refused)\n")?;
+    if d.git(&w, &["push", "origin", "my-experiment"]).is_ok() {
+        return Err(Error::refused(
+            "the pre-push hook let the branch `my-experiment` through",
+        ));
+    }
+    let on_origin = d.git(&w, &["ls-remote", "--heads", "origin", "my-experiment"])?;
+    if !on_origin.trim().is_empty() {
+        return Err(Error::refused("`my-experiment` reached origin"));
+    }
+    d.say("  origin did not receive my-experiment; every later push here goes through the hook\n")?;
+    d.git(&w, &["branch", "--quiet", "-D", "my-experiment"])?;
     Ok(())
 }
 
@@ -428,6 +489,56 @@ fn step_sync(d: &mut Demo) -> Result<()> {
     Ok(())
 }
 
+fn step_list(d: &mut Demo) -> Result<()> {
+    d.kickoff(&["list"])?;
+    Ok(())
+}
+
+fn step_status(d: &mut Demo) -> Result<()> {
+    let dash = d.kickoffs[0].clone();
+    d.kickoff(&["status", &dash])?;
+    Ok(())
+}
+
+fn step_release(d: &mut Demo) -> Result<()> {
+    let dash = d.kickoffs[0].clone();
+    let today = d.days_ago(0);
+    d.kickoff(&[
+        "release",
+        "--platform",
+        "1.0.0",
+        "--kickoff",
+        &dash,
+        "--date",
+        &today,
+    ])?;
+    d.kickoff(&["versions"])?;
+    d.kickoff(&["show", "1.0.0"])?;
+    d.kickoff(&["notes", "1.0.0"])?;
+    Ok(())
+}
+
+fn step_land(d: &mut Demo) -> Result<()> {
+    let w = d.work.clone();
+    let (dash, bill) = (d.kickoffs[0].clone(), d.kickoffs[1].clone());
+    d.git(&w, &["switch", "--quiet", &bill])?;
+    d.git(
+        &w,
+        &[
+            "merge",
+            "--quiet",
+            "--no-ff",
+            "--no-edit",
+            "feature/BILL-7-invoices",
+        ],
+    )?;
+    d.git(&w, &["push", "--quiet", "origin", &bill])?;
+    d.git(&w, &["switch", "--quiet", &dash])?;
+    d.kickoff(&["land", &dash])?;
+    d.kickoff(&["which", "DASH-101"])?;
+    Ok(())
+}
+
 fn step_conflicts(d: &mut Demo) -> Result<()> {
     let w = d.work.clone();
     let bill = d.kickoffs[1].clone();
@@ -441,4 +552,96 @@ fn step_conflicts(d: &mut Demo) -> Result<()> {
     d.git(&w, &["push", "--quiet", "origin", &bill])?;
     d.kickoff(&["conflicts", "--exit-zero"])?;
     Ok(())
+}
+
+// ---- QA slots ------------------------------------------------------------------------
+
+/// The pool the demo configures: dev1..dev4, each running three apps.
+const DEMO_SLOTS: &str = r#"
+[slots]
+names = ["dev1", "dev2", "dev3", "dev4"]
+lease = "3d"
+url = "https://{app}-{slot}.dev.shop.invalid/"
+deploy = ["./deploy.sh", "{env_file}"]
+
+[[slots.apps]]
+name = "frontend"
+port = 3000
+base_port = 3001
+
+[[slots.apps]]
+name = "spring"
+port = 8080
+base_port = 8081
+
+[[slots.apps]]
+name = "django"
+port = 8000
+base_port = 9001
+"#;
+
+/// A deploy script that only says what a real one would do.
+const DEMO_DEPLOY: &str = "#!/bin/sh\n# A real deploy would run: docker compose --env-file \"$1\" -p \"$COMPOSE_PROJECT_NAME\" up -d\nset -e\n. \"$1\"\necho \"would start $KICKOFF_KICKOFF ($KICKOFF_IMAGE_TAG) as compose project $COMPOSE_PROJECT_NAME\"\necho \"frontend on :$FRONTEND_PORT, spring on :$SPRING_PORT, django on :$DJANGO_PORT\"\n";
+
+/// Add the QA slot pool and a harmless deploy script to main (before the hook
+/// is installed: after that, main only moves through `kickoff land`).
+fn describe_slot_pool(d: &mut Demo) -> Result<()> {
+    let w = d.work.clone();
+    let config_path = w.join(crate::config::FILE_NAME);
+    let mut config = std::fs::read_to_string(&config_path)
+        .map_err(|e| Error::io(format!("cannot read {}", config_path.display()), e))?;
+    config.push_str(DEMO_SLOTS);
+    d.commit(
+        &w,
+        crate::config::FILE_NAME,
+        &config,
+        "Describe the QA slot pool",
+    )?;
+    let script = w.join("deploy.sh");
+    std::fs::write(&script, DEMO_DEPLOY)
+        .map_err(|e| Error::io(format!("cannot write {}", script.display()), e))?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| Error::io(format!("cannot make {} executable", script.display()), e))?;
+    }
+    d.git(&w, &["add", "deploy.sh"])?;
+    d.git(&w, &["commit", "--quiet", "-m", "Add the deploy script"])?;
+    Ok(())
+}
+
+fn step_slots(d: &mut Demo) -> Result<()> {
+    let dash = d.kickoffs[0].clone();
+    d.kickoff(&[
+        "slot",
+        "claim",
+        &dash,
+        "--slot",
+        "dev2",
+        "--reason",
+        "QA of the dashboard",
+    ])?;
+    d.kickoff(&["slot", "list"])?;
+    Ok(())
+}
+
+fn step_deploy(d: &mut Demo) -> Result<()> {
+    let dash = d.kickoffs[0].clone();
+    d.kickoff(&["deploy", &dash])?;
+    Ok(())
+}
+
+fn step_dashboard(d: &mut Demo) -> Result<()> {
+    // The teammate's clone sees the same state: it travels through the remote.
+    let mate = d.mate.clone();
+    d.kickoff_in(&mate, &["slot", "list"])?;
+    let out = d.root.join("dashboard");
+    let out_arg = path_arg(&out)?;
+    d.kickoff(&["dashboard", "--out", &out_arg])?;
+    d.say(&format!(
+        "  open {} in a browser (no network needed), or serve it: kickoff -C {} dashboard --out {} --serve 127.0.0.1:8080\n",
+        out.join("index.html").display(),
+        d.work.display(),
+        out.display()
+    ))
 }

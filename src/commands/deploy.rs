@@ -74,6 +74,13 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
             program: argv[0].clone(),
         })?;
     service::fetch_branches(&s.repo, &s.config, false)?;
+    if s.has_remote() {
+        if let Err(e) = s.repo.fetch_platform_tags(&s.config.remote) {
+            g.ui.warn(format!(
+                "could not fetch the platform tags; the record names a version only if its tag is here: {e}"
+            ));
+        }
+    }
     let k = crate::kickoffs::resolve(
         &s.repo,
         &s.config,

@@ -160,7 +160,7 @@ fn execute(s: &Session, g: &Global, plan: &FeaturePlan) -> Result<()> {
         &format!("kickoff feature: from {}", plan.base_from),
     )?;
     if let Err(e) = s.repo.set_feature_parent(&branch, &kickoff) {
-        s.repo.delete_branch(&branch)?;
+        s.repo.remove_branch(&branch)?;
         return Err(e.into());
     }
     g.ui.done(format!(
@@ -180,8 +180,8 @@ fn execute(s: &Session, g: &Global, plan: &FeaturePlan) -> Result<()> {
             &[&format!("refs/heads/{branch}:refs/heads/{branch}")],
             true,
         ) {
-            // Leave nothing half-done: deleting the branch drops its config section too.
-            s.repo.delete_branch(&branch)?;
+            // Leave nothing half-done: the branch and its config section go.
+            s.repo.remove_branch(&branch)?;
             return Err(Error::Refused {
                 message: format!(
                     "could not push {branch} to {remote}; the local branch was removed again: {e}"

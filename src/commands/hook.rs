@@ -9,17 +9,19 @@
 use crate::cli::Global;
 use crate::commands::Session;
 use crate::config::Config;
+use crate::conflict;
 use crate::error::{Error, Result};
 use crate::git::Repo;
 use crate::git::git2::Oid;
 use crate::hook::HookError;
 use crate::hook::install::{self, OnDisk, Step};
 use crate::hook::policy::{
-    self, ConflictWith, Context, Facts, Finding, OnKickoff, PLATFORM_TAG_PREFIX, TagFacts, Target,
+    self, ConflictWith, Context, Facts, Finding, OnKickoff, TagFacts, Target,
 };
 use crate::hook::protocol::{self, PushLine};
 use crate::kickoffs;
 use crate::naming::KickoffName;
+use crate::release::{self, Rule as ReleaseRule, RuleViolation, catalog::PushedTag};
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
@@ -120,7 +122,7 @@ fn pre_push(args: PrePushArgs, g: &Global) -> Result<()> {
         g.ui.warn(finding_text(w));
     }
     for r in &verdict.refusals {
-        eprintln!("refused: {}", finding_text(r));
+        g.ui.refused(finding_text(r));
     }
     if verdict.refused() {
         return Err(HookError::Refused {
@@ -162,12 +164,24 @@ fn gather(
         }
         if needs.conflicts {
             if let Target::Kickoff(name) = policy::target(line, &s.config) {
-                if radar.is_none() {
-                    radar = Some(Radar::read(s)?);
-                }
-                let tip =
-                    Oid::from_str(line.local_oid.as_str()).map_err(crate::git::GitError::from)?;
-                facts.conflicts = radar.as_ref().expect("read above").check(s, &name, tip)?;
+                // The radar informs; when it cannot run, say so instead of
+                // stopping the push over it.
+                let checked = (|| {
+                    if radar.is_none() {
+                        radar = Some(Radar::read(s)?);
+                    }
+                    let tip = Oid::from_str(line.local_oid.as_str())
+                        .map_err(crate::git::GitError::from)?;
+                    radar.as_ref().expect("read above").check(s, &name, tip)
+                })();
+                facts.conflicts = match checked {
+                    Ok(found) => found,
+                    Err(e) => Some(vec![ConflictWith {
+                        other: "the other kickoffs and main".into(),
+                        files: Vec::new(),
+                        unknown: Some(e.to_string()),
+                    }]),
+                };
             }
         }
         out.push(facts);
@@ -175,10 +189,12 @@ fn gather(
     Ok(out)
 }
 
-/// What a pushed kickoff is compared with: main and the other live kickoffs.
+/// What a pushed kickoff is compared with: main and the other live kickoffs,
+/// through the conflict engine (the same verdicts as `kickoff conflicts`).
 struct Radar {
     main: Option<(String, Oid)>,
     kickoffs: Vec<(KickoffName, Oid)>,
+    options: conflict::Options,
 }
 
 impl Radar {
@@ -189,7 +205,11 @@ impl Radar {
             .into_iter()
             .map(|k| (k.name.clone(), k.tip()))
             .collect();
-        Ok(Radar { main, kickoffs })
+        Ok(Radar {
+            main,
+            kickoffs,
+            options: conflict::Options::for_repo(&s.repo)?,
+        })
     }
 
     /// Conflicts of `name` at `tip` with main and every other live kickoff.
@@ -202,20 +222,40 @@ impl Radar {
         if !s.repo.has_commit(tip) {
             return Ok(None);
         }
-        let others = self.main.iter().cloned().chain(
-            self.kickoffs
-                .iter()
-                .filter(|(k, _)| k != name)
-                .map(|(k, oid)| (k.to_string(), *oid)),
-        );
-        let mut found = Vec::new();
-        for (other, oid) in others {
-            let files = s.repo.merge_conflicts(tip, oid)?;
-            if !files.is_empty() {
-                found.push(ConflictWith { other, files });
-            }
+        let others: Vec<conflict::Tip> = self
+            .main
+            .iter()
+            .map(|(m, oid)| conflict::Tip::new(m.clone(), *oid))
+            .chain(
+                self.kickoffs
+                    .iter()
+                    .filter(|(k, _)| k != name)
+                    .map(|(k, oid)| conflict::Tip::new(k.to_string(), *oid)),
+            )
+            .collect();
+        if others.is_empty() {
+            return Ok(Some(Vec::new()));
         }
-        Ok(Some(found))
+        let engine = conflict::Engine::new(&s.repo, self.options.clone());
+        let verdicts = engine.check_against(&conflict::Tip::new(name.to_string(), tip), &others)?;
+        Ok(Some(
+            verdicts
+                .into_iter()
+                .filter_map(|v| match v.outcome {
+                    conflict::Outcome::Clean => None,
+                    conflict::Outcome::Conflict(paths) => Some(ConflictWith {
+                        other: v.b.label,
+                        files: paths.into_iter().map(|p| p.path).collect(),
+                        unknown: None,
+                    }),
+                    conflict::Outcome::Unknown(reason) => Some(ConflictWith {
+                        other: v.b.label,
+                        files: Vec::new(),
+                        unknown: Some(reason),
+                    }),
+                })
+                .collect(),
+        ))
     }
 }
 
@@ -234,6 +274,7 @@ fn tag_facts(
         trailers,
         on_kickoff: OnKickoff::NotChecked,
         release_problems: Vec::new(),
+        release_waived: Vec::new(),
     };
     let Some(target) = obj.target else {
         return Ok(facts);
@@ -243,7 +284,7 @@ fn tag_facts(
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("Kickoff"))
         .and_then(|(_, v)| KickoffName::parse(v.trim()).ok());
-    if let Some(k) = kickoff {
+    if let Some(k) = &kickoff {
         facts.on_kickoff = match kickoff_tip(s, args, lines, &k.to_string())? {
             None => OnKickoff::NoSuchKickoff,
             Some(tip) if s.repo.is_ancestor(target, tip)? => OnKickoff::Contains,
@@ -252,45 +293,53 @@ fn tag_facts(
             },
         };
     }
-    if let Some(version) = line
-        .tag()
-        .and_then(|t| t.strip_prefix(PLATFORM_TAG_PREFIX))
-        .and_then(|v| v.strip_prefix('v'))
-        .and_then(|v| semver::Version::parse(v).ok())
-    {
-        facts.release_problems = release_problems(s, line, &version, target)?;
+    if let Ok(object) = Oid::from_str(line.local_oid.as_str()) {
+        let pushed_kickoff = kickoff
+            .as_ref()
+            .and_then(|k| pushed_tip(lines, &k.to_string()));
+        release_rules(s, args, line, object, pushed_kickoff, &mut facts)?;
     }
     Ok(facts)
 }
 
-/// The release rules for a new platform version: greater than every other
-/// platform version known here, and its commit contains every earlier one.
-fn release_problems(
+/// The release rules of `kickoff release`, applied to the pushed tag against
+/// the remote's platform tags (read with `git ls-remote`; objects of tags this
+/// repository lacks are fetched without creating refs). Rules waived when the
+/// tag was made (its `Waived:` trailers) become warnings.
+fn release_rules(
     s: &Session,
+    args: &PrePushArgs,
     line: &PushLine,
-    version: &semver::Version,
-    target: Oid,
-) -> Result<Vec<String>> {
-    let own = line.tag().unwrap_or_default();
-    let mut earlier = Vec::new();
-    for (tag, commit) in s.repo.platform_tags()? {
-        if tag == own {
-            continue;
-        }
-        let Some(v) = tag
-            .strip_prefix(PLATFORM_TAG_PREFIX)
-            .and_then(|v| v.strip_prefix('v'))
-            .and_then(|v| semver::Version::parse(v).ok())
-        else {
-            continue;
-        };
-        earlier.push((
-            tag,
-            v.clone(),
-            v < *version && s.repo.is_ancestor(commit, target)?,
-        ));
-    }
-    Ok(policy::release_rule_problems(own, version, &earlier))
+    object: Oid,
+    pushed_kickoff: Option<Oid>,
+    facts: &mut TagFacts,
+) -> Result<()> {
+    let checked =
+        release::catalog::check_pushed_tag(&s.repo, &args.remote_name, &line.remote_ref, object)?;
+    let PushedTag::Checked { facts: rf, verdict } = checked else {
+        // Malformed tags are reported by the policy's own platform-tag checks.
+        return Ok(());
+    };
+    let text = |v: &RuleViolation| format!("{v} (release rule `{}`); {}", v.rule().key(), v.hint());
+    facts.release_problems = verdict
+        .blocking
+        .iter()
+        // The kickoff travels in this same push, to exactly the tagged commit:
+        // the remote will have it when the tag arrives.
+        .filter(|v| !(v.rule() == ReleaseRule::RemoteMismatch && pushed_kickoff == Some(rf.commit)))
+        .map(text)
+        .collect();
+    facts.release_waived = verdict.waived.iter().map(text).collect();
+    Ok(())
+}
+
+/// The oid a branch is pushed to in this push, if it is.
+fn pushed_tip(lines: &[PushLine], branch: &str) -> Option<Oid> {
+    let full = format!("refs/heads/{branch}");
+    lines
+        .iter()
+        .find(|l| l.remote_ref == full && !l.local_oid.is_zero())
+        .and_then(|l| Oid::from_str(l.local_oid.as_str()).ok())
 }
 
 /// The tip of a kickoff branch: pushed in this same push, else local, else the remote's.
@@ -300,12 +349,8 @@ fn kickoff_tip(
     lines: &[PushLine],
     branch: &str,
 ) -> Result<Option<Oid>> {
-    let full = format!("refs/heads/{branch}");
-    if let Some(l) = lines
-        .iter()
-        .find(|l| l.remote_ref == full && !l.local_oid.is_zero())
-    {
-        return Ok(Oid::from_str(l.local_oid.as_str()).ok());
+    if let Some(oid) = pushed_tip(lines, branch) {
+        return Ok(Some(oid));
     }
     if let Some(oid) = s.repo.branch_oid(branch)? {
         return Ok(Some(oid));
@@ -347,6 +392,7 @@ fn place(repo: &Repo) -> Result<Place> {
     Ok(Place {
         dir_exists: dir.is_dir(),
         disk: OnDisk {
+            executable: is_executable(&hook),
             hook: bytes,
             chained_exists: install::chained_path(&hook).symlink_metadata().is_ok(),
         },
@@ -465,6 +511,18 @@ fn write_executable(path: &Path, content: &str) -> std::io::Result<()> {
     })
 }
 
+fn is_executable(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        path.is_file()
+    }
+}
+
 #[derive(Debug, serde::Serialize)]
 struct Status {
     schema: u32,
@@ -479,6 +537,8 @@ struct Status {
     chained: Option<PathBuf>,
     /// A pre-push hook that is not kickoff's is in place.
     other_hook: bool,
+    /// The hook file is executable (git skips a hook that is not).
+    executable: bool,
     conflicts: policy::ConflictMode,
 }
 
@@ -502,6 +562,7 @@ fn status(args: StatusArgs, g: &Global) -> Result<()> {
         this_binary: bin,
         chained: (ours && p.disk.chained_exists).then(|| install::chained_path(&p.hook)),
         other_hook: p.disk.hook.is_some() && !ours,
+        executable: is_executable(&p.hook),
         conflicts: config.hook.conflicts,
         path: p.hook,
         hooks_dir: p.dir,
@@ -511,6 +572,9 @@ fn status(args: StatusArgs, g: &Global) -> Result<()> {
     }
     let mut text = String::new();
     let state = match (st.installed, st.current) {
+        (true, _) if !st.executable => {
+            "installed but not executable: git skips it (run `kickoff hook install`)".to_string()
+        }
         (true, true) => "installed, current".to_string(),
         (true, false) => {
             "installed, outdated (run `kickoff hook install` to update it)".to_string()

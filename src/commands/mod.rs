@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::git::Repo;
 
+pub mod completions;
 pub mod conflicts;
 pub mod dashboard;
 pub mod demo;
@@ -13,11 +14,14 @@ pub mod deploy;
 pub mod feature;
 pub mod hook;
 pub mod init;
+pub mod land;
+pub mod list;
 pub mod new;
 pub mod notes;
 pub mod release;
 pub mod show;
 pub mod slot;
+pub mod status;
 pub mod sync;
 pub mod versions;
 pub mod which;
@@ -31,11 +35,15 @@ pub enum Command {
     New(new::NewArgs),
     Feature(feature::FeatureArgs),
     Sync(sync::SyncArgs),
+    List(list::ListArgs),
+    Status(status::StatusArgs),
+    Completions(completions::CompletionsArgs),
     Release(release::ReleaseArgs),
     Versions(versions::VersionsArgs),
     Show(show::ShowArgs),
     Notes(notes::NotesArgs),
     Which(which::WhichArgs),
+    Land(land::LandArgs),
     Slot(slot::SlotArgs),
     Deploy(deploy::DeployArgs),
     Dashboard(dashboard::DashboardArgs),
@@ -50,11 +58,15 @@ pub fn dispatch(command: Command, g: &Global) -> Result<()> {
         Command::New(args) => new::run(args, g),
         Command::Feature(args) => feature::run(args, g),
         Command::Sync(args) => sync::run(args, g),
+        Command::List(args) => list::run(args, g),
+        Command::Status(args) => status::run(args, g),
+        Command::Completions(args) => completions::run(args, g),
         Command::Release(args) => release::run(args, g),
         Command::Versions(args) => versions::run(args, g),
         Command::Show(args) => show::run(args, g),
         Command::Notes(args) => notes::run(args, g),
         Command::Which(args) => which::run(args, g),
+        Command::Land(args) => land::run(args, g),
         Command::Slot(args) => slot::run(args, g),
         Command::Deploy(args) => deploy::run(args, g),
         Command::Dashboard(args) => dashboard::run(args, g),

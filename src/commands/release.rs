@@ -27,12 +27,9 @@ use chrono::NaiveDate;
 #[derive(Debug, clap::Args)]
 pub struct ReleaseArgs {
     /// The version: X.Y.Z or X.Y.Z-pre (`1.3.10`, `v1.3.10-rc.1`, `platform/v1.3.10`).
-    #[arg(
-        long,
-        value_name = "X.Y.Z",
-        conflicts_with = "bump",
-        required_unless_present = "bump"
-    )]
+    ///
+    /// Without --platform or --bump, a terminal asks which next version to use.
+    #[arg(long, value_name = "X.Y.Z", conflicts_with = "bump")]
     pub platform: Option<String>,
     /// Pick the next version after the highest existing one.
     #[arg(long, value_enum)]
@@ -132,11 +129,7 @@ pub fn plan(
     let version = match (explicit, args.bump) {
         (Some(v), _) => v,
         (None, Some(bump)) => release::next_version(catalog.versions(), bump),
-        (None, None) => {
-            return Err(Error::usage(
-                "give --platform X.Y.Z or --bump patch|minor|major",
-            ));
-        }
+        (None, None) => ask_version(g, &catalog)?,
     };
     let commit = kickoff.tip();
     let main = kickoffs::require_main_tip(repo, cfg)?;
@@ -172,6 +165,22 @@ pub fn plan(
         violations,
         push: remote.filter(|_| !args.no_push),
     })
+}
+
+/// No version given: offer the next patch, minor and major versions on a
+/// terminal; elsewhere fail (exit 2) listing them.
+fn ask_version(g: &Global, catalog: &Catalog) -> Result<PlatformVersion> {
+    let choices: Vec<String> = [Bump::Patch, Bump::Minor, Bump::Major]
+        .into_iter()
+        .map(|b| release::next_version(catalog.versions(), b).to_string())
+        .collect();
+    let picked = crate::prompt::select(
+        &g.ui,
+        "platform version",
+        "--platform X.Y.Z or --bump patch|minor|major",
+        &choices,
+    )?;
+    Ok(PlatformVersion::parse(&picked)?)
 }
 
 /// The rule checks, one line per rule.
@@ -216,7 +225,8 @@ fn print_plan(g: &Global, plan: &ReleasePlan) -> Result<()> {
     }
     text.push_str("\nmessage:\n");
     for line in plan.message.render().lines() {
-        text.push_str(&format!("  {line}\n"));
+        text.push_str(format!("  {line}").trim_end());
+        text.push('\n');
     }
     text.push_str("\nrules:\n");
     text.push_str(&rule_lines(plan));

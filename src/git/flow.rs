@@ -255,12 +255,14 @@ impl Repo {
 impl Repo {
     /// Which of `candidates` lie on the first-parent line of `tip` (the commits
     /// a branch itself was on, not the ones merged into it). The walk stops once
-    /// every candidate is found or the line is a day older than the oldest one.
+    /// every candidate is found, or after a few commits older than the oldest
+    /// candidate (git's own allowance for clocks that disagree).
     pub fn on_first_parent_line(
         &self,
         tip: Oid,
         candidates: &[Oid],
     ) -> Result<std::collections::HashSet<Oid>> {
+        const SLOP: usize = 5;
         let mut found = std::collections::HashSet::new();
         if candidates.is_empty() {
             return Ok(found);
@@ -269,22 +271,23 @@ impl Repo {
         for c in candidates {
             oldest = oldest.min(self.commit_time(*c)?);
         }
-        let cutoff = oldest.saturating_sub(86_400);
         let wanted: std::collections::HashSet<Oid> = candidates.iter().copied().collect();
-        let mut walk = self.raw().revwalk()?;
-        walk.simplify_first_parent()?;
-        walk.push(tip)?;
-        for oid in walk {
-            let oid = oid?;
-            if wanted.contains(&oid) {
-                found.insert(oid);
+        let mut older_seen = 0;
+        let mut current = Some(self.raw().find_commit(tip)?);
+        while let Some(commit) = current {
+            if wanted.contains(&commit.id()) {
+                found.insert(commit.id());
                 if found.len() == wanted.len() {
                     break;
                 }
             }
-            if self.commit_time(oid)? < cutoff {
-                break;
+            if commit.time().seconds() < oldest {
+                older_seen += 1;
+                if older_seen > SLOP {
+                    break;
+                }
             }
+            current = commit.parents().next();
         }
         Ok(found)
     }
@@ -315,6 +318,23 @@ impl Repo {
     pub fn checkout_detached(&self, oid: Oid) -> Result<()> {
         let oid = oid.to_string();
         self.git(["checkout", "--quiet", "--detach", oid.as_str(), "--"])
+            .map(drop)
+    }
+}
+
+impl Repo {
+    /// Read objects without re-hashing each one to verify it (git does not
+    /// either); listings read thousands of commits.
+    pub fn skip_hash_checks_on_read(&self) {
+        git2::opts::strict_hash_verification(false);
+    }
+}
+
+impl Repo {
+    /// Delete a local branch and its whole config section (`git branch -D`);
+    /// used to undo a branch kickoff itself created.
+    pub fn remove_branch(&self, name: &str) -> Result<()> {
+        self.git(["branch", "--quiet", "-D", "--end-of-options", name])
             .map(drop)
     }
 }

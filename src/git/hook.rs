@@ -1,7 +1,7 @@
 //! Git verbs of the pre-push hook: where hooks live, what a pushed tag is,
 //! whether an update is a fast-forward, and a merge-tree conflict probe.
 
-use super::{GitError, Repo, Result};
+use super::{Repo, Result};
 use git2::{ErrorCode, ObjectType, Oid};
 use std::path::PathBuf;
 
@@ -79,59 +79,5 @@ impl Repo {
                 .collect(),
             Err(_) => Vec::new(),
         }
-    }
-
-    /// Files that conflict when `ours` and `theirs` are merged, per
-    /// `git merge-tree --write-tree` (nothing is written to any ref or work tree).
-    pub fn merge_conflicts(&self, ours: Oid, theirs: Oid) -> Result<Vec<String>> {
-        let (o, t) = (ours.to_string(), theirs.to_string());
-        let args = [
-            "merge-tree",
-            "--write-tree",
-            "--name-only",
-            "--no-messages",
-            o.as_str(),
-            t.as_str(),
-        ];
-        let out = self.git_output(args)?;
-        match out.status.code() {
-            Some(0) => Ok(Vec::new()),
-            Some(1) => {
-                let text = String::from_utf8_lossy(&out.stdout);
-                let mut files: Vec<String> = text
-                    .lines()
-                    .skip(1)
-                    .take_while(|l| !l.is_empty())
-                    .map(str::to_string)
-                    .collect();
-                files.dedup();
-                Ok(files)
-            }
-            _ => Err(GitError::Command {
-                args: args.join(" "),
-                status: out
-                    .status
-                    .code()
-                    .map_or_else(|| "killed".into(), |c| format!("exit {c}")),
-                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-            }),
-        }
-    }
-
-    /// The commit every `refs/tags/platform/*` tag points at, by tag name
-    /// (`platform/v1.2.3`).
-    pub fn platform_tags(&self) -> Result<Vec<(String, Oid)>> {
-        let mut out = Vec::new();
-        for r in self.raw().references_glob("refs/tags/platform/*")? {
-            let r = r?;
-            let (Some(name), Ok(commit)) = (r.name(), r.peel_to_commit()) else {
-                continue;
-            };
-            if let Some(tag) = name.strip_prefix("refs/tags/") {
-                out.push((tag.to_string(), commit.id()));
-            }
-        }
-        out.sort();
-        Ok(out)
     }
 }

@@ -179,7 +179,16 @@ impl Repo {
     pub fn fetch_branches(&self, remote: &str, main: &str) -> Result<()> {
         let main_spec = format!("+refs/heads/{main}:refs/remotes/{remote}/{main}");
         let kickoff_spec = format!("+refs/heads/kickoff-*:refs/remotes/{remote}/kickoff-*");
-        self.fetch(remote, &[&main_spec, &kickoff_spec])
+        match self.fetch(remote, &[&main_spec, &kickoff_spec]) {
+            // A remote without main (a new or unusual repository): fetch the
+            // kickoffs alone and let the caller report the missing main.
+            Err(GitError::Command { stderr, .. })
+                if stderr.contains("couldn't find remote ref") =>
+            {
+                self.fetch(remote, &[&kickoff_spec])
+            }
+            other => other,
+        }
     }
 
     /// `git push <remote> <refspec>...`, with `--set-upstream` when asked.
@@ -236,8 +245,11 @@ impl Repo {
         let mut out = Vec::new();
         for r in self.inner.references_glob(&format!("{full_prefix}*"))? {
             let r = r?;
-            let (Some(name), Some(oid)) = (r.name(), r.resolve().ok().and_then(|r| r.target()))
-            else {
+            // A direct ref (the usual case, packed or loose) needs no second lookup.
+            let target = r
+                .target()
+                .or_else(|| r.resolve().ok().and_then(|r| r.target()));
+            let (Some(name), Some(oid)) = (r.name(), target) else {
                 continue;
             };
             if let Some(short) = name.strip_prefix(strip) {

@@ -63,6 +63,42 @@ impl Repo {
         Ok(repo.commit(None, &sig, &sig, message, &tree, &refs)?)
     }
 
+    /// Like [`Repo::write_files_commit`], but from the parent's tree and the
+    /// changed paths only (`None`: delete): unchanged files are not rewritten,
+    /// so a long deployment log costs nothing per change.
+    pub fn write_changes_commit(
+        &self,
+        parent: Option<Oid>,
+        changes: &BTreeMap<String, Option<Vec<u8>>>,
+        message: &str,
+    ) -> Result<Oid> {
+        let repo = self.raw();
+        let Some(parent) = parent else {
+            let files = changes
+                .iter()
+                .filter_map(|(p, c)| c.clone().map(|c| (p.clone(), c)))
+                .collect();
+            return self.write_files_commit(None, &files, message);
+        };
+        let parent = repo.find_commit(parent)?;
+        let mut update = git2::build::TreeUpdateBuilder::new();
+        for (path, content) in changes {
+            match content {
+                Some(bytes) => {
+                    let blob = repo.blob(bytes)?;
+                    update.upsert(path.as_str(), blob, git2::FileMode::Blob);
+                }
+                None => {
+                    update.remove(path.as_str());
+                }
+            }
+        }
+        let tree = update.create_updated(repo, &parent.tree()?)?;
+        let tree = repo.find_tree(tree)?;
+        let sig = self.signature()?;
+        Ok(repo.commit(None, &sig, &sig, message, &tree, &[&parent])?)
+    }
+
     fn write_tree_of(&self, files: &BTreeMap<String, Vec<u8>>, prefix: &str) -> Result<Oid> {
         let repo = self.raw();
         let mut builder = repo.treebuilder(None)?;
@@ -184,7 +220,6 @@ impl Repo {
         })
     }
 
-    /// Point `full` at `new` whatever it pointed at (for private tracking refs).
     /// The oid a ref points at, without peeling.
     pub fn ref_target(&self, full: &str) -> Result<Option<Oid>> {
         match self.raw().find_reference(full) {
@@ -192,6 +227,13 @@ impl Repo {
             Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Fetch the remote's platform tags (`refs/tags/platform/*`) without
+    /// replacing any local tag; `Err` when the fetch fails (a local tag differs
+    /// from the remote's, or the remote is unreachable).
+    pub fn fetch_platform_tags(&self, remote: &str) -> Result<()> {
+        self.fetch(remote, &["refs/tags/platform/*:refs/tags/platform/*"])
     }
 
     /// The highest platform version whose tag (`platform/vX.Y.Z`) points at `commit`.

@@ -225,6 +225,14 @@ impl Repo {
         Ok(out)
     }
 
+    /// Whether merging `theirs` into `ours` has no conflicts (nothing is written).
+    pub fn merge_is_clean(&self, ours: Oid, theirs: Oid) -> Result<bool> {
+        let repo = self.raw();
+        let index =
+            repo.merge_commits(&repo.find_commit(ours)?, &repo.find_commit(theirs)?, None)?;
+        Ok(!index.has_conflicts())
+    }
+
     /// Merge `theirs` into `ours` in memory and write the merge commit (on no
     /// ref). `None` when the merge has conflicts.
     pub fn merge_commit_in_memory(

@@ -58,6 +58,8 @@ pub fn chained_path(hook: &Path) -> PathBuf {
 pub struct OnDisk {
     /// The pre-push hook's bytes (`None`: no file).
     pub hook: Option<Vec<u8>>,
+    /// Whether the hook file is executable (git skips it otherwise).
+    pub executable: bool,
     pub chained_exists: bool,
 }
 
@@ -107,7 +109,7 @@ pub fn plan_install(
     match &disk.hook {
         None => steps.push(write),
         Some(bytes) if is_ours(bytes) => {
-            if bytes.as_slice() != shim.as_bytes() {
+            if bytes.as_slice() != shim.as_bytes() || !disk.executable {
                 steps.push(write);
             }
         }
@@ -149,6 +151,7 @@ mod tests {
 
     fn disk(hook: Option<&str>, chained_exists: bool) -> OnDisk {
         OnDisk {
+            executable: hook.is_some(),
             hook: hook.map(|h| h.as_bytes().to_vec()),
             chained_exists,
         }
@@ -178,6 +181,9 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+        let mut not_exec = disk(Some(&shim), false);
+        not_exec.executable = false;
+        assert_eq!(plan_install(dir, true, &not_exec, &shim).unwrap().len(), 1);
         let older = render(Path::new("/old/kickoff"));
         let plan = plan_install(dir, true, &disk(Some(&older), true), &shim).unwrap();
         assert_eq!(plan.len(), 1, "an update keeps the chained hook");

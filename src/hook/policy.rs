@@ -192,6 +192,8 @@ pub struct TagFacts {
     pub on_kickoff: OnKickoff,
     /// Violations of the release rules, one sentence each.
     pub release_problems: Vec<String>,
+    /// Release rules waived when the tag was made (its `Waived:` trailers).
+    pub release_waived: Vec<String>,
 }
 
 /// A conflict the radar found between a pushed kickoff and another branch.
@@ -200,6 +202,8 @@ pub struct ConflictWith {
     /// The other kickoff, or main.
     pub other: String,
     pub files: Vec<String>,
+    /// Set when the radar could not decide (the reason): a warning, never a refusal.
+    pub unknown: Option<String>,
 }
 
 /// The facts read for one push line; fields stay empty unless [`needs`] asked.
@@ -290,131 +294,177 @@ fn check_line(line: &PushLine, facts: &Facts, ctx: &Context, v: &mut Verdict) {
         return;
     }
     let cfg = ctx.config;
-    let mut refuse = |rule: Rule, problem: String, fix: String| {
-        v.refusals.push(Finding {
+    match target(line, cfg) {
+        Target::Main => check_main(line, ctx, v),
+        Target::Kickoff(name) => check_kickoff(line, &name, facts, cfg, v),
+        Target::Branch(branch) => {
+            if change != Change::Delete && cfg.hook.check_branch_names {
+                if let Some((problem, fix)) = branch_name_problem(branch, cfg) {
+                    v.refuse(line, Rule::BranchName, problem, fix);
+                }
+            }
+        }
+        Target::PlatformTag(version) => check_platform_tag(line, version, facts, v),
+        Target::Other => {}
+    }
+}
+
+impl Verdict {
+    fn refuse(&mut self, line: &PushLine, rule: Rule, problem: String, fix: String) {
+        self.refusals.push(Finding {
             remote_ref: line.remote_ref.clone(),
             rule,
             problem,
             fix,
-        })
-    };
-    match target(line, cfg) {
-        Target::Main => {
-            let allowed = cfg.hook.allow_main_push || (ctx.land && change == Change::Update);
-            if change != Change::Create && !allowed {
-                let what = if change == Change::Delete {
-                    "deleting"
-                } else {
-                    "pushing straight to"
-                };
-                refuse(
-                    Rule::MainProtected,
-                    format!("{what} `{}` is not allowed", cfg.main_branch),
-                    format!(
-                        "work reaches {} through a kickoff: `kickoff land` merges a released kickoff and pushes it; \
-                         to allow direct pushes set `hook.allow_main_push = true` in .kickoff.toml",
-                        cfg.main_branch
-                    ),
-                );
-            }
-        }
-        Target::Kickoff(name) => {
-            if !cfg.hook.allow_kickoff_rewrite {
-                if change == Change::Delete {
-                    refuse(
-                        Rule::KickoffRewrite,
-                        format!("deleting the kickoff branch `{name}`"),
-                        "kickoff branches are kept: each maps to its platform version; \
-                         to allow this set `hook.allow_kickoff_rewrite = true` in .kickoff.toml"
-                            .into(),
-                    );
-                } else if facts.fast_forward == Some(false) {
-                    refuse(
-                        Rule::KickoffRewrite,
-                        format!(
-                            "force-pushing `{name}`: the remote's {} is not contained in {}",
-                            line.remote_oid.short(),
-                            line.local_oid.short()
-                        ),
-                        format!(
-                            "others build on the kickoff; bring the remote's commits in instead \
-                             (`git fetch` then `git merge {}/{name}`) and push again; \
-                             to allow rewrites set `hook.allow_kickoff_rewrite = true`",
-                            cfg.remote
-                        ),
-                    );
-                }
-            }
-            if let Some(conflicts) = &facts.conflicts {
-                for c in conflicts {
-                    let finding = Finding {
-                        remote_ref: line.remote_ref.clone(),
-                        rule: Rule::Conflicts,
-                        problem: format!(
-                            "`{name}` conflicts with `{}` in {} file(s): {}",
-                            c.other,
-                            c.files.len(),
-                            list(&c.files, 5)
-                        ),
-                        fix: format!(
-                            "`kickoff conflicts {name}` shows the details; sort it out with the owners of `{}` before the branches meet",
-                            c.other
-                        ),
-                    };
-                    match cfg.hook.conflicts {
-                        ConflictMode::Block => v.refusals.push(finding),
-                        ConflictMode::Warn => v.warnings.push(finding),
-                        ConflictMode::Off => {}
-                    }
-                }
-            }
-        }
-        Target::Branch(branch) => {
-            if change != Change::Delete && cfg.hook.check_branch_names {
-                if let Some((problem, fix)) = branch_name_problem(branch, cfg) {
-                    refuse(Rule::BranchName, problem, fix);
-                }
-            }
-        }
-        Target::PlatformTag(version) => match change {
-            Change::Delete => refuse(
-                Rule::PlatformTagImmutable,
-                format!("deleting the platform tag `platform/{version}` on the remote"),
-                "a released version stays mapped to its kickoff; release a new version instead \
-                 (`kickoff release --bump patch`)"
-                    .into(),
+        });
+    }
+}
+
+/// `main-protected`.
+fn check_main(line: &PushLine, ctx: &Context, v: &mut Verdict) {
+    let change = line.change();
+    let cfg = ctx.config;
+    let allowed = cfg.hook.allow_main_push || (ctx.land && change == Change::Update);
+    if change != Change::Create && !allowed {
+        let what = if change == Change::Delete {
+            "deleting"
+        } else {
+            "pushing straight to"
+        };
+        v.refuse(
+            line,
+            Rule::MainProtected,
+            format!("{what} `{}` is not allowed", cfg.main_branch),
+            format!(
+                "work reaches {} through a kickoff: `kickoff land` merges a released kickoff and pushes it; \
+                 to allow direct pushes set `hook.allow_main_push = true` in .kickoff.toml",
+                cfg.main_branch
             ),
-            Change::Update => refuse(
-                Rule::PlatformTagImmutable,
+        );
+    }
+}
+
+/// `kickoff-rewrite` and `conflicts`.
+fn check_kickoff(
+    line: &PushLine,
+    name: &KickoffName,
+    facts: &Facts,
+    cfg: &Config,
+    v: &mut Verdict,
+) {
+    let change = line.change();
+    if !cfg.hook.allow_kickoff_rewrite {
+        if change == Change::Delete {
+            v.refuse(
+                line,
+                Rule::KickoffRewrite,
+                format!("deleting the kickoff branch `{name}`"),
+                "kickoff branches are kept: each maps to its platform version; \
+                 to allow this set `hook.allow_kickoff_rewrite = true` in .kickoff.toml"
+                    .into(),
+            );
+        } else if facts.fast_forward == Some(false) {
+            v.refuse(
+                line,
+                Rule::KickoffRewrite,
                 format!(
-                    "moving the platform tag `platform/{version}` on the remote from {} to {}",
+                    "force-pushing `{name}`: the remote's {} is not contained in {}",
                     line.remote_oid.short(),
                     line.local_oid.short()
                 ),
-                "a released version stays mapped to its kickoff; release a new version instead \
-                 (`kickoff release --bump patch`), and drop the local tag with \
-                 `git tag -d platform/...` then `git fetch --tags`"
-                    .into(),
+                format!(
+                    "others build on the kickoff; bring the remote's commits in instead \
+                     (`git fetch` then `git merge {}/{name}`) and push again; \
+                     to allow rewrites set `hook.allow_kickoff_rewrite = true`",
+                    cfg.remote
+                ),
+            );
+        }
+    }
+    if let Some(conflicts) = &facts.conflicts {
+        for c in conflicts {
+            if let Some(reason) = &c.unknown {
+                v.warnings.push(Finding {
+                    remote_ref: line.remote_ref.clone(),
+                    rule: Rule::Conflicts,
+                    problem: format!("could not check `{name}` against `{}`: {reason}", c.other),
+                    fix: format!("`git merge-tree --write-tree {name} {}` decides", c.other),
+                });
+                continue;
+            }
+            let finding = Finding {
+                remote_ref: line.remote_ref.clone(),
+                rule: Rule::Conflicts,
+                problem: format!(
+                    "`{name}` conflicts with `{}` in {} file(s): {}",
+                    c.other,
+                    c.files.len(),
+                    list(&c.files, 5)
+                ),
+                fix: format!(
+                    "`kickoff conflicts {name}` shows the details; sort it out with the owners of `{}` before the branches meet",
+                    c.other
+                ),
+            };
+            match cfg.hook.conflicts {
+                ConflictMode::Block => v.refusals.push(finding),
+                ConflictMode::Warn => v.warnings.push(finding),
+                ConflictMode::Off => {}
+            }
+        }
+    }
+}
+
+/// `platform-tag`, `platform-tag-immutable` and `release-rules`.
+fn check_platform_tag(line: &PushLine, version: &str, facts: &Facts, v: &mut Verdict) {
+    match line.change() {
+        Change::Delete => v.refuse(
+            line,
+            Rule::PlatformTagImmutable,
+            format!("deleting the platform tag `platform/{version}` on the remote"),
+            "a released version stays mapped to its kickoff; release a new version instead \
+             (`kickoff release --bump patch`)"
+                .into(),
+        ),
+        Change::Update => v.refuse(
+            line,
+            Rule::PlatformTagImmutable,
+            format!(
+                "moving the platform tag `platform/{version}` on the remote from {} to {}",
+                line.remote_oid.short(),
+                line.local_oid.short()
             ),
-            Change::Create => {
-                for (problem, fix) in platform_tag_problems(version, facts.tag.as_ref()) {
-                    refuse(Rule::PlatformTag, problem, fix);
+            "a released version stays mapped to its kickoff; release a new version instead \
+             (`kickoff release --bump patch`), and drop the local tag with \
+             `git tag -d platform/...` then `git fetch --tags`"
+                .into(),
+        ),
+        Change::Create => {
+            for (problem, fix) in platform_tag_problems(version, facts.tag.as_ref()) {
+                v.refuse(line, Rule::PlatformTag, problem, fix);
+            }
+            if let Some(t) = &facts.tag {
+                for p in &t.release_problems {
+                    v.refuse(
+                        line,
+                        Rule::ReleaseRules,
+                        p.clone(),
+                        "`kickoff release` checks the rules and picks the next version; \
+                         `kickoff versions` lists the released ones"
+                            .into(),
+                    );
                 }
-                if let Some(t) = &facts.tag {
-                    for p in &t.release_problems {
-                        refuse(
-                            Rule::ReleaseRules,
-                            p.clone(),
-                            "`kickoff release` checks the rules and picks the next version; \
-                             `kickoff versions` lists the released ones"
-                                .into(),
-                        );
-                    }
+                for p in &t.release_waived {
+                    v.warnings.push(Finding {
+                        remote_ref: line.remote_ref.clone(),
+                        rule: Rule::ReleaseRules,
+                        problem: format!("waived when the tag was made: {p}"),
+                        fix: "nothing to do; the tag records the waiver".into(),
+                    });
                 }
             }
-            Change::Unchanged => {}
-        },
-        Target::Other => {}
+        }
+        Change::Unchanged => {}
     }
 }
 
@@ -479,41 +529,6 @@ pub fn branch_name_problem(branch: &str, cfg: &Config) -> Option<(String, String
             ),
         )),
     }
-}
-
-/// The release rules for a new platform version `tag` (`platform/vX.Y.Z`),
-/// given every other platform tag as (name, version, whether it is earlier and
-/// contained in the new tag's commit).
-pub fn release_rule_problems(
-    tag: &str,
-    version: &semver::Version,
-    others: &[(String, semver::Version, bool)],
-) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some((name, _, _)) = others
-        .iter()
-        .filter(|(_, v, _)| v >= version)
-        .max_by(|a, b| a.1.cmp(&b.1))
-    {
-        out.push(format!(
-            "`{tag}` is not greater than every platform version: `{name}` exists"
-        ));
-    }
-    let missing: Vec<&str> = others
-        .iter()
-        .filter(|(_, v, contained)| v < version && !contained)
-        .map(|(n, _, _)| n.as_str())
-        .collect();
-    if !missing.is_empty() {
-        out.push(format!(
-            "`{tag}` would roll back released work: its commit lacks {}",
-            list(
-                &missing.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-                5
-            )
-        ));
-    }
-    out
 }
 
 /// What is wrong with a new platform tag (name, annotation, trailers, commit).
@@ -738,6 +753,7 @@ mod tests {
             ],
             on_kickoff: OnKickoff::Contains,
             release_problems: vec![],
+            release_waived: vec![],
         }
     }
 
@@ -818,6 +834,7 @@ mod tests {
             conflicts: Some(vec![ConflictWith {
                 other: "kickoff-240601-api".into(),
                 files: vec!["src/app.rs".into()],
+                unknown: None,
             }]),
             ..Facts::default()
         };
@@ -830,6 +847,17 @@ mod tests {
             rules(&run(&cfg, false, &[push.clone()], &[facts.clone()])),
             [Rule::Conflicts]
         );
+        let unsure = Facts {
+            conflicts: Some(vec![ConflictWith {
+                other: "main".into(),
+                files: vec![],
+                unknown: Some("criss-cross history".into()),
+            }]),
+            ..Facts::default()
+        };
+        let v = run(&cfg, false, &[push.clone()], &[unsure]);
+        assert!(!v.refused(), "an undecided pair never blocks");
+        assert!(v.warnings[0].problem.contains("could not check"));
         cfg.hook.conflicts = ConflictMode::Off;
         let ctx = Context {
             config: &cfg,
@@ -847,21 +875,6 @@ mod tests {
         };
         let lines = parse(&format!("HEAD {A} refs/heads/feature/DASH-1 {B}\n")).unwrap();
         assert_eq!(needs(&lines[0], &ctx), Needs::default());
-    }
-
-    #[test]
-    fn release_rules() {
-        let v = |s: &str| semver::Version::parse(s).unwrap();
-        let others = vec![
-            ("platform/v1.0.0".to_string(), v("1.0.0"), true),
-            ("platform/v1.1.0".to_string(), v("1.1.0"), false),
-        ];
-        let p = release_rule_problems("platform/v1.2.0", &v("1.2.0"), &others);
-        assert_eq!(p.len(), 1);
-        assert!(p[0].contains("platform/v1.1.0"), "{p:?}");
-        let p = release_rule_problems("platform/v1.0.5", &v("1.0.5"), &others);
-        assert!(p[0].contains("not greater"), "{p:?}");
-        assert!(release_rule_problems("platform/v2.0.0", &v("2.0.0"), &others[..1]).is_empty());
     }
 
     #[test]

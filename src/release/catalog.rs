@@ -293,13 +293,15 @@ impl VersionView {
 }
 
 /// The history a version ships: its commit, minus the commits of every version
-/// at or below `floor` (default: every version below it). Returns (include, exclude).
+/// at or below `floor` (default: every version below it). The first version
+/// of all starts at its kickoff's base (`Kickoff-Base`), so the notes do not
+/// list the project's whole history. Returns (include, exclude).
 pub fn shipped_range(
     catalog: &Catalog,
     target: &PlatformTag,
     floor: Option<&PlatformVersion>,
 ) -> (Option<Oid>, Vec<Oid>) {
-    let exclude = catalog
+    let mut exclude: Vec<Oid> = catalog
         .tags
         .iter()
         .filter(|t| match floor {
@@ -308,5 +310,8 @@ pub fn shipped_range(
         })
         .filter_map(|t| t.commit)
         .collect();
+    if floor.is_none() && exclude.is_empty() {
+        exclude.extend(target.meta.as_ref().and_then(|m| m.base));
+    }
     (target.commit, exclude)
 }

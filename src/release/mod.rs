@@ -11,6 +11,7 @@
 //! the flag that names its [`Rule`]. This module reads no repository.
 
 pub mod catalog;
+pub mod land;
 pub mod tickets;
 
 use crate::naming::KickoffName;
@@ -251,7 +252,16 @@ impl TagMessage {
 /// The trailers of a message: the `Key: value` lines of its last paragraph
 /// (when that paragraph is not the subject).
 pub fn trailers(message: &str) -> Vec<(String, String)> {
-    let text = message.trim_end();
+    // A signed tag's message ends with its signature block: not part of the text.
+    let unsigned = [
+        "-----BEGIN PGP SIGNATURE-----",
+        "-----BEGIN SSH SIGNATURE-----",
+    ]
+    .iter()
+    .filter_map(|marker| message.find(marker))
+    .min()
+    .map_or(message, |i| &message[..i]);
+    let text = unsigned.trim_end();
     let Some((_, body)) = text.split_once("\n\n") else {
         return Vec::new();
     };
@@ -772,6 +782,8 @@ mod tests {
             vec![("A".into(), "1".into()), ("B-C".into(), "two".into())]
         );
         assert!(trailers("Kickoff: x").is_empty());
+        let signed = "s\n\nKickoff: kickoff-240510-dashboard\n-----BEGIN PGP SIGNATURE-----\n\nabc\n-----END PGP SIGNATURE-----\n";
+        assert_eq!(trailers(signed).len(), 1);
         assert!(trailers("s\n\nfree text here\n").is_empty());
     }
 

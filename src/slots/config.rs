@@ -317,6 +317,7 @@ impl RawSlots {
                 message: "the pool has no apps; add at least one [[slots.apps]] table".into(),
             });
         }
+        let mut base_lines = Vec::new();
         for raw in self.apps {
             let app_span = raw.span();
             let raw = raw.into_inner();
@@ -354,6 +355,7 @@ impl RawSlots {
             };
             let internal_port = port(&raw.port, "slots.apps.port")?;
             let base_port = port(&raw.base_port, "slots.apps.base_port")?;
+            base_lines.push(line_of(text, raw.base_port.span().start));
             let service = match raw.service {
                 Some(s) => {
                     if !valid_name(s.get_ref()) && !s.get_ref().contains('_') {
@@ -383,18 +385,11 @@ impl RawSlots {
                 url,
             });
         }
-        check_clashes(&c).map_err(|m| {
-            let line = text
-                .lines()
-                .position(|l| l.trim_start().starts_with("base_port"))
-                .map(|i| i + 1)
-                .unwrap_or_else(|| line_of(text, span.start));
-            ConfigError::Invalid {
-                path: path.to_path_buf(),
-                line,
-                key: m.0,
-                message: m.1,
-            }
+        check_clashes(&c).map_err(|(key, message, app)| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: base_lines[app],
+            key,
+            message,
         })?;
         Ok(c)
     }
@@ -419,11 +414,12 @@ fn check_url(pattern: &str) -> Result<(), String> {
 }
 
 /// Every (slot, app) pair must get its own external port and its own URL.
-fn check_clashes(c: &SlotsConfig) -> Result<(), (String, String)> {
-    let mut ports: BTreeMap<u16, (String, String)> = BTreeMap::new();
+/// On a clash: the key, the message and the index of the app that clashes.
+fn check_clashes(c: &SlotsConfig) -> Result<(), (String, String, usize)> {
+    let mut ports: BTreeMap<u16, (String, String, usize)> = BTreeMap::new();
     let mut urls: BTreeMap<String, (String, String)> = BTreeMap::new();
     for (i, slot) in c.names.iter().enumerate() {
-        for app in &c.apps {
+        for (ai, app) in c.apps.iter().enumerate() {
             let Some(port) = derive_port(app.base_port, c.port_step, i) else {
                 return Err((
                     "slots.apps.base_port".into(),
@@ -431,9 +427,10 @@ fn check_clashes(c: &SlotsConfig) -> Result<(), (String, String)> {
                         "app {} in slot {slot} would get port {} + {i} x {}, beyond 65535",
                         app.name, app.base_port, c.port_step
                     ),
+                    ai,
                 ));
             };
-            if let Some((s, a)) = ports.insert(port, (slot.clone(), app.name.clone())) {
+            if let Some((s, a, other)) = ports.insert(port, (slot.clone(), app.name.clone(), ai)) {
                 return Err((
                     "slots.apps.base_port".into(),
                     format!(
@@ -442,6 +439,7 @@ fn check_clashes(c: &SlotsConfig) -> Result<(), (String, String)> {
                         c.names.len(),
                         c.port_step
                     ),
+                    ai.max(other),
                 ));
             }
             let url = fill(&app.url, slot, i, app, port);
@@ -452,6 +450,7 @@ fn check_clashes(c: &SlotsConfig) -> Result<(), (String, String)> {
                         "URL clash: {a} in {s} and {} in {slot} would both be {url}; use {{slot}} and {{app}} (or {{port}}) in the pattern",
                         app.name
                     ),
+                    ai,
                 ));
             }
         }

@@ -183,8 +183,12 @@ pub fn render(data: &DashboardData) -> String {
         h.push_str("</ol>\n");
     }
     h.push_str(&format!(
-        "<h2>Recent deployments</h2>\n<p class=\"meta\">The last {} records, newest first.</p>\n",
-        data.deployments.len()
+        "<h2>Recent deployments</h2>\n<p class=\"meta\">{}</p>\n",
+        match data.deployments.len() {
+            0 => String::new(),
+            1 => "The only record so far.".to_string(),
+            n => format!("The latest {n} records, newest first."),
+        }
     ));
     if data.deployments.is_empty() {
         h.push_str("<p class=\"empty\">No deployments yet.</p>\n");

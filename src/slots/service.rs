@@ -146,3 +146,65 @@ pub fn release_for_kickoff(
         _ => Ok(None),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    const POOL: &str = "[slots]\nnames = [\"dev1\", \"dev2\"]\n\n[[slots.apps]]\nname = \"web\"\nport = 80\nbase_port = 8001\n";
+
+    #[test]
+    fn release_for_kickoff_frees_its_slot_and_queue_place() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::git::git2::Repository::init(dir.path()).unwrap();
+        let repo = Repo::discover(dir.path()).unwrap();
+        let config = Config::parse(POOL, Path::new(".kickoff.toml")).unwrap();
+        let ui = Ui::new(true);
+        // Nothing held: nothing changes, not even an empty state commit.
+        assert_eq!(
+            release_for_kickoff(&repo, &config, &ui, "kickoff-240510-a").unwrap(),
+            None
+        );
+        assert_eq!(repo.ref_target(crate::state::STATE_REF).unwrap(), None);
+        let who = Person {
+            name: "Ann".into(),
+            email: "ann@example.com".into(),
+        };
+        let claim = |k: &str| Op::Claim {
+            id: super::super::new_id(),
+            kickoff: k.into(),
+            by: who.clone(),
+            at: now(),
+            ttl: "1d".into(),
+            slot: None,
+            reason: None,
+            queue: true,
+            via: "claim".into(),
+        };
+        let s = store(&repo, &config, &ui);
+        for k in ["kickoff-240510-a", "kickoff-240510-b", "kickoff-240510-c"] {
+            s.apply(&claim(k)).unwrap();
+        }
+        assert_eq!(
+            release_for_kickoff(&repo, &config, &ui, "kickoff-240510-a")
+                .unwrap()
+                .as_deref(),
+            Some("dev1")
+        );
+        let state = s.read(true).unwrap().state;
+        assert_eq!(
+            state.leases["dev1"].kickoff, "kickoff-240510-c",
+            "the queue got it"
+        );
+        s.apply(&claim("kickoff-240510-d")).unwrap();
+        assert_eq!(
+            release_for_kickoff(&repo, &config, &ui, "kickoff-240510-d").unwrap(),
+            None
+        );
+        assert!(
+            s.read(true).unwrap().state.queue.is_empty(),
+            "left the queue"
+        );
+    }
+}

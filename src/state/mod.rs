@@ -17,18 +17,23 @@
 //! their operations again on top of the remote's state (dropping, with a
 //! warning, any that the fresh state refuses) and pushes the result.
 //!
-//! Fault injection for tests: `KICKOFF_TEST_CRASH_AT=objects|local-ref|before-push|after-push`
-//! makes the process exit at once (exit code 86) at that point of a change.
+//! Fault injection for tests only: `KICKOFF_TEST_CRASH_AT=objects|local-ref|before-push|after-push`
+//! (optionally `@N` for the N-th change of the process) makes the process exit
+//! at once (exit code 86) at that point of a change.
 
 use crate::error::{Error, Result};
 use crate::git::git2::Oid;
 use crate::git::{GitError, PushOutcome, Repo};
 use crate::output::Ui;
 use crate::slots::{Applied, Op, SlotError, SlotState};
+use std::collections::BTreeMap;
 
 pub const STATE_REF: &str = "refs/kickoff/state";
 /// Attempts before a change gives up under contention.
 pub const MAX_ATTEMPTS: usize = 40;
+/// How far back the remote's chain is searched for an operation that a
+/// pending local commit carries (already published by another process).
+const PUBLISHED_WINDOW: usize = 500;
 pub const CRASH_ENV: &str = "KICKOFF_TEST_CRASH_AT";
 pub const CRASH_EXIT: i32 = 86;
 
@@ -37,9 +42,22 @@ pub fn tracking_ref(remote: &str) -> String {
     format!("refs/kickoff/remotes/{remote}/state")
 }
 
-/// Test-only fault injection: exit abruptly when `KICKOFF_TEST_CRASH_AT` names this point.
+/// Changes this process has started (for `KICKOFF_TEST_CRASH_AT=<point>@<n>`).
+static CHANGES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Test-only fault injection: exit abruptly when `KICKOFF_TEST_CRASH_AT` names
+/// this point (`local-ref`), or this point in the n-th change of the process
+/// (`before-push@2`: the second change, e.g. the record of a deploy).
 fn crash_point(point: &str) {
-    if std::env::var(CRASH_ENV).is_ok_and(|v| v == point) {
+    let Ok(wanted) = std::env::var(CRASH_ENV) else {
+        return;
+    };
+    let n = CHANGES.load(std::sync::atomic::Ordering::SeqCst);
+    let hit = match wanted.split_once('@') {
+        Some((p, nth)) => p == point && nth.parse() == Ok(n),
+        None => wanted == point,
+    };
+    if hit {
         eprintln!("kickoff: {CRASH_ENV}={point}: exiting abruptly");
         std::process::exit(CRASH_EXIT);
     }
@@ -131,6 +149,7 @@ impl<'a> Store<'a> {
                 stats: Stats::default(),
             });
         }
+        let lock = self.lock()?;
         let (base, local) = self.refresh()?;
         let behind = match (local, base) {
             (None, _) => true,
@@ -154,8 +173,16 @@ impl<'a> Store<'a> {
                 stats: Stats::default(),
             });
         }
+        drop(lock);
         let (_, loaded) = self.change(None)?;
         Ok(loaded)
+    }
+
+    /// Serialize state work among kickoff processes of this clone: they share
+    /// the local ref, and one must not take another's change in flight for an
+    /// interrupted one. A lock left by a process that died is taken over.
+    fn lock(&self) -> Result<StateLock> {
+        StateLock::acquire(&self.repo.common_dir().join("kickoff-state.lock"))
     }
 
     /// Apply `op` to the freshest state the remote has and publish it.
@@ -168,6 +195,28 @@ impl<'a> Store<'a> {
     /// `op`, compare-and-swap the local ref, push fast-forward only; retry from
     /// the fetch when anything moved underneath.
     fn change(&self, op: Option<&Op>) -> Result<(Option<Applied>, Loaded)> {
+        let _lock = self.lock()?;
+        // The commit of ours the local ref holds, and the one before it.
+        let mut ours: Option<(Oid, Option<Oid>)> = None;
+        let result = self.change_loop(op, &mut ours);
+        if result.is_err() {
+            // Refused, failed or gave up after an earlier attempt moved the
+            // local ref: take that attempt back so it is never replayed.
+            if let Some((new, without_op)) = ours {
+                self.give_back(op, new, without_op);
+            }
+        }
+        result
+    }
+
+    fn change_loop(
+        &self,
+        op: Option<&Op>,
+        ours: &mut Option<(Oid, Option<Oid>)>,
+    ) -> Result<(Option<Applied>, Loaded)> {
+        if op.is_some() {
+            CHANGES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
         let mut stats = Stats::default();
         let mut last: Option<(Oid, Option<Applied>, SlotState, Option<Oid>)> = None;
         for attempt in 1..=MAX_ATTEMPTS {
@@ -197,9 +246,9 @@ impl<'a> Store<'a> {
                     let before = state.clone();
                     let applied = op.apply(&mut state, &self.names)?;
                     if state != before {
-                        tip = Some(self.repo.write_files_commit(
+                        tip = Some(self.repo.write_changes_commit(
                             tip,
-                            &state.to_files(),
+                            &changes(&before, &state),
                             &message(op),
                         )?);
                         changed = true;
@@ -234,6 +283,9 @@ impl<'a> Store<'a> {
                 // Another kickoff process in this clone moved it: start over.
                 backoff(attempt);
                 continue;
+            }
+            if changed {
+                *ours = Some((new, without_op));
             }
             crash_point("local-ref");
             let Some(remote) = &self.remote else {
@@ -275,14 +327,8 @@ impl<'a> Store<'a> {
                     last = Some((new, applied, state, without_op));
                     backoff(attempt);
                 }
-                Err(e) => {
-                    self.give_back(op, new, without_op);
-                    return Err(Error::Git(e));
-                }
+                Err(e) => return Err(Error::Git(e)),
             }
-        }
-        if let Some((new, _, _, without_op)) = last {
-            self.give_back(op, new, without_op);
         }
         Err(SlotError::Busy {
             attempts: MAX_ATTEMPTS,
@@ -327,6 +373,20 @@ impl<'a> Store<'a> {
         }
     }
 
+    /// Operation ids of the last [`PUBLISHED_WINDOW`] commits of a chain.
+    fn recent_op_ids(&self, tip: Oid) -> Result<std::collections::HashSet<String>> {
+        let mut ids = std::collections::HashSet::new();
+        let mut next = Some(tip);
+        for _ in 0..PUBLISHED_WINDOW {
+            let Some(c) = next else { break };
+            if let Some(op) = self.op_of(c)? {
+                ids.insert(op.id().to_string());
+            }
+            next = self.parent(c);
+        }
+        Ok(ids)
+    }
+
     fn parent(&self, commit: Oid) -> Option<Oid> {
         self.repo
             .raw()
@@ -358,7 +418,12 @@ impl<'a> Store<'a> {
             }
         }
         let (mut replayed, mut dropped) = (0, 0);
-        for commit in self.repo.state_commits_between(local, base)? {
+        let pending = self.repo.state_commits_between(local, base)?;
+        let published = match base {
+            Some(b) if !pending.is_empty() => self.recent_op_ids(b)?,
+            _ => Default::default(),
+        };
+        for commit in pending {
             let Some(op) = self.op_of(commit)? else {
                 self.ui.warn(format!(
                     "ignoring state commit {commit}: it carries no kickoff operation"
@@ -366,15 +431,18 @@ impl<'a> Store<'a> {
                 dropped += 1;
                 continue;
             };
-            if Some(op.id()) == skip {
+            if Some(op.id()) == skip || published.contains(op.id()) {
+                // Ours (applied by the caller), or already on the remote
+                // (another kickoff process in this clone published it).
                 continue;
             }
             let mut next = state.clone();
             match op.apply(&mut next, &self.names) {
+                Ok(_) if next == state => {}
                 Ok(_) => {
-                    tip = Some(self.repo.write_files_commit(
+                    tip = Some(self.repo.write_changes_commit(
                         tip,
-                        &next.to_files(),
+                        &changes(&state, &next),
                         &message(&op),
                     )?);
                     state = next;
@@ -395,6 +463,98 @@ impl<'a> Store<'a> {
         }
         Ok((state, tip, (replayed, dropped)))
     }
+}
+
+/// An exclusive lock file holding the owner's process id; removed on drop.
+struct StateLock {
+    path: std::path::PathBuf,
+}
+
+/// How long to wait for another kickoff process of this clone.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+/// A lock this old is taken over whatever its owner (a hung process).
+const LOCK_STALE: std::time::Duration = std::time::Duration::from_secs(600);
+
+impl StateLock {
+    fn acquire(path: &std::path::Path) -> Result<StateLock> {
+        use std::io::Write;
+        let started = std::time::Instant::now();
+        let mut attempt = 0;
+        loop {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+            {
+                Ok(mut f) => {
+                    let _ = writeln!(f, "{}", std::process::id());
+                    return Ok(StateLock {
+                        path: path.to_path_buf(),
+                    });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    if Self::abandoned(path) {
+                        let _ = std::fs::remove_file(path);
+                        continue;
+                    }
+                    if started.elapsed() > LOCK_WAIT {
+                        return Err(Error::refused_hint(
+                            format!("another kickoff process holds {}", path.display()),
+                            "wait for it to finish; if none is running, delete the file",
+                        ));
+                    }
+                    attempt += 1;
+                    backoff(attempt.min(3));
+                }
+                Err(e) => {
+                    return Err(Error::io(format!("cannot create {}", path.display()), e));
+                }
+            }
+        }
+    }
+
+    /// Whether the lock's owner is gone (its process no longer exists) or the
+    /// lock is older than [`LOCK_STALE`].
+    fn abandoned(path: &std::path::Path) -> bool {
+        let old = std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > LOCK_STALE);
+        let pid = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|s| s.trim().parse::<u32>().ok());
+        let dead = match pid {
+            Some(pid) if std::path::Path::new("/proc/self").exists() => {
+                !std::path::Path::new(&format!("/proc/{pid}")).exists()
+            }
+            _ => false,
+        };
+        old || dead
+    }
+}
+
+impl Drop for StateLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// The files that differ between two states (`None`: deleted).
+fn changes(before: &SlotState, after: &SlotState) -> BTreeMap<String, Option<Vec<u8>>> {
+    let (old, new) = (before.to_files(), after.to_files());
+    let mut out = BTreeMap::new();
+    for (path, content) in &new {
+        if old.get(path) != Some(content) {
+            out.insert(path.clone(), Some(content.clone()));
+        }
+    }
+    for path in old.keys() {
+        if !new.contains_key(path) {
+            out.insert(path.clone(), None);
+        }
+    }
+    out
 }
 
 /// The commit message of a state change: a subject, then the operation as JSON.

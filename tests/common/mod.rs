@@ -367,6 +367,95 @@ pub fn assert_refused(repo: &TestRepo, args: &[&str], code: i32, needles: &[&str
     err
 }
 
+// ---- QA slots ----------------------------------------------------------------
+
+/// A pool of four slots and three apps whose deploy command is `true`.
+pub const SLOTS_TOML: &str = r#"[slots]
+names = ["dev1", "dev2", "dev3", "dev4"]
+lease = "3d"
+port_step = 1
+url = "https://{app}-{slot}.dev.example.com/"
+deploy = ["true"]
+
+[[slots.apps]]
+name = "frontend"
+port = 3000
+base_port = 3001
+
+[[slots.apps]]
+name = "spring"
+port = 8080
+base_port = 8081
+
+[[slots.apps]]
+name = "django"
+port = 8000
+base_port = 9001
+"#;
+
+/// A repository with `config` as .kickoff.toml on main and the kickoffs
+/// `kickoff-240510-<name>` for each name, each with one ticket commit, all pushed.
+pub fn slots_repo(config: &str, kickoffs: &[&str]) -> TestRepo {
+    let repo = TestRepo::new();
+    repo.commit(".kickoff.toml", config, "Configure the QA slot pool");
+    repo.git(&["push", "--quiet", "origin", "main"]);
+    // One commit per kickoff on main's tree (no checkout), pushed in one go.
+    let mut specs = vec!["push".to_string(), "--quiet".into(), "origin".into()];
+    for (i, name) in kickoffs.iter().enumerate() {
+        let branch = format!("kickoff-240510-{name}");
+        let oid = repo.git(&[
+            "commit-tree",
+            "main^{tree}",
+            "-p",
+            "main",
+            "-m",
+            &format!("DASH-{} {name} work", i + 1),
+        ]);
+        repo.git(&["branch", &branch, &oid]);
+        specs.push(format!("{branch}:{branch}"));
+    }
+    if !kickoffs.is_empty() {
+        let args: Vec<&str> = specs.iter().map(String::as_str).collect();
+        repo.git(&args);
+    }
+    repo
+}
+
+/// The content of a file in the tree of a state ref, in `dir` (work or origin).
+pub fn state_file(env: &TestEnv, dir: &Path, rev: &str, path: &str) -> Option<String> {
+    let out = env.git_output(dir, &["show", &format!("{rev}:{path}")]);
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The files of a state ref's tree, in `dir`.
+pub fn state_paths(env: &TestEnv, dir: &Path, rev: &str) -> Vec<String> {
+    let out = env.git_output(dir, &["ls-tree", "-r", "--name-only", rev]);
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// `git fsck --strict` passes and reports no missing or broken objects.
+pub fn assert_fsck_clean(env: &TestEnv, dir: &Path) {
+    let out = env.git_output(dir, &["fsck", "--strict", "--no-progress"]);
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        out.status.success(),
+        "git fsck failed in {}:\n{text}",
+        dir.display()
+    );
+    for bad in ["missing", "broken", "error", "bad "] {
+        assert!(
+            !text.contains(bad),
+            "git fsck in {}:\n{text}",
+            dir.display()
+        );
+    }
+}
+
 /// Create a kickoff with `kickoff new <summary> --date <date>` (pushed) and
 /// return to the branch that was checked out before. Returns the branch name.
 pub fn new_kickoff(repo: &TestRepo, summary: &str, date: &str) -> String {

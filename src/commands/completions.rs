@@ -1,0 +1,41 @@
+//! `kickoff completions <shell>`: a shell completion script on stdout.
+
+use crate::cli::{Cli, Global};
+use crate::error::Result;
+use clap::CommandFactory;
+
+/// Print a completion script for your shell
+///
+/// bash:  kickoff completions bash > ~/.local/share/bash-completion/completions/kickoff
+/// zsh:   kickoff completions zsh > "${fpath[1]}/_kickoff"
+/// fish:  kickoff completions fish > ~/.config/fish/completions/kickoff.fish
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+pub fn run(args: CompletionsArgs, g: &Global) -> Result<()> {
+    g.ui.data(&script(args.shell))
+}
+
+/// The completion script for `shell`.
+pub fn script(shell: Shell) -> String {
+    let shell = match shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
+    };
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "kickoff", &mut out);
+    String::from_utf8(out).expect("completion scripts are UTF-8")
+}

@@ -1,0 +1,142 @@
+//! `kickoff list`: every live kickoff and its state, as a table or JSON.
+
+use crate::cli::Global;
+use crate::commands::Session;
+use crate::error::Result;
+use crate::output::table;
+use crate::overview::{ListDoc, Snapshot};
+
+/// Show the live kickoffs: date and age, commits ahead of and behind main,
+/// feature branches (merged / open), last commit.
+///
+/// Reads local refs and git config only (remote-tracking refs are as fresh as
+/// your last fetch; --fetch refreshes them first). Feature branches count
+/// when their kickoff is recorded in git config (`kickoff feature` does that).
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Include kickoffs already merged into main.
+    #[arg(long)]
+    pub all: bool,
+    /// Print JSON (`"schema": 1`, see docs/formats.md).
+    #[arg(long)]
+    pub json: bool,
+    /// Fetch main and the kickoff branches from the remote first.
+    #[arg(long)]
+    pub fetch: bool,
+}
+
+pub fn run(args: ListArgs, g: &Global) -> Result<()> {
+    let s = Session::open(g)?;
+    if args.fetch && s.has_remote() {
+        s.repo
+            .fetch_branches(&s.config.remote, &s.config.main_branch)?;
+    }
+    crate::kickoffs::require_main_tip(&s.repo, &s.config)?;
+    let snapshot = Snapshot::read(&s.repo, &s.config)?;
+    let today = chrono::Local::now().date_naive();
+    let doc = snapshot.list(&s.repo, args.all, today)?;
+    if args.json {
+        return g.ui.json(&doc);
+    }
+    if doc.kickoffs.is_empty() {
+        g.ui.info(if args.all {
+            "no kickoffs yet; start one with `kickoff new <summary>`"
+        } else {
+            "no live kickoffs; start one with `kickoff new <summary>` (--all shows merged ones)"
+        });
+        return Ok(());
+    }
+    g.ui.data(&render(&doc, args.all))
+}
+
+/// The human-readable table.
+pub fn render(doc: &ListDoc, all: bool) -> String {
+    let mut header = vec![
+        "KICKOFF",
+        "DATE",
+        "AGE",
+        "AHEAD",
+        "BEHIND",
+        "FEATURES MERGED/OPEN",
+        "VERSION",
+        "LAST COMMIT",
+    ];
+    if all {
+        header.push("STATE");
+    }
+    let rows: Vec<Vec<String>> = doc
+        .kickoffs
+        .iter()
+        .map(|k| {
+            let mut row = vec![
+                if k.local.is_none() {
+                    format!("{} (remote only)", k.name)
+                } else {
+                    k.name.clone()
+                },
+                k.date.to_string(),
+                format!("{}d", k.age_days),
+                k.ahead.to_string(),
+                k.behind.to_string(),
+                format!("{}/{}", k.features.merged, k.features.open),
+                k.platform_version.as_deref().unwrap_or("-").to_string(),
+                k.last_commit.format("%Y-%m-%d %H:%M").to_string(),
+            ];
+            if all {
+                row.push(if k.merged { "merged" } else { "live" }.to_string());
+            }
+            row
+        })
+        .collect();
+    table(&header, &rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::overview::{FeatureCounts, KickoffEntry, MainInfo};
+
+    fn entry(name: &str, local: bool, merged: bool) -> KickoffEntry {
+        let date = chrono::NaiveDate::from_ymd_opt(2024, 5, 10).unwrap();
+        KickoffEntry {
+            name: name.into(),
+            date,
+            summary: name.rsplit('-').next().unwrap().into(),
+            age_days: 14,
+            local: local.then(|| "a".repeat(40)),
+            remote: Some("a".repeat(40)),
+            tip: "a".repeat(40),
+            merged,
+            ahead: 12,
+            behind: 3,
+            features: FeatureCounts { merged: 2, open: 1 },
+            last_commit: chrono::DateTime::parse_from_rfc3339("2024-05-20T09:30:00+02:00").unwrap(),
+        }
+    }
+
+    #[test]
+    fn table() {
+        let doc = ListDoc {
+            schema: 1,
+            main: MainInfo {
+                branch: "main".into(),
+                ref_name: Some("refs/remotes/origin/main".into()),
+                oid: None,
+            },
+            kickoffs: vec![
+                entry("kickoff-240510-dashboard", true, false),
+                entry("kickoff-240510-billing", false, true),
+            ],
+        };
+        insta::assert_snapshot!(render(&doc, false), @r"
+        KICKOFF                               DATE        AGE  AHEAD  BEHIND  FEATURES MERGED/OPEN  LAST COMMIT
+        kickoff-240510-dashboard              2024-05-10  14d  12     3       2/1                   2024-05-20 09:30
+        kickoff-240510-billing (remote only)  2024-05-10  14d  12     3       2/1                   2024-05-20 09:30
+        ");
+        insta::assert_snapshot!(render(&doc, true), @r"
+        KICKOFF                               DATE        AGE  AHEAD  BEHIND  FEATURES MERGED/OPEN  LAST COMMIT       STATE
+        kickoff-240510-dashboard              2024-05-10  14d  12     3       2/1                   2024-05-20 09:30  live
+        kickoff-240510-billing (remote only)  2024-05-10  14d  12     3       2/1                   2024-05-20 09:30  merged
+        ");
+    }
+}

@@ -1,0 +1,150 @@
+//! Command-line surface shared by the core commands: completion scripts and
+//! `.kickoff.toml` errors as the binary reports them.
+
+mod common;
+use common::*;
+
+#[test]
+fn completions_for_each_shell() {
+    let env = TestEnv::new();
+    for (shell, marker) in [
+        ("bash", "complete -F _kickoff"),
+        ("zsh", "#compdef kickoff"),
+        ("fish", "complete -c kickoff"),
+    ] {
+        let out = env
+            .kickoff_cmd(env.path())
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+        let script = stdout(&out);
+        assert!(script.contains(marker), "{shell}:\n{script}");
+        for sub in ["feature", "sync", "list", "status", "demo", "completions"] {
+            assert!(script.contains(sub), "{shell} lacks {sub}");
+        }
+        if shell == "bash" {
+            // The script is valid bash.
+            let path = env.path().join("kickoff.bash");
+            std::fs::write(&path, &script).unwrap();
+            let check = std::process::Command::new("bash")
+                .arg("-n")
+                .arg(&path)
+                .output()
+                .unwrap();
+            assert!(check.status.success(), "{}", stderr(&check));
+        }
+    }
+    let out = env
+        .kickoff_cmd(env.path())
+        .args(["completions", "tcsh"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("possible values: bash, zsh, fish"));
+}
+
+#[test]
+fn config_errors_name_file_line_and_key() {
+    let repo = TestRepo::new();
+    new_kickoff(&repo, "dashboard", "240510");
+    repo.write(
+        ".kickoff.toml",
+        "[core]\nremote = \"origin\"\nmian_branch = \"main\"\n",
+    );
+    for args in [
+        &["list"][..],
+        &["status", "kickoff-240510-dashboard"],
+        &["feature", "DASH-1", "--kickoff", "kickoff-240510-dashboard"],
+        &["sync", "kickoff-240510-dashboard"],
+    ] {
+        let err = assert_refused(&repo, args, 2, &[".kickoff.toml:3:", "mian_branch"]);
+        assert!(err.contains("hint:"), "{err}");
+    }
+    repo.write(".kickoff.toml", "[core]\npush = true\n[naming\n");
+    assert_refused(&repo, &["list", "--json"], 2, &[".kickoff.toml:3:"]);
+    repo.write(".kickoff.toml", "[naming]\n\nticket_pattern = \"[A-\"\n");
+    assert_refused(
+        &repo,
+        &["feature", "DASH-1"],
+        2,
+        &[".kickoff.toml:3: invalid value for `naming.ticket_pattern`"],
+    );
+}
+
+#[test]
+fn config_main_branch_and_remote_are_used() {
+    let repo = TestRepo::new();
+    repo.git(&["branch", "-m", "main", "trunk"]);
+    repo.git(&["push", "--quiet", "-u", "origin", "trunk"]);
+    repo.git(&["remote", "rename", "origin", "upstream"]);
+    repo.write(
+        ".kickoff.toml",
+        "[core]\nmain_branch = \"trunk\"\nremote = \"upstream\"\n",
+    );
+    repo.kickoff(&["new", "dash", "--date", "240510"])
+        .assert()
+        .success();
+    let out = repo.kickoff(&["list", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["main"]["ref"], "refs/remotes/upstream/trunk");
+    assert_eq!(doc["kickoffs"][0]["remote"], doc["kickoffs"][0]["local"]);
+}
+
+#[test]
+fn core_commands_refuse_outside_a_repository_and_in_a_bare_one() {
+    let repo = TestRepo::new();
+    new_kickoff(&repo, "dashboard", "240510");
+    let origin_before = repo.origin_refs();
+    let outside = repo.env.path().join("home");
+    for args in [
+        &["feature", "DASH-1", "--kickoff", "kickoff-240510-dashboard"][..],
+        &["sync", "kickoff-240510-dashboard"],
+        &["sync", "--continue"],
+        &["sync", "--abort"],
+        &["list"],
+        &["status", "kickoff-240510-dashboard", "--json"],
+    ] {
+        let out = repo.env.kickoff_cmd(&outside).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("not inside a git repository"),
+            "{args:?}"
+        );
+        assert!(stderr(&out).contains("hint:"), "{args:?}");
+        let out = repo
+            .env
+            .kickoff_cmd(&repo.origin)
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("bare repository"), "{args:?}");
+    }
+    assert_eq!(origin_before, repo.origin_refs());
+    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
+}
+
+#[test]
+fn list_and_status_fetch_first_when_asked() {
+    let repo = TestRepo::new();
+    let k = new_kickoff(&repo, "dashboard", "240510");
+    let mate = repo.clone_to("mate");
+    repo.git_in(&mate, &["checkout", "--quiet", &k]);
+    let theirs = repo.commit_in(&mate, "m.txt", "m\n", "Mate's work");
+    repo.git_in(&mate, &["push", "--quiet", "origin", &k]);
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = repo.kickoff(args).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    // Without --fetch: what the last fetch saw.
+    let doc = json(&["status", &k, "--json"]);
+    assert_eq!(doc["upstream"]["state"], "in-sync");
+    let doc = json(&["status", &k, "--json", "--fetch"]);
+    assert_eq!(doc["upstream"]["state"], "behind");
+    assert_eq!(doc["kickoff"]["remote"], theirs.as_str());
+    let doc = json(&["list", "--json", "--fetch"]);
+    assert_eq!(doc["kickoffs"][0]["remote"], theirs.as_str());
+}

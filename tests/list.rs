@@ -1,0 +1,318 @@
+//! `kickoff list` and `kickoff status`: tables, JSON schemas, refusals.
+
+mod common;
+use common::*;
+use serde_json::{Value, json};
+
+const DASH: &str = "kickoff-240510-dashboard";
+const BILL: &str = "kickoff-240601-billing";
+
+struct Scene {
+    repo: TestRepo,
+    dash_tip: String,
+    login: String,
+    charts: String,
+    fresh: String,
+    bill_tip: String,
+    main: String,
+}
+
+/// dashboard: DASH-1 merged (merge commit), DASH-2 open with a commit,
+/// DASH-3 cut but without commits; main moved on after the kickoff.
+/// billing: created and pushed by a teammate, only on the remote here.
+fn scene() -> Scene {
+    let repo = TestRepo::new();
+    new_kickoff(&repo, "dashboard", "240510");
+    for (t, slug) in [
+        ("DASH-1", "login"),
+        ("DASH-2", "charts"),
+        ("DASH-3", "fresh"),
+    ] {
+        repo.kickoff(&["feature", t, slug, "--kickoff", DASH])
+            .assert()
+            .success();
+    }
+    repo.git(&["checkout", "--quiet", "feature/DASH-1-login"]);
+    let login = repo.commit("login.txt", "l\n", "DASH-1 Login");
+    repo.git(&["checkout", "--quiet", "feature/DASH-2-charts"]);
+    let charts = repo.commit("charts.txt", "c\n", "DASH-2 Charts");
+    repo.git(&["checkout", "--quiet", DASH]);
+    repo.env.tick();
+    repo.git(&[
+        "merge",
+        "--quiet",
+        "--no-ff",
+        "--no-edit",
+        "feature/DASH-1-login",
+    ]);
+    repo.git(&["push", "--quiet", "origin", DASH, "feature/DASH-1-login"]);
+    let dash_tip = repo.rev(DASH).unwrap();
+    let fresh = repo.rev("feature/DASH-3-fresh").unwrap();
+    repo.git(&["checkout", "--quiet", "main"]);
+    let mate = repo.clone_to("mate");
+    repo.env
+        .kickoff_cmd(&mate)
+        .args(["new", "billing", "--date", "240601"])
+        .assert()
+        .success();
+    let bill_tip = repo.commit_in(&mate, "bill.txt", "b\n", "BILL-1 Billing");
+    repo.git_in(&mate, &["push", "--quiet", "origin", BILL]);
+    repo.git_in(&mate, &["checkout", "--quiet", "main"]);
+    let main = repo.commit_in(&mate, "fix.txt", "f\n", "Fix on main");
+    repo.git_in(&mate, &["push", "--quiet", "origin", "main"]);
+    repo.git(&["fetch", "--quiet", "origin"]);
+    Scene {
+        repo,
+        dash_tip,
+        login,
+        charts,
+        fresh,
+        bill_tip,
+        main,
+    }
+}
+
+fn age(date: &str) -> i64 {
+    let d = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
+    (chrono::Local::now().date_naive() - d).num_days()
+}
+
+fn json_of(repo: &TestRepo, args: &[&str]) -> Value {
+    let out = repo.kickoff(args).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("valid JSON")
+}
+
+fn time(repo: &TestRepo, oid: &str) -> String {
+    let secs: i64 = repo
+        .git(&["log", "-1", "--format=%ct", oid])
+        .parse()
+        .unwrap();
+    chrono::DateTime::from_timestamp(secs, 0)
+        .unwrap()
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+#[test]
+fn list_json_schema() {
+    let s = scene();
+    let r = &s.repo;
+    let doc = json_of(r, &["list", "--json"]);
+    let expected = json!({
+        "schema": 1,
+        "main": {"branch": "main", "ref": "refs/remotes/origin/main", "oid": s.main},
+        "kickoffs": [
+            {
+                "name": DASH, "date": "2024-05-10", "summary": "dashboard",
+                "age_days": age("2024-05-10"),
+                "local": s.dash_tip, "remote": s.dash_tip, "tip": s.dash_tip,
+                "merged": false, "ahead": 2, "behind": 1,
+                "features": {"merged": 1, "open": 2},
+                "last_commit": time(r, &s.dash_tip),
+                "platform_version": null,
+            },
+            {
+                "name": BILL, "date": "2024-06-01", "summary": "billing",
+                "age_days": age("2024-06-01"),
+                "local": null, "remote": s.bill_tip, "tip": s.bill_tip,
+                "merged": false, "ahead": 1, "behind": 1,
+                "features": {"merged": 0, "open": 0},
+                "last_commit": time(r, &s.bill_tip),
+                "platform_version": null,
+            }
+        ]
+    });
+    assert_eq!(doc, expected, "{doc:#}");
+}
+
+#[test]
+fn list_table_and_all() {
+    let s = scene();
+    let r = &s.repo;
+    let out = r.kickoff(&["list"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[0].starts_with("KICKOFF"), "{text}");
+    let dash: Vec<&str> = lines[1].split_whitespace().collect();
+    assert_eq!(
+        &dash[..6],
+        [
+            DASH,
+            "2024-05-10",
+            &format!("{}d", age("2024-05-10")),
+            "2",
+            "1",
+            "1/2"
+        ]
+    );
+    assert!(
+        lines[2].starts_with(&format!("{BILL} (remote only)")),
+        "{text}"
+    );
+
+    // Land billing on main: it leaves the live list, --all shows it merged.
+    r.git(&["merge", "--quiet", "--ff-only", "origin/main"]);
+    r.git(&[
+        "merge",
+        "--quiet",
+        "--no-ff",
+        "--no-edit",
+        &format!("origin/{BILL}"),
+    ]);
+    r.git(&["push", "--quiet", "origin", "main"]);
+    r.git(&["fetch", "--quiet", "origin"]);
+    let doc = json_of(r, &["list", "--json"]);
+    let names: Vec<&str> = doc["kickoffs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, [DASH]);
+    let doc = json_of(r, &["list", "--all", "--json"]);
+    let bill = &doc["kickoffs"][1];
+    assert_eq!(bill["name"], BILL);
+    assert_eq!(bill["merged"], true);
+    assert_eq!(bill["ahead"], 0);
+    let text = stdout(&r.kickoff(&["list", "--all"]).output().unwrap());
+    assert!(text.lines().next().unwrap().ends_with("STATE"), "{text}");
+    assert!(text.lines().nth(2).unwrap().ends_with("merged"), "{text}");
+}
+
+#[test]
+fn status_json_schema_and_report() {
+    let s = scene();
+    let r = &s.repo;
+    r.git(&["checkout", "--quiet", "feature/DASH-2-charts"]);
+    // From a feature branch, status means its kickoff.
+    let doc = json_of(r, &["status", "--json"]);
+    let base = r.git(&["merge-base", DASH, "origin/main"]);
+    let expected = json!({
+        "schema": 1,
+        "main": {"branch": "main", "ref": "refs/remotes/origin/main", "oid": s.main},
+        "kickoff": {
+            "name": DASH, "date": "2024-05-10", "summary": "dashboard",
+            "age_days": age("2024-05-10"),
+            "local": s.dash_tip, "remote": s.dash_tip, "tip": s.dash_tip,
+            "merged": false, "ahead": 2, "behind": 1,
+            "features": {"merged": 1, "open": 2},
+            "last_commit": time(r, &s.dash_tip),
+            "platform_version": null,
+        },
+        "base": base,
+        "upstream": {"remote": "origin", "state": "in-sync", "ahead": 0, "behind": 0},
+        "features": [
+            {"name": "feature/DASH-1-login", "ticket": "DASH-1", "local": s.login, "remote": s.login,
+             "tip": s.login, "state": "merged", "ahead": 0, "behind": 1, "last_commit": time(r, &s.login)},
+            {"name": "feature/DASH-2-charts", "ticket": "DASH-2", "local": s.charts, "remote": base,
+             "tip": s.charts, "state": "open", "ahead": 1, "behind": 2, "last_commit": time(r, &s.charts)},
+            {"name": "feature/DASH-3-fresh", "ticket": "DASH-3", "local": s.fresh, "remote": s.fresh,
+             "tip": s.fresh, "state": "open", "ahead": 0, "behind": 2, "last_commit": time(r, &s.fresh)},
+        ]
+    });
+    assert_eq!(doc, expected, "{doc:#}");
+
+    // An unpushed commit shows in the upstream state and the report.
+    r.commit_on(DASH, "more.txt", "m\n", "More");
+    let doc = json_of(r, &["status", DASH, "--json"]);
+    assert_eq!(
+        doc["upstream"],
+        json!({"remote": "origin", "state": "ahead", "ahead": 1, "behind": 0})
+    );
+    let text = stdout(&r.kickoff(&["status", DASH]).output().unwrap());
+    assert!(text.starts_with(&format!("{DASH}  (live)\n")), "{text}");
+    assert!(text.contains("3 ahead, 1 behind origin/main"), "{text}");
+    assert!(
+        text.contains("1 ahead of origin/kickoff-240510-dashboard (not pushed)"),
+        "{text}"
+    );
+    assert!(text.contains("feature/DASH-1-login   merged"), "{text}");
+    assert!(
+        text.contains("feature/DASH-2-charts  open, 1 commit(s) not in the kickoff"),
+        "{text}"
+    );
+    assert!(
+        text.contains("feature/DASH-3-fresh   open, no commits yet"),
+        "{text}"
+    );
+
+    let doc = json_of(r, &["status", BILL, "--json"]);
+    assert_eq!(doc["upstream"]["state"], "remote-only");
+    assert_eq!(doc["features"], json!([]));
+}
+
+#[test]
+fn list_and_status_without_a_remote() {
+    let repo = TestRepo::without_remote();
+    let out = repo.kickoff(&["list"]).output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(stdout(&out), "");
+    assert!(
+        stderr(&out).contains("no live kickoffs"),
+        "{}",
+        stderr(&out)
+    );
+    new_kickoff(&repo, "offline", "240510");
+    let doc = json_of(&repo, &["list", "--json"]);
+    assert_eq!(doc["main"]["ref"], "refs/heads/main");
+    assert_eq!(doc["kickoffs"][0]["remote"], Value::Null);
+    let doc = json_of(&repo, &["status", "kickoff-240510-offline", "--json"]);
+    assert_eq!(
+        doc["upstream"],
+        json!({"remote": null, "state": "no-remote", "ahead": 0, "behind": 0})
+    );
+}
+
+#[test]
+fn status_and_list_refusals() {
+    let s = scene();
+    let r = &s.repo;
+    assert_refused(r, &["status"], 2, &["which kickoff?", DASH, BILL]);
+    assert_refused(
+        r,
+        &["status", "kickoff-240511-nope"],
+        1,
+        &["no kickoff named"],
+    );
+    assert_refused(r, &["status", "DASH-1"], 2, &["not a kickoff branch name"]);
+    r.git(&["checkout", "--quiet", "--detach", "main"]);
+    assert_refused(r, &["status"], 2, &["HEAD is detached"]);
+    let out = r
+        .env
+        .kickoff_cmd(&r.env.path().join("home"))
+        .args(["list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("not inside a git repository"));
+    let out = r
+        .env
+        .kickoff_cmd(&r.origin)
+        .args(["list", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("bare repository"));
+}
+
+#[test]
+fn list_refuses_a_repository_without_main() {
+    let repo = TestRepo::without_remote();
+    repo.git(&["branch", "-m", "main", "trunk"]);
+    assert_refused(&repo, &["list"], 1, &["no branch `main`"]);
+}
+
+#[test]
+fn status_on_a_terminal_asks_which_kickoff() {
+    let s = scene();
+    let (code, screen) = kickoff_on_pty(&s.repo, &["status", "--json"], "\x1b[B\r");
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(screen.contains("Which kickoff?"), "{screen}");
+    assert!(
+        screen.contains(&format!("\"name\": \"{BILL}\"")),
+        "{screen}"
+    );
+}
