@@ -110,6 +110,7 @@ mod tests {
             ahead: 12,
             behind: 3,
             features: FeatureCounts { merged: 2, open: 1 },
+            platform_version: local.then(|| "1.3.10".to_string()),
             last_commit: chrono::DateTime::parse_from_rfc3339("2024-05-20T09:30:00+02:00").unwrap(),
         }
     }
@@ -129,14 +130,14 @@ mod tests {
             ],
         };
         insta::assert_snapshot!(render(&doc, false), @r"
-        KICKOFF                               DATE        AGE  AHEAD  BEHIND  FEATURES MERGED/OPEN  LAST COMMIT
-        kickoff-240510-dashboard              2024-05-10  14d  12     3       2/1                   2024-05-20 09:30
-        kickoff-240510-billing (remote only)  2024-05-10  14d  12     3       2/1                   2024-05-20 09:30
+        KICKOFF                               DATE        AGE  AHEAD  BEHIND  FEATURES MERGED/OPEN  VERSION  LAST COMMIT
+        kickoff-240510-dashboard              2024-05-10  14d  12     3       2/1                   1.3.10   2024-05-20 09:30
+        kickoff-240510-billing (remote only)  2024-05-10  14d  12     3       2/1                   -        2024-05-20 09:30
         ");
         insta::assert_snapshot!(render(&doc, true), @r"
-        KICKOFF                               DATE        AGE  AHEAD  BEHIND  FEATURES MERGED/OPEN  LAST COMMIT       STATE
-        kickoff-240510-dashboard              2024-05-10  14d  12     3       2/1                   2024-05-20 09:30  live
-        kickoff-240510-billing (remote only)  2024-05-10  14d  12     3       2/1                   2024-05-20 09:30  merged
+        KICKOFF                               DATE        AGE  AHEAD  BEHIND  FEATURES MERGED/OPEN  VERSION  LAST COMMIT       STATE
+        kickoff-240510-dashboard              2024-05-10  14d  12     3       2/1                   1.3.10   2024-05-20 09:30  live
+        kickoff-240510-billing (remote only)  2024-05-10  14d  12     3       2/1                   -        2024-05-20 09:30  merged
         ");
     }
 }

@@ -172,6 +172,7 @@ mod tests {
                 ahead: 5,
                 behind: 2,
                 features: FeatureCounts { merged: 1, open: 2 },
+                platform_version: Some("1.3.10".into()),
                 last_commit: when,
             },
             base: Some(oid('e')),
@@ -192,6 +193,7 @@ mod tests {
           kickoff date  2024-05-10 (10 days ago)
           tip           aaaaaaaaaa  last commit 2024-05-20 09:30 +0200
           main          5 ahead, 2 behind origin/main; base eeeeeeeeee
+          platform      1.3.10 (platform/v1.3.10)
           upstream      diverged from origin/kickoff-240510-dashboard: 1 ahead, 2 behind
           features      1 merged, 2 open
             feature/DASH-1-login  merged  (local only)
