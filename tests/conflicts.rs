@@ -523,8 +523,8 @@ fn fast_forward_and_identical_tips_are_clean() {
     }
 }
 
-/// Criss-cross: two merge bases. Identical base trees are decided; differing
-/// ones are reported as unchecked, never as clean.
+/// Criss-cross: two merge bases with different trees, which merge trivially
+/// into git's virtual base.
 #[test]
 fn criss_cross_history() {
     let s = scenario(
@@ -556,10 +556,51 @@ fn criss_cross_history() {
     assert_eq!(bases.lines().count(), 2, "two merge bases");
     let git = git_verdict(env, dir, &a2, &b2);
     assert_eq!(git, conflict(&["f"]));
+    let ours = engine_verdicts(dir, &[(a2.clone(), b2.clone()), (b2.clone(), a2.clone())]);
+    assert_eq!(ours, [git, git_verdict(env, dir, &b2, &a2)]);
+
+    // Two more commits that do not touch f's third line: clean for both.
+    write_file(
+        dir,
+        "g",
+        &replace_line(&replace_line(TEN, 9, "B1"), 5, "B3"),
+    );
+    let b3 = commit_all(env, dir, "b3");
+    env.git(dir, &["checkout", "-q", "a"]);
+    let ours = engine_verdicts(dir, &[(a2.clone(), b3.clone())]);
+    assert_eq!(ours[0], git_verdict(env, dir, &a2, &b3));
+}
+
+/// Criss-cross whose merge bases conflict with each other: git's virtual base
+/// holds conflict markers; the engine says it cannot check, never "clean".
+#[test]
+fn criss_cross_with_conflicting_bases_is_never_called_clean() {
+    let s = scenario(
+        &[Write("f", TEN)],
+        &[Write("f", &replace_line(TEN, 4, "A1"))],
+        &[Write("f", &replace_line(TEN, 4, "B1"))],
+    );
+    let (env, dir) = (&s.env, &s.dir);
+    env.git(dir, &["checkout", "-q", "a"]);
+    env.tick();
+    env.git(dir, &["merge", "-q", "-s", "ours", "--no-edit", &s.b]);
+    write_file(dir, "g", "a side\n");
+    let a2 = commit_all(env, dir, "a2");
+    env.git(dir, &["checkout", "-q", "b"]);
+    env.tick();
+    env.git(dir, &["merge", "-q", "-s", "ours", "--no-edit", &s.a]);
+    write_file(dir, "h", "b side\n");
+    let b2 = commit_all(env, dir, "b2");
+    assert_eq!(
+        env.git(dir, &["merge-base", "--all", &a2, &b2])
+            .lines()
+            .count(),
+        2
+    );
     let ours = engine_verdicts(dir, &[(a2.clone(), b2.clone())]);
     match &ours[0] {
         Verdict::Unknown(r) => assert!(r.contains("criss-cross"), "{r}"),
-        other => assert_eq!(other, &git),
+        other => assert_eq!(other, &git_verdict(env, dir, &a2, &b2)),
     }
 }
 

@@ -306,15 +306,6 @@ impl Diffs {
             .insert(tree, c.clone());
         Ok(c)
     }
-
-    /// Every path whose entry differs between trees `old` and `new`, sorted.
-    fn changes(&self, repo: &Repo, old: Oid, new: Oid) -> crate::git::Result<Vec<TreeChange>> {
-        let (ro, rn) = (
-            self.against_reference(repo, old)?,
-            self.against_reference(repo, new)?,
-        );
-        Ok(combine(&ro, &rn))
-    }
 }
 
 /// Changes old->new from the changes R->old and R->new (both sorted by path).
@@ -543,22 +534,32 @@ fn decide(
         Err(e) => return (bases, unreadable(e)),
     };
     let to = base_trees[0];
-    if base_trees.iter().any(|t| *t != to) {
-        return (
-            bases.clone(),
-            Outcome::Unknown(format!(
-                "criss-cross history: {} merge bases with different trees",
-                bases.len()
-            )),
-        );
-    }
-    if ta == tb || to == ta || to == tb {
-        return (bases, Outcome::Clean);
-    }
-    let (ca, cb) = match (diffs.changes(repo, to, ta), diffs.changes(repo, to, tb)) {
-        (Ok(ca), Ok(cb)) => (ca, cb),
+    let base_view = if base_trees.iter().all(|t| *t == to) {
+        if ta == tb || to == ta || to == tb {
+            return (bases, Outcome::Clean);
+        }
+        match diffs.against_reference(repo, to) {
+            Ok(v) => v,
+            Err(e) => return (bases, unreadable(e)),
+        }
+    } else {
+        match virtual_base(repo, merger, diffs, &bases, &base_trees) {
+            Ok(Ok(v)) => Arc::new(v),
+            Ok(Err(reason)) => return (bases, Outcome::Unknown(reason)),
+            Err(e) => return (bases, unreadable(e)),
+        }
+    };
+    let (ra, rb) = match (
+        diffs.against_reference(repo, ta),
+        diffs.against_reference(repo, tb),
+    ) {
+        (Ok(ra), Ok(rb)) => (ra, rb),
         (Err(e), _) | (_, Err(e)) => return (bases, unreadable(e)),
     };
+    let (ca, cb) = (combine(&base_view, &ra), combine(&base_view, &rb));
+    if ca.is_empty() || cb.is_empty() {
+        return (bases, Outcome::Clean);
+    }
     let outcome = merger.merge(&TreeMerge {
         base: to,
         a: ta,
@@ -569,6 +570,105 @@ fn decide(
         changes_b: &cb,
     });
     (bases, outcome)
+}
+
+/// The virtual merge base of a criss-cross history, as changes from the
+/// reference tree. git merges the merge bases into a virtual one; the engine
+/// reproduces that only when it is exact and needs no new object: two bases,
+/// whose own merge base is unique, merging cleanly with no path changed
+/// differently on both. Anything else is `Err(reason)` (could not check).
+fn virtual_base(
+    repo: &Repo,
+    merger: &mut Merger<'_>,
+    diffs: &Diffs,
+    bases: &[Oid],
+    base_trees: &[Oid],
+) -> crate::git::Result<std::result::Result<Vec<TreeChange>, String>> {
+    let unsupported = |why: &str| {
+        Ok(Err(format!(
+            "criss-cross history: {} merge bases with different trees ({why})",
+            bases.len()
+        )))
+    };
+    if bases.len() != 2 {
+        return unsupported("more than two");
+    }
+    let inner = repo.merge_bases_all(bases[0], bases[1])?;
+    let Some(&first) = inner.first() else {
+        return unsupported("the bases share no history");
+    };
+    let inner_tree = repo.commit_tree_id(first)?;
+    for other in &inner[1..] {
+        if repo.commit_tree_id(*other)? != inner_tree {
+            return unsupported("the bases have several merge bases themselves");
+        }
+    }
+    let r_inner = diffs.against_reference(repo, inner_tree)?;
+    let r1 = diffs.against_reference(repo, base_trees[0])?;
+    let r2 = diffs.against_reference(repo, base_trees[1])?;
+    let (c1, c2) = (combine(&r_inner, &r1), combine(&r_inner, &r2));
+    let outcome = merger.merge(&TreeMerge {
+        base: inner_tree,
+        a: base_trees[0],
+        b: base_trees[1],
+        label_a: "base1",
+        label_b: "base2",
+        changes_a: &c1,
+        changes_b: &c2,
+    });
+    if outcome != Outcome::Clean {
+        return unsupported("merging the bases is not trivial");
+    }
+    let in_c1: HashMap<&str, &TreeChange> = c1.iter().map(|c| (c.path.as_str(), c)).collect();
+    // base1 -> virtual: what base2 changed and base1 did not.
+    let mut delta: Vec<TreeChange> = Vec::new();
+    for c in &c2 {
+        match in_c1.get(c.path.as_str()) {
+            Some(c1) if c1.new == c.new => {}
+            Some(_) => return unsupported("both bases changed a path differently"),
+            None => delta.push(c.clone()),
+        }
+    }
+    Ok(Ok(compose(&r1, &delta)))
+}
+
+/// Changes R->Y from R->X and X->Y (both sorted by path).
+fn compose(r_x: &[TreeChange], x_y: &[TreeChange]) -> Vec<TreeChange> {
+    use std::cmp::Ordering::*;
+    let mut out = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    loop {
+        let step = match (r_x.get(i), x_y.get(j)) {
+            (None, None) => break,
+            (Some(_), None) => Less,
+            (None, Some(_)) => Greater,
+            (Some(a), Some(b)) => a.path.cmp(&b.path),
+        };
+        let change = match step {
+            Less => {
+                i += 1;
+                r_x[i - 1].clone()
+            }
+            // Unchanged from R in X: X's entry is R's.
+            Greater => {
+                j += 1;
+                x_y[j - 1].clone()
+            }
+            Equal => {
+                i += 1;
+                j += 1;
+                TreeChange {
+                    path: r_x[i - 1].path.clone(),
+                    old: r_x[i - 1].old,
+                    new: x_y[j - 1].new,
+                }
+            }
+        };
+        if change.old != change.new {
+            out.push(change);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -605,5 +705,18 @@ mod tests {
             vec![c("a", e(1), e(9)), c("b", e(8), e(2)), c("c", None, e(3)),]
         );
         assert!(combine(&r_x, &r_x).is_empty());
+    }
+
+    #[test]
+    fn compose_chains_changes() {
+        // R: a=1 b=2.  X: a=9 b=2 c=3.  Y: a=1 b=2 c=4.
+        let r_x = vec![c("a", e(1), e(9)), c("c", None, e(3))];
+        let x_y = vec![c("a", e(9), e(1)), c("c", e(3), e(4))];
+        assert_eq!(compose(&r_x, &x_y), vec![c("c", None, e(4))]);
+        let x_z = vec![c("b", e(2), None)];
+        assert_eq!(
+            compose(&r_x, &x_z),
+            vec![c("a", e(1), e(9)), c("b", e(2), None), c("c", None, e(3))]
+        );
     }
 }
