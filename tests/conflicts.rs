@@ -1179,3 +1179,48 @@ fn demo_shows_two_kickoffs_that_conflict() {
         serde_json::json!([{"path": "app/login.txt", "kind": "add/add"}])
     );
 }
+
+#[test]
+fn unchecked_pairs_are_reported_with_their_reason_and_do_not_fail_the_run() {
+    let repo = TestRepo::new();
+    repo.commit("old/one.txt", TEN, "One");
+    repo.commit("old/two.txt", "two\n", "Two");
+    repo.git(&["push", "-q", "origin", "main"]);
+    repo.git(&["branch", "kickoff-240510-move", "main"]);
+    repo.git(&["branch", "kickoff-240511-add", "main"]);
+    repo.git(&["checkout", "-q", "kickoff-240510-move"]);
+    repo.git(&["mv", "old", "new"]);
+    repo.git(&["commit", "-q", "-m", "Move the directory"]);
+    repo.git(&["checkout", "-q", "main"]);
+    repo.commit_on(
+        "kickoff-240511-add",
+        "old/three.txt",
+        "three\n",
+        "Add a file",
+    );
+    let out = repo
+        .kickoff(&["conflicts", "--json", "--no-main"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("could not be checked"),
+        "{}",
+        stderr(&out)
+    );
+    let v = json_of(&out);
+    let pair = &v["pairs"][0];
+    assert_eq!(pair["status"], "could-not-check");
+    assert_eq!(pair["conflict"], serde_json::Value::Null);
+    assert!(
+        pair["reason"].as_str().unwrap().contains("directory"),
+        "{pair}"
+    );
+    assert_eq!(v["summary"]["could_not_check"], 1);
+    let text = repo.kickoff(&["conflicts", "--no-main"]).output().unwrap();
+    assert!(
+        stdout(&text).contains("? kickoff-240511-add: could not check:"),
+        "{}",
+        stdout(&text)
+    );
+}

@@ -20,8 +20,8 @@
 //! A B` decides: [`Outcome::Conflict`] when it would exit 1, with the same set
 //! of paths `--name-only` lists; [`Outcome::Clean`] when it would exit 0; and
 //! [`Outcome::Unknown`] (shown as "could not check") when the pair needs a
-//! merge rule the engine does not model exactly (criss-cross histories with
-//! differing merge bases, directory renames, renames too close to the
+//! merge rule the engine does not model exactly (criss-cross histories whose
+//! virtual merge base is not trivial, directory renames, renames too close to the
 //! similarity threshold, merge drivers in `.gitattributes`...). An uncertain
 //! pair is never reported clean.
 //!
@@ -224,7 +224,10 @@ impl Options {
                 limit,
                 enabled,
             },
-            global_attributes_risky: global_attributes_risky(repo)?,
+            global_attributes_risky: global_attributes_risky(repo)?
+                || repo.config_string("merge.renormalize")?.is_some_and(|v| {
+                    matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "on" | "1")
+                }),
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             use_cache: true,
         })
