@@ -791,6 +791,7 @@ fn generated_history(seed: u64) -> (TestEnv, std::path::PathBuf, Vec<String>) {
         .write_all(stream.as_bytes())
         .unwrap();
     assert!(child.wait().unwrap().success());
+    criss_cross(&env, &dir, &branches);
     let oids = branches
         .iter()
         .map(|b| env.git(&dir, &["rev-parse", b]))
@@ -798,9 +799,34 @@ fn generated_history(seed: u64) -> (TestEnv, std::path::PathBuf, Vec<String>) {
     (env, dir, oids)
 }
 
+/// Pairs of branches merge each other's tip (conflicts resolved with
+/// `-X ours`), which gives them two merge bases: criss-cross histories.
+fn criss_cross(env: &TestEnv, dir: &Path, branches: &[String]) {
+    env.git(dir, &["checkout", "-q", "-f", "main"]);
+    for pair in [(1, 2), (3, 4), (5, 6)] {
+        let (x, y) = (&branches[pair.0], &branches[pair.1]);
+        let (tx, ty) = (
+            env.git(dir, &["rev-parse", x]),
+            env.git(dir, &["rev-parse", y]),
+        );
+        for (branch, other) in [(x, &ty), (y, &tx)] {
+            env.git(dir, &["checkout", "-q", "-f", branch]);
+            env.tick();
+            let merged = env
+                .git_output(dir, &["merge", "-q", "-X", "ours", "--no-edit", other])
+                .status
+                .success();
+            if !merged {
+                env.git(dir, &["merge", "--abort"]);
+            }
+        }
+    }
+    env.git(dir, &["checkout", "-q", "-f", "main"]);
+}
+
 #[test]
 fn generated_histories_match_git_pair_by_pair() {
-    let (mut same, mut unknown, mut conflicts) = (0, 0, 0);
+    let (mut same, mut unknown, mut conflicts, mut criss) = (0, 0, 0, 0);
     // KICKOFF_DIFF_SEEDS=N runs N histories instead of 3 (for deeper checks).
     let seeds: u64 = std::env::var("KICKOFF_DIFF_SEEDS")
         .ok()
@@ -816,6 +842,14 @@ fn generated_histories_match_git_pair_by_pair() {
         }
         let ours = engine_verdicts(&dir, &pairs);
         for ((a, b), mine) in pairs.iter().zip(ours) {
+            if env
+                .git(&dir, &["merge-base", "--all", a, b])
+                .lines()
+                .count()
+                > 1
+            {
+                criss += 1;
+            }
             if let Verdict::Unknown(_) = mine {
                 unknown += 1;
                 continue;
@@ -832,7 +866,7 @@ fn generated_histories_match_git_pair_by_pair() {
         }
     }
     eprintln!(
-        "generated histories: {same} pairs identical to git ({conflicts} conflicting), {unknown} could not be checked"
+        "generated histories: {same} pairs identical to git ({conflicts} conflicting), {unknown} could not be checked; {criss} pairs with several merge bases"
     );
     assert!(
         conflicts > 20 && same - conflicts > 20,
