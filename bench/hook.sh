@@ -7,6 +7,7 @@
 #
 #   1. one feature branch, in a repository with 4,000+ refs (target: < 50 ms added)
 #   2. one kickoff, with the conflict check against main and 10 other live kickoffs
+#   3. the installed hook alone on one feature branch line (no push around it)
 #
 # Usage: bench/hook.sh [ROUNDS]   (default 31 pushes per side; prints medians)
 set -eu
