@@ -834,3 +834,38 @@ fn landing_without_push_leaves_the_slot_held() {
     assert!(stderr(&out).contains("stays held"), "{}", stderr(&out));
     assert_eq!(lease(&repo, "dev1").unwrap()["kickoff"].as_str(), Some(K1));
 }
+
+#[test]
+fn release_and_renew_default_to_the_current_kickoffs_slot_or_the_one_you_hold() {
+    let repo = pool();
+    ok(repo.kickoff(&["slot", "claim", K1, "--slot", "dev3"]));
+    ok(repo
+        .kickoff(&["slot", "claim", K2, "--slot", "dev4"])
+        .env("GIT_COMMITTER_EMAIL", "bob@example.com"));
+    // On K1's branch: its slot.
+    repo.git(&["switch", "--quiet", K1]);
+    let out = ok(repo.kickoff(&["slot", "renew", "--ttl", "1d"]));
+    assert_eq!(out, "dev3\n");
+    repo.git(&["switch", "--quiet", "main"]);
+    // On main: the one slot you hold (Bob holds dev4, Ada dev3).
+    let out = ok(repo
+        .kickoff(&["slot", "release"])
+        .env("GIT_COMMITTER_EMAIL", "bob@example.com"));
+    assert_eq!(out, "dev4\n");
+    assert!(lease(&repo, "dev4").is_none());
+    assert!(lease(&repo, "dev3").is_some());
+    // Holding nothing: refused, nothing changed.
+    let before = repo.origin_refs();
+    let out = repo
+        .kickoff(&["slot", "release"])
+        .env("GIT_COMMITTER_EMAIL", "carol@example.com")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("you hold no slot"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(before, repo.origin_refs());
+}
