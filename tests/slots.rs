@@ -553,7 +553,7 @@ fn dashboard_serves_and_refreshes_from_the_state() {
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kickoff"));
     child
         .current_dir(&repo.work)
-        .args(["dashboard", "--serve", "127.0.0.1:0"])
+        .args(["dashboard", "--serve", "127.0.0.1:0", "--refresh", "0"])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped());
@@ -578,6 +578,15 @@ fn dashboard_serves_and_refreshes_from_the_state() {
     let page = get("/");
     assert!(page.starts_with("HTTP/1.1 200 OK"), "{page}");
     assert!(page.contains("QA slots"), "{page}");
+    assert!(!page.contains(K4), "{page}");
+    // A teammate claims a slot; the next request shows it.
+    let mate = repo.clone_to("mate");
+    ok(repo.env.kickoff_cmd(&mate).args(["slot", "claim", K4]));
+    let page = get("/");
+    assert!(
+        page.contains(K4),
+        "the served page did not refresh:\n{page}"
+    );
     let data = get("/data.json");
     assert!(data.contains("\"schema\": 1"), "{data}");
     assert!(get("/nope").starts_with("HTTP/1.1 404"));
@@ -868,4 +877,20 @@ fn release_and_renew_default_to_the_current_kickoffs_slot_or_the_one_you_hold() 
         stderr(&out)
     );
     assert_eq!(before, repo.origin_refs());
+}
+
+#[test]
+fn unreachable_remote_fails_reads_work_offline_and_changes_nothing() {
+    let repo = pool();
+    ok(repo.kickoff(&["slot", "claim", K1]));
+    let gone = repo.env.path().join("gone.git");
+    repo.git(&["remote", "set-url", "origin", gone.to_str().unwrap()]);
+    let err = assert_refused(&repo, &["slot", "list"], 1, &["cannot fetch", "--offline"]);
+    assert!(err.contains("hint:"), "{err}");
+    assert_refused(&repo, &["slot", "claim", K2], 1, &["cannot fetch"]);
+    assert_refused(&repo, &["slot", "release", "dev1"], 1, &["cannot fetch"]);
+    // The state as last fetched is still readable.
+    let board = json(repo.kickoff(&["slot", "list", "--json", "--offline"]));
+    assert_eq!(board["slots"][0]["kickoff"], K1);
+    ok(repo.kickoff(&["dashboard", "--out", "site", "--offline"]));
 }
