@@ -358,3 +358,41 @@ fn sync_continue_accepts_a_merge_committed_with_git() {
         Some(&kickoff_tip)
     );
 }
+
+#[test]
+fn sync_undoes_its_steps_when_git_refuses_to_merge() {
+    let (repo, kickoff_tip, _) = setup(false);
+    // The local kickoff is behind (sync fast-forwards it in the work tree), and
+    // an untracked file is in the way of main's new file: git refuses to merge.
+    repo.commit_on(K, "more.txt", "more\n", "DASH-2 More");
+    repo.git(&["push", "--quiet", "origin", K]);
+    repo.git(&["checkout", "--quiet", K]);
+    repo.git(&["reset", "--quiet", "--hard", &kickoff_tip]);
+    repo.write("main.txt", "mine, untracked\n");
+    let err = assert_refused(&repo, &["sync"], 1, &["untracked working tree files"]);
+    assert!(!err.contains("could not undo"), "{err}");
+    assert!(!record(&repo).exists());
+    assert_eq!(repo.rev(K).unwrap(), kickoff_tip);
+}
+
+#[test]
+fn sync_refuses_a_kickoff_already_merged_into_main() {
+    let (repo, _, _) = setup(false);
+    repo.git(&["pull", "--quiet", "--no-rebase", "origin", "main"]);
+    repo.git(&["merge", "--quiet", "--no-ff", "--no-edit", K]);
+    repo.git(&["push", "--quiet", "origin", "main"]);
+    assert_refused(&repo, &["sync", K], 1, &["already merged into origin/main"]);
+}
+
+#[test]
+fn sync_of_a_kickoff_without_commits_of_its_own_merges_main() {
+    let repo = TestRepo::new();
+    new_kickoff(&repo, "fresh", "240510");
+    let k = "kickoff-240510-fresh";
+    let before = repo.rev(k).unwrap();
+    let mate = repo.clone_to("mate");
+    let main_tip = repo.commit_in(&mate, "m.txt", "m\n", "Main moves");
+    repo.git_in(&mate, &["push", "--quiet", "origin", "main"]);
+    repo.kickoff(&["sync", k]).assert().success();
+    assert_eq!(parents(&repo, k), [before, main_tip]);
+}

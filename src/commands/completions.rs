@@ -4,7 +4,7 @@ use crate::cli::{Cli, Global};
 use crate::error::Result;
 use clap::CommandFactory;
 
-/// Print a completion script for your shell.
+/// Print a completion script for your shell
 ///
 /// bash:  kickoff completions bash > ~/.local/share/bash-completion/completions/kickoff
 /// zsh:   kickoff completions zsh > "${fpath[1]}/_kickoff"

@@ -90,3 +90,54 @@ pub fn render(doc: &ListDoc, all: bool) -> String {
         .collect();
     table(&header, &rows)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::overview::{FeatureCounts, KickoffEntry, MainInfo};
+
+    fn entry(name: &str, local: bool, merged: bool) -> KickoffEntry {
+        let date = chrono::NaiveDate::from_ymd_opt(2024, 5, 10).unwrap();
+        KickoffEntry {
+            name: name.into(),
+            date,
+            summary: name.rsplit('-').next().unwrap().into(),
+            age_days: 14,
+            local: local.then(|| "a".repeat(40)),
+            remote: Some("a".repeat(40)),
+            tip: "a".repeat(40),
+            merged,
+            ahead: 12,
+            behind: 3,
+            features: FeatureCounts { merged: 2, open: 1 },
+            platform_version: local.then(|| "1.3.10".to_string()),
+            last_commit: chrono::DateTime::parse_from_rfc3339("2024-05-20T09:30:00+02:00").unwrap(),
+        }
+    }
+
+    #[test]
+    fn table() {
+        let doc = ListDoc {
+            schema: 1,
+            main: MainInfo {
+                branch: "main".into(),
+                ref_name: Some("refs/remotes/origin/main".into()),
+                oid: None,
+            },
+            kickoffs: vec![
+                entry("kickoff-240510-dashboard", true, false),
+                entry("kickoff-240510-billing", false, true),
+            ],
+        };
+        insta::assert_snapshot!(render(&doc, false), @r"
+        KICKOFF                               DATE        AGE  AHEAD  BEHIND  FEATURES MERGED/OPEN  VERSION  LAST COMMIT
+        kickoff-240510-dashboard              2024-05-10  14d  12     3       2/1                   1.3.10   2024-05-20 09:30
+        kickoff-240510-billing (remote only)  2024-05-10  14d  12     3       2/1                   -        2024-05-20 09:30
+        ");
+        insta::assert_snapshot!(render(&doc, true), @r"
+        KICKOFF                               DATE        AGE  AHEAD  BEHIND  FEATURES MERGED/OPEN  VERSION  LAST COMMIT       STATE
+        kickoff-240510-dashboard              2024-05-10  14d  12     3       2/1                   1.3.10   2024-05-20 09:30  live
+        kickoff-240510-billing (remote only)  2024-05-10  14d  12     3       2/1                   -        2024-05-20 09:30  merged
+        ");
+    }
+}

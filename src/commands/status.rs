@@ -132,3 +132,73 @@ pub fn render(doc: &StatusDoc) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::overview::{FeatureCounts, FeatureEntry, KickoffEntry, MainInfo, Upstream};
+
+    #[test]
+    fn report() {
+        let oid = |c: char| c.to_string().repeat(40);
+        let when = chrono::DateTime::parse_from_rfc3339("2024-05-20T09:30:00+02:00").unwrap();
+        let feature = |name: &str, state, ahead| FeatureEntry {
+            name: name.into(),
+            ticket: "DASH-1".into(),
+            local: Some(oid('c')),
+            remote: None,
+            tip: oid('c'),
+            state,
+            ahead,
+            behind: 0,
+            last_commit: when,
+        };
+        let doc = StatusDoc {
+            schema: 1,
+            main: MainInfo {
+                branch: "main".into(),
+                ref_name: Some("refs/remotes/origin/main".into()),
+                oid: Some(oid('b')),
+            },
+            kickoff: KickoffEntry {
+                name: "kickoff-240510-dashboard".into(),
+                date: chrono::NaiveDate::from_ymd_opt(2024, 5, 10).unwrap(),
+                summary: "dashboard".into(),
+                age_days: 10,
+                local: Some(oid('a')),
+                remote: Some(oid('d')),
+                tip: oid('a'),
+                merged: false,
+                ahead: 5,
+                behind: 2,
+                features: FeatureCounts { merged: 1, open: 2 },
+                platform_version: Some("1.3.10".into()),
+                last_commit: when,
+            },
+            base: Some(oid('e')),
+            upstream: Upstream {
+                remote: Some("origin".into()),
+                state: UpstreamState::Diverged,
+                ahead: 1,
+                behind: 2,
+            },
+            features: vec![
+                feature("feature/DASH-1-login", FeatureState::Merged, 0),
+                feature("feature/DASH-2", FeatureState::Open, 3),
+                feature("feature/DASH-3-fresh", FeatureState::Open, 0),
+            ],
+        };
+        insta::assert_snapshot!(render(&doc), @r"
+        kickoff-240510-dashboard  (live)
+          kickoff date  2024-05-10 (10 days ago)
+          tip           aaaaaaaaaa  last commit 2024-05-20 09:30 +0200
+          main          5 ahead, 2 behind origin/main; base eeeeeeeeee
+          platform      1.3.10 (platform/v1.3.10)
+          upstream      diverged from origin/kickoff-240510-dashboard: 1 ahead, 2 behind
+          features      1 merged, 2 open
+            feature/DASH-1-login  merged  (local only)
+            feature/DASH-2        open, 3 commit(s) not in the kickoff  (local only)
+            feature/DASH-3-fresh  open, no commits yet  (local only)
+        ");
+    }
+}

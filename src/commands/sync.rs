@@ -245,6 +245,18 @@ fn plan(s: &Session, g: &Global, args: &SyncArgs) -> Result<SyncPlan> {
         ));
     }
     let ours = start.ours();
+    if ours != theirs && s.repo.is_ancestor(ours, theirs)? {
+        let probe = Kickoff {
+            local: Some(ours),
+            ..kickoff.clone()
+        };
+        if kickoffs::merged_given(&s.repo, theirs, &[probe], vec![true])?[0] {
+            return Err(Error::refused_hint(
+                format!("{branch} is already merged into {theirs_name}; there is nothing to sync"),
+                "start a new kickoff for further work: `kickoff new <summary>`",
+            ));
+        }
+    }
     let up_to_date = s.repo.is_ancestor(theirs, ours)?;
     let checked_out_here = s.repo.current_branch()?.as_deref() == Some(branch.as_str());
     let clean = s.repo.is_clean()?;
@@ -348,28 +360,31 @@ fn execute(s: &Session, g: &Global, plan: &SyncPlan) -> Result<()> {
             push_after(s, g, plan.push.as_deref(), &branch)
         }
         Route::Worktree | Route::CheckoutThenMerge { .. } => {
-            let head_branch = s.repo.current_branch()?;
-            let head_oid = s.repo.head_oid()?;
-            bring_local_up(s, g, plan, &branch)?;
-            if head_branch.as_deref() != Some(branch.as_str()) {
-                s.repo.checkout_branch(&branch)?;
-                g.ui.info(format!(
-                    "checked out {branch} to merge there (the merge conflicts)"
-                ));
-            }
             let record = SyncRecord {
                 version: RECORD_VERSION,
                 kickoff: branch.clone(),
-                head_branch,
-                head_oid: head_oid.map(|o| o.to_string()),
+                head_branch: s.repo.current_branch()?,
+                head_oid: s.repo.head_oid()?.map(|o| o.to_string()),
                 kickoff_before: plan.start.before().map(|o| o.to_string()),
                 ours: plan.start.ours().to_string(),
                 theirs: plan.theirs.to_string(),
                 theirs_name: plan.theirs_name.clone(),
                 push: plan.push.clone(),
             };
+            // Recorded before the first change, so that any failure below is
+            // undone by the same steps as --abort.
             save_record(s, &record)?;
-            match s.repo.merge_in_worktree(plan.theirs, &plan.message) {
+            let merged = (|| -> Result<WorktreeMerge> {
+                bring_local_up(s, g, plan, &branch)?;
+                if record.head_branch.as_deref() != Some(branch.as_str()) {
+                    s.repo.checkout_branch(&branch)?;
+                    g.ui.info(format!(
+                        "checked out {branch} to merge there (the merge conflicts)"
+                    ));
+                }
+                Ok(s.repo.merge_in_worktree(plan.theirs, &plan.message)?)
+            })();
+            match merged {
                 Ok(WorktreeMerge::Committed(commit)) => {
                     remove_record(s)?;
                     g.ui.done(format!(
@@ -383,10 +398,15 @@ fn execute(s: &Session, g: &Global, plan: &SyncPlan) -> Result<()> {
                     Err(stopped(&branch, &plan.theirs_name, &files))
                 }
                 Err(e) => {
-                    // git refused before merging (e.g. an untracked file in the
-                    // way): undo our own steps.
-                    let _ = undo(s, &record);
-                    Err(e.into())
+                    // A step failed before git started merging (an untracked
+                    // file in the way, a ref that moved): undo our own steps.
+                    if let Err(undo_err) = undo(s, &record) {
+                        g.ui.warn(format!(
+                            "could not undo every step of the sync: {undo_err}; see {}",
+                            record_path(s).display()
+                        ));
+                    }
+                    Err(e)
                 }
             }
         }
@@ -587,7 +607,8 @@ fn undo(s: &Session, record: &SyncRecord) -> Result<()> {
                 repo.set_ref(&format!("refs/heads/{branch}"), old, "kickoff sync --abort")?
             }
             Some(_) => {}
-            None => repo.remove_branch(branch)?,
+            None if repo.branch_oid(branch)?.is_some() => repo.remove_branch(branch)?,
+            None => {}
         }
     } else if let Some(old) = before.filter(|o| *o != ours) {
         repo.reset_keep(old)?;

@@ -8,7 +8,7 @@
 pub mod hook;
 pub mod merge;
 
-use git2::{BranchType, ErrorCode, Oid, Repository};
+use git2::{ErrorCode, Oid, Repository};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -288,11 +288,6 @@ impl Repo {
             Some(old) => self.inner.reference_matching(full, new, true, old, log)?,
             None => self.inner.reference(full, new, false, log)?,
         };
-        Ok(())
-    }
-
-    pub fn delete_branch(&self, name: &str) -> Result<()> {
-        self.inner.find_branch(name, BranchType::Local)?.delete()?;
         Ok(())
     }
 
