@@ -210,6 +210,12 @@ fn bad_input_is_refused_and_changes_nothing() {
     assert_refused(&repo, &["slot", "release", "dev2"], 1, &["dev2 is free"]);
     assert_refused(
         &repo,
+        &["slot", "claim", K2, "--reason", "two\nlines"],
+        2,
+        &["--reason must be one line"],
+    );
+    assert_refused(
+        &repo,
         &["slot", "claim", "kickoff-240510-nope"],
         1,
         &["no kickoff named kickoff-240510-nope"],
