@@ -523,8 +523,8 @@ fn fast_forward_and_identical_tips_are_clean() {
     }
 }
 
-/// Criss-cross: two merge bases. Identical base trees are decided; differing
-/// ones are reported as unchecked, never as clean.
+/// Criss-cross: two merge bases with different trees, which merge trivially
+/// into git's virtual base.
 #[test]
 fn criss_cross_history() {
     let s = scenario(
@@ -556,10 +556,51 @@ fn criss_cross_history() {
     assert_eq!(bases.lines().count(), 2, "two merge bases");
     let git = git_verdict(env, dir, &a2, &b2);
     assert_eq!(git, conflict(&["f"]));
+    let ours = engine_verdicts(dir, &[(a2.clone(), b2.clone()), (b2.clone(), a2.clone())]);
+    assert_eq!(ours, [git, git_verdict(env, dir, &b2, &a2)]);
+
+    // Two more commits that do not touch f's third line: clean for both.
+    write_file(
+        dir,
+        "g",
+        &replace_line(&replace_line(TEN, 9, "B1"), 5, "B3"),
+    );
+    let b3 = commit_all(env, dir, "b3");
+    env.git(dir, &["checkout", "-q", "a"]);
+    let ours = engine_verdicts(dir, &[(a2.clone(), b3.clone())]);
+    assert_eq!(ours[0], git_verdict(env, dir, &a2, &b3));
+}
+
+/// Criss-cross whose merge bases conflict with each other: git's virtual base
+/// holds conflict markers; the engine says it cannot check, never "clean".
+#[test]
+fn criss_cross_with_conflicting_bases_is_never_called_clean() {
+    let s = scenario(
+        &[Write("f", TEN)],
+        &[Write("f", &replace_line(TEN, 4, "A1"))],
+        &[Write("f", &replace_line(TEN, 4, "B1"))],
+    );
+    let (env, dir) = (&s.env, &s.dir);
+    env.git(dir, &["checkout", "-q", "a"]);
+    env.tick();
+    env.git(dir, &["merge", "-q", "-s", "ours", "--no-edit", &s.b]);
+    write_file(dir, "g", "a side\n");
+    let a2 = commit_all(env, dir, "a2");
+    env.git(dir, &["checkout", "-q", "b"]);
+    env.tick();
+    env.git(dir, &["merge", "-q", "-s", "ours", "--no-edit", &s.a]);
+    write_file(dir, "h", "b side\n");
+    let b2 = commit_all(env, dir, "b2");
+    assert_eq!(
+        env.git(dir, &["merge-base", "--all", &a2, &b2])
+            .lines()
+            .count(),
+        2
+    );
     let ours = engine_verdicts(dir, &[(a2.clone(), b2.clone())]);
     match &ours[0] {
         Verdict::Unknown(r) => assert!(r.contains("criss-cross"), "{r}"),
-        other => assert_eq!(other, &git),
+        other => assert_eq!(other, &git_verdict(env, dir, &a2, &b2)),
     }
 }
 
@@ -750,6 +791,7 @@ fn generated_history(seed: u64) -> (TestEnv, std::path::PathBuf, Vec<String>) {
         .write_all(stream.as_bytes())
         .unwrap();
     assert!(child.wait().unwrap().success());
+    criss_cross(&env, &dir, &branches);
     let oids = branches
         .iter()
         .map(|b| env.git(&dir, &["rev-parse", b]))
@@ -757,9 +799,34 @@ fn generated_history(seed: u64) -> (TestEnv, std::path::PathBuf, Vec<String>) {
     (env, dir, oids)
 }
 
+/// Pairs of branches merge each other's tip (conflicts resolved with
+/// `-X ours`), which gives them two merge bases: criss-cross histories.
+fn criss_cross(env: &TestEnv, dir: &Path, branches: &[String]) {
+    env.git(dir, &["checkout", "-q", "-f", "main"]);
+    for pair in [(1, 2), (3, 4), (5, 6)] {
+        let (x, y) = (&branches[pair.0], &branches[pair.1]);
+        let (tx, ty) = (
+            env.git(dir, &["rev-parse", x]),
+            env.git(dir, &["rev-parse", y]),
+        );
+        for (branch, other) in [(x, &ty), (y, &tx)] {
+            env.git(dir, &["checkout", "-q", "-f", branch]);
+            env.tick();
+            let merged = env
+                .git_output(dir, &["merge", "-q", "-X", "ours", "--no-edit", other])
+                .status
+                .success();
+            if !merged {
+                env.git(dir, &["merge", "--abort"]);
+            }
+        }
+    }
+    env.git(dir, &["checkout", "-q", "-f", "main"]);
+}
+
 #[test]
 fn generated_histories_match_git_pair_by_pair() {
-    let (mut same, mut unknown, mut conflicts) = (0, 0, 0);
+    let (mut same, mut unknown, mut conflicts, mut criss) = (0, 0, 0, 0);
     // KICKOFF_DIFF_SEEDS=N runs N histories instead of 3 (for deeper checks).
     let seeds: u64 = std::env::var("KICKOFF_DIFF_SEEDS")
         .ok()
@@ -775,6 +842,14 @@ fn generated_histories_match_git_pair_by_pair() {
         }
         let ours = engine_verdicts(&dir, &pairs);
         for ((a, b), mine) in pairs.iter().zip(ours) {
+            if env
+                .git(&dir, &["merge-base", "--all", a, b])
+                .lines()
+                .count()
+                > 1
+            {
+                criss += 1;
+            }
             if let Verdict::Unknown(_) = mine {
                 unknown += 1;
                 continue;
@@ -791,7 +866,7 @@ fn generated_histories_match_git_pair_by_pair() {
         }
     }
     eprintln!(
-        "generated histories: {same} pairs identical to git ({conflicts} conflicting), {unknown} could not be checked"
+        "generated histories: {same} pairs identical to git ({conflicts} conflicting), {unknown} could not be checked; {criss} pairs with several merge bases"
     );
     assert!(
         conflicts > 20 && same - conflicts > 20,
@@ -1134,5 +1209,50 @@ fn demo_shows_two_kickoffs_that_conflict() {
     assert_eq!(
         conflicting[0]["paths"],
         serde_json::json!([{"path": "app/login.txt", "kind": "add/add"}])
+    );
+}
+
+#[test]
+fn unchecked_pairs_are_reported_with_their_reason_and_do_not_fail_the_run() {
+    let repo = TestRepo::new();
+    repo.commit("old/one.txt", TEN, "One");
+    repo.commit("old/two.txt", "two\n", "Two");
+    repo.git(&["push", "-q", "origin", "main"]);
+    repo.git(&["branch", "kickoff-240510-move", "main"]);
+    repo.git(&["branch", "kickoff-240511-add", "main"]);
+    repo.git(&["checkout", "-q", "kickoff-240510-move"]);
+    repo.git(&["mv", "old", "new"]);
+    repo.git(&["commit", "-q", "-m", "Move the directory"]);
+    repo.git(&["checkout", "-q", "main"]);
+    repo.commit_on(
+        "kickoff-240511-add",
+        "old/three.txt",
+        "three\n",
+        "Add a file",
+    );
+    let out = repo
+        .kickoff(&["conflicts", "--json", "--no-main"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("could not be checked"),
+        "{}",
+        stderr(&out)
+    );
+    let v = json_of(&out);
+    let pair = &v["pairs"][0];
+    assert_eq!(pair["status"], "could-not-check");
+    assert_eq!(pair["conflict"], serde_json::Value::Null);
+    assert!(
+        pair["reason"].as_str().unwrap().contains("directory"),
+        "{pair}"
+    );
+    assert_eq!(v["summary"]["could_not_check"], 1);
+    let text = repo.kickoff(&["conflicts", "--no-main"]).output().unwrap();
+    assert!(
+        stdout(&text).contains("? kickoff-240511-add: could not check:"),
+        "{}",
+        stdout(&text)
     );
 }

@@ -174,7 +174,7 @@ fn eight_clones_claim_deploy_and_release_at_once() {
         .map(|i| repo.clone_to(&format!("c{i}")))
         .collect();
     let reports = run_workers(&repo, &clones, ROUNDS);
-    let summary = check_history(&repo, &clones, &reports);
+    let summary = check_history(&repo, &clones, &reports, true);
     eprintln!("concurrency, {PROCS} clones x {ROUNDS} rounds: {summary}");
 }
 
@@ -185,13 +185,18 @@ fn processes_sharing_one_clone_neither_duplicate_nor_resurrect_changes() {
     let repo = slots_repo(POOL3, &refs);
     let dirs = vec![repo.work.clone(); 4];
     let reports = run_workers(&repo, &dirs, 2);
-    let summary = check_history(&repo, &dirs[..1], &reports);
+    let summary = check_history(&repo, &dirs[..1], &reports, false);
     eprintln!("concurrency, 4 processes in one clone x 2 rounds: {summary}");
 }
 
 /// Replay the remote's state history and check it against what the
 /// processes reported; returns a summary line.
-fn check_history(repo: &TestRepo, dirs: &[PathBuf], reports: &[Reported]) -> String {
+fn check_history(
+    repo: &TestRepo,
+    dirs: &[PathBuf],
+    reports: &[Reported],
+    expect_refusals: bool,
+) -> String {
     // Anything left pending in a clone is published by its next command.
     for (i, dir) in dirs.iter().enumerate() {
         let out = run_as(repo, dir, i, &["slot", "list", "--json"]);
@@ -281,10 +286,10 @@ fn check_history(repo: &TestRepo, dirs: &[PathBuf], reports: &[Reported]) -> Str
     assert_eq!(count(|o| matches!(o, Op::Record { .. })), deploys);
     assert_eq!(final_state.deployments.len(), deploys);
     assert!(final_state.leases.is_empty(), "{:?}", final_state.leases);
-    assert!(
-        claims > 0 && refused > 0,
-        "no contention: {claims} claims, {refused} refused"
-    );
+    assert!(claims > 0, "nothing was claimed");
+    if expect_refusals {
+        assert!(refused > 0, "no contention: {claims} claims, none refused");
+    }
     let summary = format!(
         "{} claim attempts, {claims} claimed, {refused} refused (pool full), {deploys} deploys recorded, {releases} releases; {} state commits; {} retries after a rejected push ({attempts} attempts for {} claims and releases)",
         claims + refused,

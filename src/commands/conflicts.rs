@@ -30,8 +30,8 @@ pub struct ConflictsArgs {
     /// Exit 0 even when conflicts are found.
     #[arg(long)]
     pub exit_zero: bool,
-    /// Ignore the verdict cache (still refreshes it).
-    #[arg(long, hide = true)]
+    /// Neither read nor write the verdict cache.
+    #[arg(long)]
     pub no_cache: bool,
     /// Branches or revisions to check instead of the live kickoffs.
     #[arg(value_name = "REV")]

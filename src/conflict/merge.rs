@@ -559,6 +559,15 @@ impl<'r> Merger<'r> {
         moved: &HashMap<&str, bool>,
         conflicts: &mut BTreeMap<String, ConflictKind>,
     ) -> Step<()> {
+        // A clash needs a path one side changed below a path the other
+        // side changed (within one side's tree a file cannot hold children).
+        let crosses = |from: &HashMap<&str, &TreeChange>, other: &HashMap<&str, &TreeChange>| {
+            from.keys()
+                .any(|q| ancestors(q).any(|d| other.contains_key(d)))
+        };
+        if moved.is_empty() && !crosses(ma, mb) && !crosses(mb, ma) {
+            return Ok(());
+        }
         // Which sides hold a file at each changed path in the merged result.
         let mut files: BTreeMap<&str, (bool, bool)> = BTreeMap::new();
         for (p, c) in ma {

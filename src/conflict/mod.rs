@@ -20,8 +20,8 @@
 //! A B` decides: [`Outcome::Conflict`] when it would exit 1, with the same set
 //! of paths `--name-only` lists; [`Outcome::Clean`] when it would exit 0; and
 //! [`Outcome::Unknown`] (shown as "could not check") when the pair needs a
-//! merge rule the engine does not model exactly (criss-cross histories with
-//! differing merge bases, directory renames, renames too close to the
+//! merge rule the engine does not model exactly (criss-cross histories whose
+//! virtual merge base is not trivial, directory renames, renames too close to the
 //! similarity threshold, merge drivers in `.gitattributes`...). An uncertain
 //! pair is never reported clean.
 //!
@@ -224,7 +224,10 @@ impl Options {
                 limit,
                 enabled,
             },
-            global_attributes_risky: global_attributes_risky(repo)?,
+            global_attributes_risky: global_attributes_risky(repo)?
+                || repo.config_string("merge.renormalize")?.is_some_and(|v| {
+                    matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "on" | "1")
+                }),
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             use_cache: true,
         })
@@ -272,7 +275,83 @@ fn global_attributes_risky(repo: &Repo) -> Result<bool> {
     }))
 }
 
-type DiffCache = Mutex<HashMap<(Oid, Oid), Arc<Vec<TreeChange>>>>;
+/// Tree diffs of one run. Each tree is diffed once against a reference tree
+/// R (the first merge base seen); the changes between any two trees X and Y
+/// follow exactly from R->X and R->Y: a path can differ between X and Y only
+/// if it differs from R in one of them. So n tips and their bases cost n tree
+/// diffs, not one per pair.
+struct Diffs {
+    reference: std::sync::OnceLock<Oid>,
+    from_reference: Mutex<HashMap<Oid, Arc<Vec<TreeChange>>>>,
+}
+
+impl Diffs {
+    fn new() -> Diffs {
+        Diffs {
+            reference: std::sync::OnceLock::new(),
+            from_reference: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn against_reference(
+        &self,
+        repo: &Repo,
+        tree: Oid,
+    ) -> crate::git::Result<Arc<Vec<TreeChange>>> {
+        let reference = *self.reference.get_or_init(|| tree);
+        if let Some(c) = self.from_reference.lock().expect("diff cache").get(&tree) {
+            return Ok(c.clone());
+        }
+        let c = Arc::new(repo.tree_changes(reference, tree)?);
+        self.from_reference
+            .lock()
+            .expect("diff cache")
+            .insert(tree, c.clone());
+        Ok(c)
+    }
+}
+
+/// Changes old->new from the changes R->old and R->new (both sorted by path).
+fn combine(r_old: &[TreeChange], r_new: &[TreeChange]) -> Vec<TreeChange> {
+    use std::cmp::Ordering::*;
+    let mut out = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    loop {
+        let step = match (r_old.get(i), r_new.get(j)) {
+            (None, None) => break,
+            (Some(_), None) => Less,
+            (None, Some(_)) => Greater,
+            (Some(o), Some(n)) => o.path.cmp(&n.path),
+        };
+        let (path, before, after) = match step {
+            // Only `old` differs from R here: `new` still has R's entry.
+            Less => {
+                let o = &r_old[i];
+                i += 1;
+                (&o.path, o.new, o.old)
+            }
+            Greater => {
+                let n = &r_new[j];
+                j += 1;
+                (&n.path, n.old, n.new)
+            }
+            Equal => {
+                let (o, n) = (&r_old[i], &r_new[j]);
+                i += 1;
+                j += 1;
+                (&o.path, o.new, n.new)
+            }
+        };
+        if before != after {
+            out.push(TreeChange {
+                path: path.clone(),
+                old: before,
+                new: after,
+            });
+        }
+    }
+    out
+}
 
 /// The conflict engine over one repository.
 pub struct Engine<'r> {
@@ -369,7 +448,8 @@ impl<'r> Engine<'r> {
         if todo.is_empty() {
             return Ok(Vec::new());
         }
-        let diffs: DiffCache = Mutex::new(HashMap::new());
+        crate::git::merge::skip_hash_verification();
+        let diffs = Diffs::new();
         let next = AtomicUsize::new(0);
         let threads = self.options.threads.clamp(1, todo.len());
         let handle = self.repo.handle();
@@ -414,28 +494,11 @@ impl<'r> Engine<'r> {
     }
 }
 
-fn changes(
-    repo: &Repo,
-    diffs: &DiffCache,
-    old: Oid,
-    new: Oid,
-) -> crate::git::Result<Arc<Vec<TreeChange>>> {
-    if let Some(c) = diffs.lock().expect("diff cache").get(&(old, new)) {
-        return Ok(c.clone());
-    }
-    let c = Arc::new(repo.tree_changes(old, new)?);
-    diffs
-        .lock()
-        .expect("diff cache")
-        .insert((old, new), c.clone());
-    Ok(c)
-}
-
 /// The verdict for one pair: merge bases, then the trees' changes.
 fn decide(
     repo: &Repo,
     merger: &mut Merger<'_>,
-    diffs: &DiffCache,
+    diffs: &Diffs,
     a: &Tip,
     b: &Tip,
 ) -> (Vec<Oid>, Outcome) {
@@ -474,22 +537,32 @@ fn decide(
         Err(e) => return (bases, unreadable(e)),
     };
     let to = base_trees[0];
-    if base_trees.iter().any(|t| *t != to) {
-        return (
-            bases.clone(),
-            Outcome::Unknown(format!(
-                "criss-cross history: {} merge bases with different trees",
-                bases.len()
-            )),
-        );
-    }
-    if ta == tb || to == ta || to == tb {
-        return (bases, Outcome::Clean);
-    }
-    let (ca, cb) = match (changes(repo, diffs, to, ta), changes(repo, diffs, to, tb)) {
-        (Ok(ca), Ok(cb)) => (ca, cb),
+    let base_view = if base_trees.iter().all(|t| *t == to) {
+        if ta == tb || to == ta || to == tb {
+            return (bases, Outcome::Clean);
+        }
+        match diffs.against_reference(repo, to) {
+            Ok(v) => v,
+            Err(e) => return (bases, unreadable(e)),
+        }
+    } else {
+        match virtual_base(repo, merger, diffs, &bases, &base_trees) {
+            Ok(Ok(v)) => Arc::new(v),
+            Ok(Err(reason)) => return (bases, Outcome::Unknown(reason)),
+            Err(e) => return (bases, unreadable(e)),
+        }
+    };
+    let (ra, rb) = match (
+        diffs.against_reference(repo, ta),
+        diffs.against_reference(repo, tb),
+    ) {
+        (Ok(ra), Ok(rb)) => (ra, rb),
         (Err(e), _) | (_, Err(e)) => return (bases, unreadable(e)),
     };
+    let (ca, cb) = (combine(&base_view, &ra), combine(&base_view, &rb));
+    if ca.is_empty() || cb.is_empty() {
+        return (bases, Outcome::Clean);
+    }
     let outcome = merger.merge(&TreeMerge {
         base: to,
         a: ta,
@@ -500,4 +573,153 @@ fn decide(
         changes_b: &cb,
     });
     (bases, outcome)
+}
+
+/// The virtual merge base of a criss-cross history, as changes from the
+/// reference tree. git merges the merge bases into a virtual one; the engine
+/// reproduces that only when it is exact and needs no new object: two bases,
+/// whose own merge base is unique, merging cleanly with no path changed
+/// differently on both. Anything else is `Err(reason)` (could not check).
+fn virtual_base(
+    repo: &Repo,
+    merger: &mut Merger<'_>,
+    diffs: &Diffs,
+    bases: &[Oid],
+    base_trees: &[Oid],
+) -> crate::git::Result<std::result::Result<Vec<TreeChange>, String>> {
+    let unsupported = |why: &str| {
+        Ok(Err(format!(
+            "criss-cross history: {} merge bases with different trees ({why})",
+            bases.len()
+        )))
+    };
+    if bases.len() != 2 {
+        return unsupported("more than two");
+    }
+    let inner = repo.merge_bases_all(bases[0], bases[1])?;
+    let Some(&first) = inner.first() else {
+        return unsupported("the bases share no history");
+    };
+    let inner_tree = repo.commit_tree_id(first)?;
+    for other in &inner[1..] {
+        if repo.commit_tree_id(*other)? != inner_tree {
+            return unsupported("the bases have several merge bases themselves");
+        }
+    }
+    let r_inner = diffs.against_reference(repo, inner_tree)?;
+    let r1 = diffs.against_reference(repo, base_trees[0])?;
+    let r2 = diffs.against_reference(repo, base_trees[1])?;
+    let (c1, c2) = (combine(&r_inner, &r1), combine(&r_inner, &r2));
+    let outcome = merger.merge(&TreeMerge {
+        base: inner_tree,
+        a: base_trees[0],
+        b: base_trees[1],
+        label_a: "base1",
+        label_b: "base2",
+        changes_a: &c1,
+        changes_b: &c2,
+    });
+    if outcome != Outcome::Clean {
+        return unsupported("merging the bases is not trivial");
+    }
+    let in_c1: HashMap<&str, &TreeChange> = c1.iter().map(|c| (c.path.as_str(), c)).collect();
+    // base1 -> virtual: what base2 changed and base1 did not.
+    let mut delta: Vec<TreeChange> = Vec::new();
+    for c in &c2 {
+        match in_c1.get(c.path.as_str()) {
+            Some(c1) if c1.new == c.new => {}
+            Some(_) => return unsupported("both bases changed a path differently"),
+            None => delta.push(c.clone()),
+        }
+    }
+    Ok(Ok(compose(&r1, &delta)))
+}
+
+/// Changes R->Y from R->X and X->Y (both sorted by path).
+fn compose(r_x: &[TreeChange], x_y: &[TreeChange]) -> Vec<TreeChange> {
+    use std::cmp::Ordering::*;
+    let mut out = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    loop {
+        let step = match (r_x.get(i), x_y.get(j)) {
+            (None, None) => break,
+            (Some(_), None) => Less,
+            (None, Some(_)) => Greater,
+            (Some(a), Some(b)) => a.path.cmp(&b.path),
+        };
+        let change = match step {
+            Less => {
+                i += 1;
+                r_x[i - 1].clone()
+            }
+            // Unchanged from R in X: X's entry is R's.
+            Greater => {
+                j += 1;
+                x_y[j - 1].clone()
+            }
+            Equal => {
+                i += 1;
+                j += 1;
+                TreeChange {
+                    path: r_x[i - 1].path.clone(),
+                    old: r_x[i - 1].old,
+                    new: x_y[j - 1].new,
+                }
+            }
+        };
+        if change.old != change.new {
+            out.push(change);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::git::merge::Entry;
+
+    fn e(n: u8) -> Option<Entry> {
+        Some(Entry {
+            mode: 0o100644,
+            oid: Oid::from_bytes(&[n; 20]).unwrap(),
+        })
+    }
+
+    fn c(path: &str, old: Option<Entry>, new: Option<Entry>) -> TreeChange {
+        TreeChange {
+            path: path.into(),
+            old,
+            new,
+        }
+    }
+
+    #[test]
+    fn changes_between_two_trees_follow_from_their_changes_against_a_reference() {
+        // R: a=1 b=2 c=3.  X: a=9 b=2 c=3 d=4.  Y: a=1 b=8 (c deleted) d=4.
+        let r_x = vec![c("a", e(1), e(9)), c("d", None, e(4))];
+        let r_y = vec![c("b", e(2), e(8)), c("c", e(3), None), c("d", None, e(4))];
+        assert_eq!(
+            combine(&r_x, &r_y),
+            vec![c("a", e(9), e(1)), c("b", e(2), e(8)), c("c", e(3), None),]
+        );
+        assert_eq!(
+            combine(&r_y, &r_x),
+            vec![c("a", e(1), e(9)), c("b", e(8), e(2)), c("c", None, e(3)),]
+        );
+        assert!(combine(&r_x, &r_x).is_empty());
+    }
+
+    #[test]
+    fn compose_chains_changes() {
+        // R: a=1 b=2.  X: a=9 b=2 c=3.  Y: a=1 b=2 c=4.
+        let r_x = vec![c("a", e(1), e(9)), c("c", None, e(3))];
+        let x_y = vec![c("a", e(9), e(1)), c("c", e(3), e(4))];
+        assert_eq!(compose(&r_x, &x_y), vec![c("c", None, e(4))]);
+        let x_z = vec![c("b", e(2), None)];
+        assert_eq!(
+            compose(&r_x, &x_z),
+            vec![c("a", e(1), e(9)), c("b", e(2), None), c("c", None, e(3))]
+        );
+    }
 }

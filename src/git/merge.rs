@@ -7,7 +7,7 @@
 //! Never call `write_tree`, `Index::write` or `merge_trees` + write from here.
 
 use super::{GitError, Repo, Result};
-use git2::{Delta, DiffOptions, ErrorCode, IndexEntry, IndexTime, ObjectType, Oid};
+use git2::{ErrorCode, IndexEntry, IndexTime, ObjectType, Oid};
 use std::path::Path;
 
 /// One side of a tree entry: its mode and object id.
@@ -42,6 +42,24 @@ pub struct TreeChange {
     pub path: String,
     pub old: Option<Entry>,
     pub new: Option<Entry>,
+}
+
+/// One entry of a tree being compared.
+struct Item {
+    is_tree: bool,
+    name: String,
+    entry: Entry,
+}
+
+impl Item {
+    /// git orders a tree's entries by name, a subtree as if its name ended in `/`.
+    fn sort_key(&self) -> std::borrow::Cow<'_, str> {
+        if self.is_tree {
+            std::borrow::Cow::Owned(format!("{}/", self.name))
+        } else {
+            std::borrow::Cow::Borrowed(&self.name)
+        }
+    }
 }
 
 /// What a path names inside a tree.
@@ -103,53 +121,93 @@ impl Repo {
     }
 
     /// Every path whose entry differs between two trees, sorted by path.
-    /// Type changes (file to symlink) are one change with both sides set.
+    /// Type changes (file to symlink) are one change with both sides set; a
+    /// file replaced by a directory is a deletion plus additions below it.
+    /// Subtrees with the same object id on both sides are skipped unread.
     pub fn tree_changes(&self, old: Oid, new: Oid) -> Result<Vec<TreeChange>> {
-        if old == new {
-            return Ok(Vec::new());
-        }
-        let old_tree = self.inner.find_tree(old)?;
-        let new_tree = self.inner.find_tree(new)?;
-        let mut opts = DiffOptions::new();
-        opts.include_typechange(true)
-            .ignore_submodules(false)
-            .skip_binary_check(true);
-        let diff =
-            self.inner
-                .diff_tree_to_tree(Some(&old_tree), Some(&new_tree), Some(&mut opts))?;
-        let mut out = Vec::with_capacity(diff.deltas().len());
-        for delta in diff.deltas() {
-            let file = |f: git2::DiffFile<'_>| Entry {
-                mode: u32::from(f.mode()),
-                oid: f.id(),
-            };
-            let (old, new) = match delta.status() {
-                Delta::Added => (None, Some(file(delta.new_file()))),
-                Delta::Deleted => (Some(file(delta.old_file())), None),
-                Delta::Modified | Delta::Typechange => {
-                    (Some(file(delta.old_file())), Some(file(delta.new_file())))
-                }
-                other => {
-                    return Err(GitError::Lib(git2::Error::from_str(&format!(
-                        "unexpected tree difference {other:?}"
-                    ))));
-                }
-            };
-            let bytes = delta
-                .new_file()
-                .path_bytes()
-                .or_else(|| delta.old_file().path_bytes())
-                .unwrap_or_default();
-            let path = String::from_utf8(bytes.to_vec()).map_err(|_| {
-                GitError::Lib(git2::Error::from_str(&format!(
-                    "path is not UTF-8: {}",
-                    String::from_utf8_lossy(bytes)
-                )))
-            })?;
-            out.push(TreeChange { path, old, new });
+        let mut out = Vec::new();
+        if old != new {
+            self.diff_subtrees(Some(old), Some(new), "", &mut out)?;
         }
         out.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(out)
+    }
+
+    fn diff_subtrees(
+        &self,
+        old: Option<Oid>,
+        new: Option<Oid>,
+        prefix: &str,
+        out: &mut Vec<TreeChange>,
+    ) -> Result<()> {
+        let old_tree = old.map(|o| self.inner.find_tree(o)).transpose()?;
+        let new_tree = new.map(|o| self.inner.find_tree(o)).transpose()?;
+        let items = |t: &Option<git2::Tree<'_>>| -> Result<Vec<Item>> {
+            let Some(t) = t else { return Ok(Vec::new()) };
+            t.iter()
+                .map(|e| {
+                    let name = String::from_utf8(e.name_bytes().to_vec()).map_err(|_| {
+                        GitError::Lib(git2::Error::from_str(&format!(
+                            "path is not UTF-8: {prefix}{}",
+                            String::from_utf8_lossy(e.name_bytes())
+                        )))
+                    })?;
+                    Ok(Item {
+                        is_tree: e.kind() == Some(ObjectType::Tree),
+                        name,
+                        entry: Entry {
+                            mode: e.filemode() as u32,
+                            oid: e.id(),
+                        },
+                    })
+                })
+                .collect()
+        };
+        let (olds, news) = (items(&old_tree)?, items(&new_tree)?);
+        let (mut i, mut j) = (0, 0);
+        while i < olds.len() || j < news.len() {
+            let order = match (olds.get(i), news.get(j)) {
+                (Some(o), Some(n)) => (*o.sort_key()).cmp(&*n.sort_key()),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                _ => std::cmp::Ordering::Greater,
+            };
+            let (o, n) = match order {
+                std::cmp::Ordering::Less => {
+                    i += 1;
+                    (Some(&olds[i - 1]), None)
+                }
+                std::cmp::Ordering::Greater => {
+                    j += 1;
+                    (None, Some(&news[j - 1]))
+                }
+                std::cmp::Ordering::Equal => {
+                    i += 1;
+                    j += 1;
+                    (Some(&olds[i - 1]), Some(&news[j - 1]))
+                }
+            };
+            if let (Some(o), Some(n)) = (o, n) {
+                if o.entry == n.entry {
+                    continue;
+                }
+            }
+            let name = o.or(n).map(|x| x.name.as_str()).unwrap_or_default();
+            let path = format!("{prefix}{name}");
+            let tree_of = |x: Option<&Item>| x.filter(|x| x.is_tree).map(|x| x.entry.oid);
+            let blob_of = |x: Option<&Item>| x.filter(|x| !x.is_tree).map(|x| x.entry);
+            if tree_of(o).is_some() || tree_of(n).is_some() {
+                self.diff_subtrees(tree_of(o), tree_of(n), &format!("{path}/"), out)?;
+            }
+            let (ob, nb) = (blob_of(o), blob_of(n));
+            if ob.is_some() || nb.is_some() {
+                out.push(TreeChange {
+                    path,
+                    old: ob,
+                    new: nb,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// What `path` names in `tree`.
@@ -218,4 +276,11 @@ impl Repo {
     pub fn config_string(&self, key: &str) -> Result<Option<String>> {
         self.config_get(key)
     }
+}
+
+/// Read objects without re-hashing each one (libgit2 verifies by default;
+/// git itself does not on reads). Process-wide; the engine turns it on for
+/// its bulk reads.
+pub fn skip_hash_verification() {
+    git2::opts::strict_hash_verification(false);
 }
