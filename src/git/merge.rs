@@ -288,9 +288,14 @@ impl Repo {
     }
 }
 
-/// Read objects without re-hashing each one (libgit2 verifies by default;
-/// git itself does not on reads). Process-wide; the engine turns it on for
-/// its bulk reads.
-pub fn skip_hash_verification() {
+/// Settings for reading many trees: objects are not re-hashed on every read
+/// (libgit2 verifies by default; git itself does not on reads), and trees of
+/// any size stay in libgit2's object cache (by default only trees under 4 KiB
+/// do, so large directories were inflated and parsed again for every pair).
+/// Process-wide.
+pub fn tune_for_bulk_reads() {
     git2::opts::strict_hash_verification(false);
+    // SAFETY: only sets a libgit2 global; no git2 object is in use in
+    // another thread while the engine calls this (before its workers start).
+    let _ = unsafe { git2::opts::set_cache_object_limit(ObjectType::Tree, 1 << 20) };
 }
