@@ -7,6 +7,7 @@
 #
 #   1. one feature branch, in a repository with 4,000+ refs (target: < 50 ms added)
 #   2. one kickoff, with the conflict check against main and 10 other live kickoffs
+#   3. the installed hook alone on one feature branch line (no push around it)
 #
 # Usage: bench/hook.sh [ROUNDS]   (default 31 pushes per side; prints medians)
 set -eu
@@ -126,6 +127,21 @@ echo "repository: $refs refs, 2,000 files, 10 live kickoffs; $rounds pushes per 
 echo "git: $(git --version); kickoff: $bin"
 measure feature/BENCH-1 "push one feature branch:"
 measure kickoff-240601-pushed "push a kickoff (conflict check, 10 others):"
+# The hook alone, without the push around it: the shim and kickoff judging one
+# feature branch line, as git would run it (less noise than two pushes).
+git checkout -q feature/BENCH-1
+line="refs/heads/feature/BENCH-1 $(git rev-parse HEAD) refs/heads/feature/BENCH-1 $(git rev-parse HEAD~)"
+: > "$tmp/alone"
+r=0
+while [ $r -lt "$rounds" ]; do
+    start=$(date +%s%N)
+    echo "$line" | "$hooks/pre-push" origin "$tmp/origin.git"
+    end=$(date +%s%N)
+    echo $(((end - start) / 1000)) >> "$tmp/alone"
+    r=$((r + 1))
+done
+awk -v a="$(median < "$tmp/alone")" 'BEGIN {
+    printf "%-44s %7.1f ms\n", "the hook alone, one feature branch line:", a / 1000 }'
 # Prove the conflict check ran on the kickoff pushes.
 if grep -q '\[conflicts\]' "$tmp/push.log"; then
     echo "conflict check: ran (it reported conflicts with the overlapping kickoffs)"

@@ -210,6 +210,12 @@ fn bad_input_is_refused_and_changes_nothing() {
     assert_refused(&repo, &["slot", "release", "dev2"], 1, &["dev2 is free"]);
     assert_refused(
         &repo,
+        &["slot", "claim", K2, "--reason", "two\nlines"],
+        2,
+        &["--reason must be one line"],
+    );
+    assert_refused(
+        &repo,
         &["slot", "claim", "kickoff-240510-nope"],
         1,
         &["no kickoff named kickoff-240510-nope"],
@@ -553,7 +559,7 @@ fn dashboard_serves_and_refreshes_from_the_state() {
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kickoff"));
     child
         .current_dir(&repo.work)
-        .args(["dashboard", "--serve", "127.0.0.1:0"])
+        .args(["dashboard", "--serve", "127.0.0.1:0", "--refresh", "0"])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped());
@@ -578,6 +584,15 @@ fn dashboard_serves_and_refreshes_from_the_state() {
     let page = get("/");
     assert!(page.starts_with("HTTP/1.1 200 OK"), "{page}");
     assert!(page.contains("QA slots"), "{page}");
+    assert!(!page.contains(K4), "{page}");
+    // A teammate claims a slot; the next request shows it.
+    let mate = repo.clone_to("mate");
+    ok(repo.env.kickoff_cmd(&mate).args(["slot", "claim", K4]));
+    let page = get("/");
+    assert!(
+        page.contains(K4),
+        "the served page did not refresh:\n{page}"
+    );
     let data = get("/data.json");
     assert!(data.contains("\"schema\": 1"), "{data}");
     assert!(get("/nope").starts_with("HTTP/1.1 404"));
@@ -833,4 +848,55 @@ fn landing_without_push_leaves_the_slot_held() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("stays held"), "{}", stderr(&out));
     assert_eq!(lease(&repo, "dev1").unwrap()["kickoff"].as_str(), Some(K1));
+}
+
+#[test]
+fn release_and_renew_default_to_the_current_kickoffs_slot_or_the_one_you_hold() {
+    let repo = pool();
+    ok(repo.kickoff(&["slot", "claim", K1, "--slot", "dev3"]));
+    ok(repo
+        .kickoff(&["slot", "claim", K2, "--slot", "dev4"])
+        .env("GIT_COMMITTER_EMAIL", "bob@example.com"));
+    // On K1's branch: its slot.
+    repo.git(&["switch", "--quiet", K1]);
+    let out = ok(repo.kickoff(&["slot", "renew", "--ttl", "1d"]));
+    assert_eq!(out, "dev3\n");
+    repo.git(&["switch", "--quiet", "main"]);
+    // On main: the one slot you hold (Bob holds dev4, Ada dev3).
+    let out = ok(repo
+        .kickoff(&["slot", "release"])
+        .env("GIT_COMMITTER_EMAIL", "bob@example.com"));
+    assert_eq!(out, "dev4\n");
+    assert!(lease(&repo, "dev4").is_none());
+    assert!(lease(&repo, "dev3").is_some());
+    // Holding nothing: refused, nothing changed.
+    let before = repo.origin_refs();
+    let out = repo
+        .kickoff(&["slot", "release"])
+        .env("GIT_COMMITTER_EMAIL", "carol@example.com")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("you hold no slot"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(before, repo.origin_refs());
+}
+
+#[test]
+fn unreachable_remote_fails_reads_work_offline_and_changes_nothing() {
+    let repo = pool();
+    ok(repo.kickoff(&["slot", "claim", K1]));
+    let gone = repo.env.path().join("gone.git");
+    repo.git(&["remote", "set-url", "origin", gone.to_str().unwrap()]);
+    let err = assert_refused(&repo, &["slot", "list"], 1, &["cannot fetch", "--offline"]);
+    assert!(err.contains("hint:"), "{err}");
+    assert_refused(&repo, &["slot", "claim", K2], 1, &["cannot fetch"]);
+    assert_refused(&repo, &["slot", "release", "dev1"], 1, &["cannot fetch"]);
+    // The state as last fetched is still readable.
+    let board = json(repo.kickoff(&["slot", "list", "--json", "--offline"]));
+    assert_eq!(board["slots"][0]["kickoff"], K1);
+    ok(repo.kickoff(&["dashboard", "--out", "site", "--offline"]));
 }

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 ///
 /// Writes DIR/index.html (a complete page: no script, no network, readable on
 /// a phone) and DIR/data.json (the same data, schema 1). With --serve, serves
-/// both over HTTP and refreshes them from the shared state at most every 10
-/// seconds; stop it with Ctrl-C.
+/// both over HTTP and reads the shared state again when a request comes in
+/// and the page is older than --refresh seconds; stop it with Ctrl-C.
 #[derive(Debug, clap::Args)]
 pub struct DashboardArgs {
     /// Write index.html and data.json into this directory.
@@ -26,13 +26,14 @@ pub struct DashboardArgs {
     /// Serve the dashboard on this address, e.g. 127.0.0.1:8080 (port 0 picks one).
     #[arg(long, value_name = "ADDR")]
     pub serve: Option<String>,
+    /// With --serve: read the state again when the page is older than this
+    /// many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, requires = "serve")]
+    pub refresh: u64,
     /// Do not fetch; use the state as last fetched.
     #[arg(long)]
     pub offline: bool,
 }
-
-/// How often a served dashboard reads the shared state again.
-const REFRESH: Duration = Duration::from_secs(10);
 
 pub fn run(args: DashboardArgs, g: &Global) -> Result<()> {
     let s = Session::open(g)?;
@@ -68,7 +69,7 @@ pub fn run(args: DashboardArgs, g: &Global) -> Result<()> {
     let mut fresh = Instant::now();
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };
-        if fresh.elapsed() >= REFRESH {
+        if fresh.elapsed() >= Duration::from_secs(args.refresh) {
             match build(&s, g, args.offline) {
                 Ok(p) => {
                     page = p;

@@ -162,6 +162,12 @@ fn describe(s: &Session, p: &LandPlan) -> String {
         ));
     }
     text.push_str(&format!("update the local {main}\n"));
+    if p.push.is_some() && s.config.slots.is_configured() {
+        text.push_str(&format!(
+            "give back the QA slot {} holds, if any\n",
+            p.kickoff.name
+        ));
+    }
     text
 }
 

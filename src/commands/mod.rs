@@ -28,25 +28,25 @@ pub mod which;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    Conflicts(conflicts::ConflictsArgs),
     Init(init::InitArgs),
-    Demo(demo::DemoArgs),
-    Hook(hook::HookArgs),
     New(new::NewArgs),
     Feature(feature::FeatureArgs),
     Sync(sync::SyncArgs),
     List(list::ListArgs),
     Status(status::StatusArgs),
-    Completions(completions::CompletionsArgs),
     Release(release::ReleaseArgs),
     Versions(versions::VersionsArgs),
     Show(show::ShowArgs),
     Notes(notes::NotesArgs),
     Which(which::WhichArgs),
     Land(land::LandArgs),
+    Conflicts(conflicts::ConflictsArgs),
+    Hook(hook::HookArgs),
     Slot(slot::SlotArgs),
     Deploy(deploy::DeployArgs),
     Dashboard(dashboard::DashboardArgs),
+    Demo(demo::DemoArgs),
+    Completions(completions::CompletionsArgs),
 }
 
 pub fn dispatch(command: Command, g: &Global) -> Result<()> {
@@ -71,6 +71,45 @@ pub fn dispatch(command: Command, g: &Global) -> Result<()> {
         Command::Deploy(args) => deploy::run(args, g),
         Command::Dashboard(args) => dashboard::run(args, g),
     }
+}
+
+/// Share a branch a command has just created: push it with upstream tracking
+/// (when `push` names a remote), then check it out when the work tree allows.
+/// A failed push removes the branch again, with its config section, so nothing
+/// is left half-done.
+pub(crate) fn publish_branch(
+    s: &Session,
+    g: &Global,
+    branch: &str,
+    push: Option<&str>,
+    checkout: bool,
+) -> Result<()> {
+    if let Some(remote) = push {
+        let refspec = format!("refs/heads/{branch}:refs/heads/{branch}");
+        if let Err(e) = s.repo.push(remote, &[&refspec], true) {
+            s.repo.remove_branch(branch)?;
+            return Err(crate::error::Error::Refused {
+                message: format!(
+                    "could not push {branch} to {remote}; the local branch was removed again: {e}"
+                ),
+                hint: Some(
+                    "fix the remote, or create the branch locally only with --no-push".into(),
+                ),
+            });
+        }
+        g.ui.done(format!(
+            "pushed {branch} to {remote} (tracking {remote}/{branch})"
+        ));
+    }
+    if checkout {
+        s.repo.checkout_branch(branch)?;
+        g.ui.info(format!("switched to {branch}"));
+    } else {
+        g.ui.warn(format!(
+            "you have uncommitted changes, so you stay where you were; `git switch {branch}` when ready"
+        ));
+    }
+    Ok(())
 }
 
 /// An open repository and its settings: what most commands start from.

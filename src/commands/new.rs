@@ -195,33 +195,7 @@ fn execute(s: &Session, g: &Global, plan: &NewPlan) -> Result<()> {
             s.config.main_branch, plan.local_only, plan.base_from
         ));
     }
-    if let Some(remote) = &plan.push {
-        if let Err(e) = s.repo.push(
-            remote,
-            &[&format!("refs/heads/{branch}:refs/heads/{branch}")],
-            true,
-        ) {
-            // Leave nothing half-done: the branch exists only if it was shared.
-            s.repo.delete_branch(&branch)?;
-            return Err(Error::Refused {
-                message: format!(
-                    "could not push {branch} to {remote}; the local branch was removed again: {e}"
-                ),
-                hint: Some(
-                    "fix the remote, or create the branch locally only with --no-push".into(),
-                ),
-            });
-        }
-        g.ui.done(format!(
-            "pushed {branch} to {remote} (tracking {remote}/{branch})"
-        ));
-    }
-    if plan.checkout {
-        s.repo.checkout_branch(&branch)?;
-        g.ui.info(format!("switched to {branch}"));
-    } else {
-        g.ui.warn(format!("you have uncommitted changes, so you stay where you were; `git switch {branch}` when ready"));
-    }
+    super::publish_branch(s, g, &branch, plan.push.as_deref(), plan.checkout)?;
     g.ui.info(format!(
         "next: kickoff feature <TICKET> to start a ticket branch under {branch}"
     ));

@@ -28,9 +28,11 @@ pub enum SlotCommand {
     Renew(RenewArgs),
 }
 
-/// Every slot: free or held, by which kickoff and person, since and until
-/// when, what was last deployed there (and whether the kickoff moved on
-/// since), the queue, and each slot's ports and URLs.
+/// Show every slot, the queue, and each slot's ports and URLs.
+///
+/// For each slot: free, held or expired; by which kickoff and person, since
+/// and until when; the commit and platform version last deployed there, and
+/// whether the kickoff has moved on since (stale).
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
     /// Print JSON (schema 1) instead of tables.

@@ -55,15 +55,6 @@ impl Repo {
             .any(|l| l.split_whitespace().nth(1) == Some(full.as_str())))
     }
 
-    /// Fetch one branch of the remote into its tracking ref, if the remote has it.
-    pub fn fetch_branch(&self, remote: &str, branch: &str) -> Result<()> {
-        if !self.remote_has_branch(remote, branch)? {
-            return Ok(());
-        }
-        let spec = format!("+refs/heads/{branch}:refs/remotes/{remote}/{branch}");
-        self.fetch(remote, &[&spec])
-    }
-
     /// Record a feature branch's kickoff (`branch.<f>.kickoff` and
     /// `branch.<f>.gh-merge-base`).
     pub fn set_feature_parent(&self, feature: &str, kickoff: &str) -> Result<()> {

@@ -8,7 +8,7 @@
 pub mod hook;
 pub mod merge;
 
-use git2::{BranchType, ErrorCode, Oid, Repository};
+use git2::{ErrorCode, Oid, Repository};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -164,8 +164,13 @@ impl Repo {
 
     // ---- remotes -----------------------------------------------------------------
 
+    /// Whether a remote of this name is configured (it has a URL). A config
+    /// lookup: `find_remote` would also resolve every `insteadOf` rule.
     pub fn has_remote(&self, remote: &str) -> bool {
-        self.inner.find_remote(remote).is_ok()
+        self.inner
+            .config()
+            .and_then(|c| c.get_entry(&format!("remote.{remote}.url")).map(drop))
+            .is_ok()
     }
 
     /// `git fetch --quiet <remote> <refspec>...`
@@ -288,11 +293,6 @@ impl Repo {
             Some(old) => self.inner.reference_matching(full, new, true, old, log)?,
             None => self.inner.reference(full, new, false, log)?,
         };
-        Ok(())
-    }
-
-    pub fn delete_branch(&self, name: &str) -> Result<()> {
-        self.inner.find_branch(name, BranchType::Local)?.delete()?;
         Ok(())
     }
 

@@ -57,9 +57,7 @@ pub enum SlotError {
     DeployNotFound { program: String },
     #[error("the deploy command failed ({status}); recorded as failed in {record}")]
     DeployFailed { status: String, record: String },
-    #[error(
-        "the shared state kept changing under us; gave up after {attempts} attempts (nothing was changed)"
-    )]
+    #[error("the shared state kept changing under us; gave up after {attempts} attempts")]
     Busy { attempts: usize },
     #[error("--offline cannot change the shared state")]
     OfflineWrite,
@@ -98,7 +96,7 @@ impl SlotError {
             SlotError::DeployNotConfigured => "set `slots.deploy` in .kickoff.toml to the program and its arguments, e.g. [\"./deploy.sh\", \"{env_file}\"]".into(),
             SlotError::DeployNotFound { .. } => "fix `slots.deploy` in .kickoff.toml: the program must be on PATH or a path relative to the top of the work tree".into(),
             SlotError::DeployFailed { .. } => "read the deploy output above, fix the cause and run `kickoff deploy` again".into(),
-            SlotError::Busy { .. } => "run the command again".into(),
+            SlotError::Busy { .. } => "run the command again (a claim, release or renewal was not made; a deployment record is kept and published by the next command)".into(),
             SlotError::OfflineWrite => "drop --offline: claims and deployments must be accepted by the remote".into(),
             SlotError::Corrupt { .. } => return None,
         })

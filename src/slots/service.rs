@@ -99,6 +99,14 @@ pub fn fetch_branches(repo: &Repo, config: &Config, offline: bool) -> Result<()>
 pub fn read_board(repo: &Repo, config: &Config, ui: &Ui, offline: bool) -> Result<(Board, Loaded)> {
     fetch_branches(repo, config, offline)?;
     let loaded = store(repo, config, ui).read(offline)?;
+    for (slot, lease) in &loaded.state.leases {
+        if config.slots.index_of(slot).is_none() {
+            ui.warn(format!(
+                "{slot} is held by {} but is not in `slots.names`; add it back to see it, or release it with `kickoff slot release {slot} --force` once it is",
+                lease.kickoff
+            ));
+        }
+    }
     let tips = kickoff_tips(repo, config)?;
     let b = board(
         &config.slots,

@@ -284,9 +284,7 @@ impl<'a> Store<'a> {
                 backoff(attempt);
                 continue;
             }
-            if changed {
-                *ours = Some((new, without_op));
-            }
+            *ours = changed.then_some((new, without_op));
             crash_point("local-ref");
             let Some(remote) = &self.remote else {
                 return Ok((
@@ -327,7 +325,22 @@ impl<'a> Store<'a> {
                     last = Some((new, applied, state, without_op));
                     backoff(attempt);
                 }
-                Err(e) => return Err(Error::Git(e)),
+                Err(e) => {
+                    // The connection may have failed after the remote took it.
+                    if let Ok((Some(b), _)) = self.refresh() {
+                        if self.repo.is_ancestor(new, b).unwrap_or(false) {
+                            return Ok((
+                                applied,
+                                Loaded {
+                                    state,
+                                    commit: Some(new),
+                                    stats,
+                                },
+                            ));
+                        }
+                    }
+                    return Err(Error::Git(e));
+                }
             }
         }
         Err(SlotError::Busy {
