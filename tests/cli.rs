@@ -148,3 +148,28 @@ fn list_and_status_fetch_first_when_asked() {
     let doc = json(&["list", "--json", "--fetch"]);
     assert_eq!(doc["kickoffs"][0]["remote"], theirs.as_str());
 }
+
+/// Regression: an unreachable remote printed git's failure with no next step.
+#[test]
+fn an_unreachable_remote_is_refused_with_a_hint() {
+    let repo = TestRepo::new();
+    new_kickoff(&repo, "dashboard", "240510");
+    let gone = repo.env.path().join("gone.git");
+    repo.git(&["remote", "set-url", "origin", gone.to_str().unwrap()]);
+    for args in [
+        &["new", "billing", "--date", "240512"][..],
+        &["feature", "DASH-1", "--kickoff", "kickoff-240510-dashboard"],
+        &["sync", "kickoff-240510-dashboard"],
+        &["list", "--fetch"],
+    ] {
+        assert_refused(
+            &repo,
+            args,
+            1,
+            &[
+                "does not appear to be a git repository",
+                "hint: check that the remote is reachable",
+            ],
+        );
+    }
+}
