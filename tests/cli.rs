@@ -173,3 +173,30 @@ fn an_unreachable_remote_is_refused_with_a_hint() {
         );
     }
 }
+
+/// Regression: on a detached HEAD, `status` and `sync` said "name the kickoff
+/// with KICKOFF" while the other commands said "the KICKOFF argument".
+#[test]
+fn a_detached_head_gets_the_same_refusal_from_every_command() {
+    let repo = TestRepo::new();
+    let k = new_kickoff(&repo, "dashboard", "240510");
+    repo.git(&["switch", "--quiet", "--detach", &k]);
+    for (args, flag) in [
+        (&["status"][..], "the KICKOFF argument"),
+        (&["sync"], "the KICKOFF argument"),
+        (&["land"], "the KICKOFF argument"),
+        (&["feature", "DASH-1"], "--kickoff"),
+        (&["release", "--platform", "1.0.0"], "--kickoff"),
+    ] {
+        assert_refused(
+            &repo,
+            args,
+            2,
+            &[
+                "HEAD is detached, so no kickoff is implied",
+                &k,
+                &format!("hint: name the kickoff with {flag}, or check out"),
+            ],
+        );
+    }
+}
