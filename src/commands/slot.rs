@@ -269,7 +269,7 @@ pub fn execute(s: &Session, g: &Global, op: &Op, dry_run: bool, json: bool) -> R
         let current = store.read(false)?;
         let mut state = current.state.clone();
         let applied = op.apply(&mut state, &s.config.slots.names)?;
-        g.ui.info("dry run: nothing was changed");
+        g.ui.info("dry run: nothing changed");
         (applied, current)
     } else {
         store.apply(op)?
