@@ -200,3 +200,57 @@ fn a_detached_head_gets_the_same_refusal_from_every_command() {
         );
     }
 }
+
+/// Regression: `-C`, `--yes` and `--quiet` were mixed in among each
+/// command's own options; they now sit under their own heading, last.
+#[test]
+fn every_help_lists_the_global_options_under_their_own_heading() {
+    let env = TestEnv::new();
+    let commands: &[&[&str]] = &[
+        &[],
+        &["init"],
+        &["new"],
+        &["feature"],
+        &["sync"],
+        &["list"],
+        &["status"],
+        &["release"],
+        &["versions"],
+        &["show"],
+        &["which"],
+        &["notes"],
+        &["land"],
+        &["conflicts"],
+        &["hook", "install"],
+        &["hook", "pre-push"],
+        &["slot", "claim"],
+        &["slot", "release"],
+        &["slot", "renew"],
+        &["deploy"],
+        &["dashboard"],
+        &["demo"],
+        &["completions"],
+    ];
+    for cmd in commands {
+        for flag in ["-h", "--help"] {
+            let out = env
+                .kickoff_cmd(env.path())
+                .args(*cmd)
+                .arg(flag)
+                .output()
+                .unwrap();
+            let help = stdout(&out);
+            assert!(out.status.success(), "{cmd:?} {flag}: {}", stderr(&out));
+            let (own, global) = help
+                .split_once("\nGlobal options:\n")
+                .unwrap_or_else(|| panic!("{cmd:?} {flag}: no global heading:\n{help}"));
+            for option in ["-C <DIR>", "--yes", "--quiet"] {
+                assert!(global.contains(option), "{cmd:?} {flag} lacks {option}");
+                assert!(
+                    !own.contains(option),
+                    "{cmd:?} {flag}: {option} is misplaced"
+                );
+            }
+        }
+    }
+}

@@ -72,7 +72,9 @@ pub struct ClaimArgs {
     pub json: bool,
 }
 
-/// Give a slot back. The first kickoff in the queue gets it.
+/// Give a slot back.
+///
+/// The first kickoff in the queue gets it at once.
 #[derive(Debug, clap::Args)]
 pub struct ReleaseArgs {
     /// The slot [default: the slot of the current branch's kickoff, or the one you hold].
@@ -88,7 +90,9 @@ pub struct ReleaseArgs {
     pub json: bool,
 }
 
-/// Extend a lease: it then runs until now plus the lease time.
+/// Extend a lease.
+///
+/// The lease then runs until now plus the lease time (--ttl, default `slots.lease`).
 #[derive(Debug, clap::Args)]
 pub struct RenewArgs {
     /// The slot [default: the slot of the current branch's kickoff, or the one you hold].
