@@ -29,13 +29,18 @@ pub struct Cli {
 #[derive(Debug, Clone, clap::Args)]
 pub struct GlobalArgs {
     /// Run as if kickoff was started in DIR.
-    #[arg(short = 'C', global = true, value_name = "DIR")]
+    #[arg(
+        short = 'C',
+        global = true,
+        value_name = "DIR",
+        help_heading = "Global options"
+    )]
     pub dir: Option<PathBuf>,
     /// Answer yes to every confirmation.
-    #[arg(long, short = 'y', global = true)]
+    #[arg(long, short = 'y', global = true, help_heading = "Global options")]
     pub yes: bool,
     /// Print only data and errors, no progress messages.
-    #[arg(long, short = 'q', global = true)]
+    #[arg(long, short = 'q', global = true, help_heading = "Global options")]
     pub quiet: bool,
 }
 

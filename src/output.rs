@@ -6,6 +6,14 @@ use crate::error::{Error, Result};
 use console::Style;
 use std::io::{IsTerminal, Write};
 
+/// `eprintln!` that never panics: a message to a closed stderr (`kickoff ... 2>&1
+/// | head`) is dropped, so a broken pipe on either stream exits quietly.
+macro_rules! ewriteln {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 #[derive(Debug, Clone)]
 pub struct Ui {
     color_out: bool,
@@ -60,20 +68,20 @@ impl Ui {
     /// A message for the person at the terminal (stderr).
     pub fn info(&self, msg: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{}", msg.as_ref());
+            ewriteln!("{}", msg.as_ref());
         }
     }
 
     /// A success line, green on a terminal.
     pub fn done(&self, msg: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{}", self.paint_err(Style::new().green(), msg.as_ref()));
+            ewriteln!("{}", self.paint_err(Style::new().green(), msg.as_ref()));
         }
     }
 
     /// A warning: never blocks, always shown.
     pub fn warn(&self, msg: impl AsRef<str>) {
-        eprintln!(
+        ewriteln!(
             "{} {}",
             self.paint_err(Style::new().yellow().bold(), "warning:"),
             msg.as_ref()
@@ -82,7 +90,7 @@ impl Ui {
 
     /// One refused item of a check's report (the pre-push hook): always shown.
     pub fn refused(&self, msg: impl AsRef<str>) {
-        eprintln!(
+        ewriteln!(
             "{} {}",
             self.paint_err(Style::new().red().bold(), "refused:"),
             msg.as_ref()
@@ -91,7 +99,7 @@ impl Ui {
 
     /// An error line with its cause chain and hint.
     pub fn error(&self, err: &Error) {
-        eprintln!(
+        ewriteln!(
             "{} {err}",
             self.paint_err(Style::new().red().bold(), "error:")
         );
@@ -101,7 +109,7 @@ impl Ui {
         while let Some(cause) = source {
             let text = cause.to_string();
             if text != last {
-                eprintln!(
+                ewriteln!(
                     "{} {text}",
                     self.paint_err(Style::new().red(), "caused by:")
                 );
@@ -110,7 +118,7 @@ impl Ui {
             source = cause.source();
         }
         if let Some(hint) = err.hint() {
-            eprintln!(
+            ewriteln!(
                 "{} {hint}",
                 self.paint_err(Style::new().cyan().bold(), "hint:")
             );

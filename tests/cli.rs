@@ -148,3 +148,109 @@ fn list_and_status_fetch_first_when_asked() {
     let doc = json(&["list", "--json", "--fetch"]);
     assert_eq!(doc["kickoffs"][0]["remote"], theirs.as_str());
 }
+
+/// Regression: an unreachable remote printed git's failure with no next step.
+#[test]
+fn an_unreachable_remote_is_refused_with_a_hint() {
+    let repo = TestRepo::new();
+    new_kickoff(&repo, "dashboard", "240510");
+    let gone = repo.env.path().join("gone.git");
+    repo.git(&["remote", "set-url", "origin", gone.to_str().unwrap()]);
+    for args in [
+        &["new", "billing", "--date", "240512"][..],
+        &["feature", "DASH-1", "--kickoff", "kickoff-240510-dashboard"],
+        &["sync", "kickoff-240510-dashboard"],
+        &["list", "--fetch"],
+    ] {
+        assert_refused(
+            &repo,
+            args,
+            1,
+            &[
+                "does not appear to be a git repository",
+                "hint: check that the remote is reachable",
+            ],
+        );
+    }
+}
+
+/// Regression: on a detached HEAD, `status` and `sync` said "name the kickoff
+/// with KICKOFF" while the other commands said "the KICKOFF argument".
+#[test]
+fn a_detached_head_gets_the_same_refusal_from_every_command() {
+    let repo = TestRepo::new();
+    let k = new_kickoff(&repo, "dashboard", "240510");
+    repo.git(&["switch", "--quiet", "--detach", &k]);
+    for (args, flag) in [
+        (&["status"][..], "the KICKOFF argument"),
+        (&["sync"], "the KICKOFF argument"),
+        (&["land"], "the KICKOFF argument"),
+        (&["feature", "DASH-1"], "--kickoff"),
+        (&["release", "--platform", "1.0.0"], "--kickoff"),
+    ] {
+        assert_refused(
+            &repo,
+            args,
+            2,
+            &[
+                "HEAD is detached, so no kickoff is implied",
+                &k,
+                &format!("hint: name the kickoff with {flag}, or check out"),
+            ],
+        );
+    }
+}
+
+/// Regression: `-C`, `--yes` and `--quiet` were mixed in among each
+/// command's own options; they now sit under their own heading, last.
+#[test]
+fn every_help_lists_the_global_options_under_their_own_heading() {
+    let env = TestEnv::new();
+    let commands: &[&[&str]] = &[
+        &[],
+        &["init"],
+        &["new"],
+        &["feature"],
+        &["sync"],
+        &["list"],
+        &["status"],
+        &["release"],
+        &["versions"],
+        &["show"],
+        &["which"],
+        &["notes"],
+        &["land"],
+        &["conflicts"],
+        &["hook", "install"],
+        &["hook", "pre-push"],
+        &["slot", "claim"],
+        &["slot", "release"],
+        &["slot", "renew"],
+        &["deploy"],
+        &["dashboard"],
+        &["demo"],
+        &["completions"],
+    ];
+    for cmd in commands {
+        for flag in ["-h", "--help"] {
+            let out = env
+                .kickoff_cmd(env.path())
+                .args(*cmd)
+                .arg(flag)
+                .output()
+                .unwrap();
+            let help = stdout(&out);
+            assert!(out.status.success(), "{cmd:?} {flag}: {}", stderr(&out));
+            let (own, global) = help
+                .split_once("\nGlobal options:\n")
+                .unwrap_or_else(|| panic!("{cmd:?} {flag}: no global heading:\n{help}"));
+            for option in ["-C <DIR>", "--yes", "--quiet"] {
+                assert!(global.contains(option), "{cmd:?} {flag} lacks {option}");
+                assert!(
+                    !own.contains(option),
+                    "{cmd:?} {flag}: {option} is misplaced"
+                );
+            }
+        }
+    }
+}

@@ -141,3 +141,24 @@ fn demo_refuses_a_non_empty_dir() {
         "mine\n"
     );
 }
+
+/// Regression: `kickoff demo | head` reported "demo step failed: broken pipe",
+/// and with `2>&1` the next message to the closed stderr panicked (exit 101).
+#[test]
+fn demo_piped_into_head_exits_quietly() {
+    let env = TestEnv::new();
+    for (i, redirect) in ["", "2>&1"].iter().enumerate() {
+        let dir = env.path().join(format!("demo{i}"));
+        let script =
+            format!(r#"set -o pipefail; "$0" demo "$1" {redirect} | head -n 1 >/dev/null"#);
+        let mut cmd = std::process::Command::new("bash");
+        cmd.args(["-c", &script])
+            .arg(assert_cmd::cargo::cargo_bin("kickoff"))
+            .arg(&dir)
+            .current_dir(env.path());
+        env.apply(&mut cmd);
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{redirect}: {}", stderr(&out));
+        assert_eq!(stderr(&out), "", "{redirect}");
+    }
+}

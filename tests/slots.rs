@@ -337,7 +337,7 @@ fn dry_run_changes_nothing() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("would have claimed dev1"),
+        stderr(&out).contains("dry run: nothing changed\nwould have claimed dev1"),
         "{}",
         stderr(&out)
     );
@@ -345,6 +345,12 @@ fn dry_run_changes_nothing() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("FRONTEND_PORT=3001"),
+        "{}",
+        stderr(&out)
+    );
+    // Same first line as every other command's dry run.
+    assert!(
+        stderr(&out).starts_with("dry run: nothing changed\n"),
         "{}",
         stderr(&out)
     );

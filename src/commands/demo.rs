@@ -163,12 +163,16 @@ pub fn run(args: DemoArgs, g: &Global) -> Result<()> {
             step.name,
             step.about
         ))?;
-        (step.run)(&mut demo).map_err(|e| Error::Refused {
-            message: format!("demo step `{}` failed: {e}", step.name),
-            hint: Some(format!(
-                "the repository is left as it is in {} for a look",
-                demo.root.display()
-            )),
+        (step.run)(&mut demo).map_err(|e| match e {
+            // A reader that went away (`kickoff demo | head`) ends the demo quietly.
+            Error::BrokenPipe => Error::BrokenPipe,
+            e => Error::Refused {
+                message: format!("demo step `{}` failed: {e}", step.name),
+                hint: Some(format!(
+                    "the repository is left as it is in {} for a look",
+                    demo.root.display()
+                )),
+            },
         })?;
     }
     let work = demo.work.display().to_string();

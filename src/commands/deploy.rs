@@ -123,6 +123,7 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
     let platform_version = s.repo.platform_version_at(commit)?;
 
     if args.dry_run {
+        g.ui.info("dry run: nothing changed");
         let current = store.read(false)?;
         let mut state = current.state.clone();
         let applied = claim.apply(&mut state, &s.config.slots.names)?;
@@ -151,7 +152,6 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
             plan.env_text
         ));
         g.ui.info(format!("would run: {:?}", plan.argv));
-        g.ui.info("dry run: nothing was changed");
         return Ok(());
     }
 

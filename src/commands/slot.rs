@@ -72,7 +72,9 @@ pub struct ClaimArgs {
     pub json: bool,
 }
 
-/// Give a slot back. The first kickoff in the queue gets it.
+/// Give a slot back.
+///
+/// The first kickoff in the queue gets it at once.
 #[derive(Debug, clap::Args)]
 pub struct ReleaseArgs {
     /// The slot [default: the slot of the current branch's kickoff, or the one you hold].
@@ -88,7 +90,9 @@ pub struct ReleaseArgs {
     pub json: bool,
 }
 
-/// Extend a lease: it then runs until now plus the lease time.
+/// Extend a lease.
+///
+/// The lease then runs until now plus the lease time (--ttl, default `slots.lease`).
 #[derive(Debug, clap::Args)]
 pub struct RenewArgs {
     /// The slot [default: the slot of the current branch's kickoff, or the one you hold].
@@ -269,7 +273,7 @@ pub fn execute(s: &Session, g: &Global, op: &Op, dry_run: bool, json: bool) -> R
         let current = store.read(false)?;
         let mut state = current.state.clone();
         let applied = op.apply(&mut state, &s.config.slots.names)?;
-        g.ui.info("dry run: nothing was changed");
+        g.ui.info("dry run: nothing changed");
         (applied, current)
     } else {
         store.apply(op)?

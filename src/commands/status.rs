@@ -35,7 +35,7 @@ pub fn run(args: StatusArgs, g: &Global) -> Result<()> {
         &s.config,
         &g.ui,
         args.kickoff.as_deref(),
-        "KICKOFF",
+        "the KICKOFF argument",
     )?;
     crate::kickoffs::require_main_tip(&s.repo, &s.config)?;
     let snapshot = Snapshot::read(&s.repo, &s.config)?;

@@ -221,7 +221,13 @@ fn plan(s: &Session, g: &Global, args: &SyncArgs) -> Result<SyncPlan> {
     if let Some(r) = &remote {
         s.repo.fetch_branches(r, &cfg.main_branch)?;
     }
-    let kickoff = kickoffs::resolve(&s.repo, cfg, &g.ui, args.kickoff.as_deref(), "KICKOFF")?;
+    let kickoff = kickoffs::resolve(
+        &s.repo,
+        cfg,
+        &g.ui,
+        args.kickoff.as_deref(),
+        "the KICKOFF argument",
+    )?;
     let branch = kickoff.branch();
     let theirs = kickoffs::require_main_tip(&s.repo, cfg)?;
     let theirs_name = match &remote {

@@ -59,9 +59,17 @@ impl GitError {
             GitError::NoBranch { hint, .. } => hint.clone(),
             GitError::DetachedHead => Some("check out a branch first (`git switch <branch>`), or name the kickoff on the command line".into()),
             GitError::BadRevision { .. } => Some("give a branch, tag or commit id that exists in this repository".into()),
+            GitError::Command { args, .. } if is_network(args) => Some("check that the remote is reachable with your credentials (`git remote -v`, then `git fetch` by hand), then run the command again".into()),
             _ => None,
         }
     }
+}
+
+/// Whether a failed git command line talked to a remote.
+fn is_network(args: &str) -> bool {
+    ["fetch ", "push ", "ls-remote "]
+        .iter()
+        .any(|verb| args.starts_with(verb))
 }
 
 pub type Result<T, E = GitError> = std::result::Result<T, E>;
