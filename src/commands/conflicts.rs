@@ -31,7 +31,7 @@ pub struct ConflictsArgs {
     /// Exit 0 even when conflicts are found.
     #[arg(long)]
     pub exit_zero: bool,
-    /// Neither read nor write the verdict cache.
+    /// Neither read nor write the caches (verdicts and tree diffs).
     #[arg(long)]
     pub no_cache: bool,
     /// Branches or revisions to check instead of the live kickoffs.

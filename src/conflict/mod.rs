@@ -31,7 +31,9 @@
 //! other side's changes make relevant, and file/directory clashes need work;
 //! only files both sides changed are content-merged, in memory. Pairs run on
 //! every core. Verdicts are cached per pair of commits in the repository's
-//! common git directory (see [`cache`]).
+//! common git directory (see [`cache`]), and so are the tree diffs (see
+//! [`diff_cache`]): a later run diffs only trees it has not seen, and reaches
+//! a tip that gained commits from its parent's stored diff.
 //!
 //! Nothing is written to the repository: no object, no ref, no index, no
 //! work-tree file. The cache file is the only thing written.
@@ -194,7 +196,7 @@ pub struct Options {
     pub global_attributes_risky: bool,
     /// Worker threads (at least 1).
     pub threads: usize,
-    /// Read and write the verdict cache.
+    /// Read and write the caches (verdicts and tree diffs).
     pub use_cache: bool,
 }
 
