@@ -11,7 +11,9 @@ use crate::overview::{ListDoc, Snapshot};
 ///
 /// Reads local refs and git config only (remote-tracking refs are as fresh as
 /// your last fetch; --fetch refreshes them first). Feature branches count
-/// when their kickoff is recorded in git config (`kickoff feature` does that).
+/// under the kickoff recorded in git config (`kickoff feature` does that);
+/// one without a record here (a teammate's, fetched) counts under the live
+/// kickoff whose commits lead to it, when exactly one does.
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
     /// Include kickoffs already merged into main.

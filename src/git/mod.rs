@@ -16,6 +16,7 @@ use std::process::{Command, Output, Stdio};
 pub use git2;
 
 pub mod flow;
+pub mod lineage;
 mod state;
 pub mod tags;
 pub use state::PushOutcome;
