@@ -2,7 +2,8 @@
 """The conflict radar benchmark: generator and runner (called by bench/conflicts.sh).
 
   conflicts.py generate DIR [--seed N]   build the large repository with git fast-import
-  conflicts.py run DIR KICKOFF_BIN       time git and kickoff side by side, check parity
+  conflicts.py run DIR KICKOFF_BIN [ROUNDS]   time git and kickoff side by side
+                                              (medians of ROUNDS runs, default 3), check parity
 
 The repository: 20,800 files in 208 directories, a main line of 60 commits,
 and 40 kickoff branches cut from main at different points (commits 15..54),
@@ -22,6 +23,7 @@ main), i.e. the same 820 pairs in the same order.
 
 import json
 import os
+import resource
 import random
 import shutil
 import subprocess
@@ -191,10 +193,10 @@ def git_baseline(directory, pairs):
     with tempfile.TemporaryDirectory(dir=shm, prefix="kickoff-bench-objects-") as quarantine:
         env = dict(os.environ, GIT_OBJECT_DIRECTORY=quarantine, GIT_ALTERNATE_OBJECT_DIRECTORIES=objects)
         stdin = "".join(f"{a} {b}\n" for a, b in pairs).encode()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), child_cpu()
         out = subprocess.run(["git", "merge-tree", "--write-tree", "--name-only", "--no-messages", "--stdin"],
                              cwd=directory, env=env, input=stdin, capture_output=True, check=True).stdout
-        elapsed = time.perf_counter() - start
+        elapsed = (time.perf_counter() - start, child_cpu() - cpu)
     fields = out.split(b"\0")
     verdicts, i = [], 0
     for _ in pairs:
@@ -209,10 +211,10 @@ def git_baseline(directory, pairs):
 
 
 def kickoff_run(directory, binary):
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), child_cpu()
     out = subprocess.run([binary, "conflicts", "--json", "--exit-zero"], cwd=directory,
                          capture_output=True, check=True).stdout
-    elapsed = time.perf_counter() - start
+    elapsed = (time.perf_counter() - start, child_cpu() - cpu)
     report = json.loads(out)
     verdicts = [(p["status"], sorted(x["path"] for x in p["paths"])) for p in report["pairs"]]
     names = [(p["a"]["name"], p["b"]["name"]) for p in report["pairs"]]
@@ -248,32 +250,66 @@ def parity(pairs, git, ours):
     return same, unknown, mismatches
 
 
-def run(directory, binary):
+def child_cpu():
+    """CPU seconds (user + system) used by finished child processes so far."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def median_of(rounds, measure):
+    """Run measure() `rounds` times; return ((median wall s, median CPU s), last result)."""
+    walls, cpus, result = [], [], None
+    for _ in range(rounds):
+        (wall, cpu), *result = measure()
+        walls.append(wall)
+        cpus.append(cpu)
+    walls.sort()
+    cpus.sort()
+    return (walls[len(walls) // 2], cpus[len(cpus) // 2]), result
+
+
+def run(directory, binary, rounds):
     names = tips(directory)
     pairs = pairs_of(names)
     files = subprocess.run(["git", "ls-tree", "-r", "--name-only", "main"], cwd=directory, check=True,
                            capture_output=True, text=True).stdout.count("\n")
-    print(f"repository: {files} files on main, {len(names) - 1} kickoffs + main, {len(pairs)} pairs; {os.cpu_count()} cores", flush=True)
-    cache = os.path.join(directory, ".git", "kickoff")
-    shutil.rmtree(cache, ignore_errors=True)
+    print(f"repository: {files} files on main, {len(names) - 1} kickoffs + main, {len(pairs)} pairs; "
+          f"{os.cpu_count()} cores; medians of {rounds} rounds", flush=True)
+    cache_dir = os.path.join(directory, ".git", "kickoff")
+    cache_file = os.path.join(cache_dir, "conflicts-cache.json")
 
-    git_cold, git_verdicts = git_baseline(directory, pairs)
-    ko_cold, ko_verdicts, ko_names, _ = kickoff_run(directory, binary)
+    def cold():
+        shutil.rmtree(cache_dir, ignore_errors=True)
+        return kickoff_run(directory, binary)
+
+    git_cold, (git_verdicts,) = median_of(rounds, lambda: git_baseline(directory, pairs))
+    ko_cold, (ko_verdicts, ko_names, _) = median_of(rounds, cold)
     assert ko_names == pairs, "kickoff checked other pairs than git"
     same, unknown, bad = parity(pairs, git_verdicts, ko_verdicts)
     conflicting = sum(1 for v in git_verdicts if v[0] == "conflict")
-    print(f"cold run done: git {git_cold:.3f} s, kickoff {ko_cold:.3f} s", file=sys.stderr, flush=True)
+    print(f"cold runs done: git {git_cold[0]:.3f} s, kickoff {ko_cold[0]:.3f} s", file=sys.stderr, flush=True)
 
+    with open(cache_file, "rb") as f:
+        warm_cache = f.read()
     moved = names[len(names) // 2]
     move_one_kickoff(directory, moved)
-    git_warm, git_verdicts2 = git_baseline(directory, pairs)
-    ko_warm, ko_verdicts2, _, cached = kickoff_run(directory, binary)
+
+    def warm():
+        with open(cache_file, "wb") as f:
+            f.write(warm_cache)
+        return kickoff_run(directory, binary)
+
+    git_warm, (git_verdicts2,) = median_of(rounds, lambda: git_baseline(directory, pairs))
+    ko_warm, (ko_verdicts2, _, cached) = median_of(rounds, warm)
     same2, unknown2, bad2 = parity(pairs, git_verdicts2, ko_verdicts2)
 
     print(f"git verdicts: {conflicting} conflicting pairs, {len(pairs) - conflicting} clean")
-    print(f"cold (empty cache):     git {git_cold:8.3f} s   kickoff {ko_cold:8.3f} s   ratio {git_cold / ko_cold:6.1f}x  (target >= 5x)")
-    print(f"warm ({moved} +1 commit, {len(pairs) - cached} pairs recomputed):")
-    print(f"                        git {git_warm:8.3f} s   kickoff {ko_warm:8.3f} s   ratio {git_warm / ko_warm:6.1f}x  (target >= 50x)")
+    def line(label, git, ko, target):
+        print(f"{label:<22}  wall: git {git[0]:7.3f} s  kickoff {ko[0]:7.3f} s  ratio {git[0] / ko[0]:6.1f}x  (target >= {target}x)")
+        print(f"{'':<22}  cpu:  git {git[1]:7.3f} s  kickoff {ko[1]:7.3f} s  ratio {git[1] / ko[1]:6.1f}x")
+    line("cold (empty cache)", git_cold, ko_cold, 5)
+    line(f"warm ({len(pairs) - cached} pairs redone)", git_warm, ko_warm, 50)
+    print(f"  (warm: {moved} gained a commit; kickoff's cache holds the other pairs)")
     total = 2 * len(pairs)
     print(f"parity: {same + same2}/{total} pair verdicts and path sets identical to git, "
           f"{unknown + unknown2} could not be checked, {len(bad) + len(bad2)} mismatches")
@@ -287,8 +323,8 @@ def main():
     if len(sys.argv) >= 3 and sys.argv[1] == "generate":
         seed = int(sys.argv[4]) if len(sys.argv) >= 5 and sys.argv[3] == "--seed" else 2024
         generate(sys.argv[2], seed)
-    elif len(sys.argv) == 4 and sys.argv[1] == "run":
-        run(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) in (4, 5) and sys.argv[1] == "run":
+        run(sys.argv[2], sys.argv[3], int(sys.argv[4]) if len(sys.argv) == 5 else 3)
     else:
         sys.exit(__doc__)
 

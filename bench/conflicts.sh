@@ -8,7 +8,7 @@
 #   2. warm: after one kickoff gained a commit, vs git       (target: >= 50x faster)
 #   3. parity: verdict and conflicted path set identical to git's on every pair
 #
-# Usage: bench/conflicts.sh [--regen]
+# Usage: bench/conflicts.sh [--regen] [ROUNDS]   (times are medians of ROUNDS runs, default 3)
 # The generated repository (20,800 files) is kept in target/bench-conflicts
 # and reused; --regen builds it again.
 set -eu
@@ -28,7 +28,10 @@ export GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com
 unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
 export LC_ALL=C NO_COLOR=1
 
-if [ "${1:-}" = "--regen" ] || [ ! -d "$repo/.git" ]; then
+regen=
+if [ "${1:-}" = "--regen" ]; then regen=1; shift; fi
+rounds=${1:-3}
+if [ -n "$regen" ] || [ ! -d "$repo/.git" ]; then
     rm -rf "$repo"
     start=$(date +%s)
     python3 bench/conflicts.py generate "$repo"
@@ -43,4 +46,4 @@ else
         fi
     done
 fi
-python3 bench/conflicts.py run "$repo" "$bin"
+python3 bench/conflicts.py run "$repo" "$bin" "$rounds"

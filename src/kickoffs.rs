@@ -90,9 +90,10 @@ pub fn all(repo: &Repo, config: &Config) -> Result<Vec<Kickoff>> {
     Ok(by_name.into_values().collect())
 }
 
-/// Whether each kickoff is merged into main: its tip is contained in main but
-/// is not one of main's own first-parent commits. A kickoff cut from main and
-/// without commits yet is therefore live, not merged.
+/// Whether each kickoff is merged into main: its tip is contained in main, and
+/// either is not one of main's own first-parent commits (it came in with a
+/// merge) or a platform tag of the kickoff is in main (it landed by
+/// fast-forward). A kickoff cut from main without commits yet is live.
 pub fn merged_flags(repo: &Repo, main: Option<Oid>, kickoffs: &[Kickoff]) -> Result<Vec<bool>> {
     let Some(main) = main else {
         return Ok(vec![false; kickoffs.len()]);
@@ -119,11 +120,45 @@ pub fn merged_given(
         .map(|(k, _)| k.tip())
         .collect();
     let on_main_line = repo.on_first_parent_line(main, &candidates)?;
-    Ok(kickoffs
+    // A kickoff landed by fast-forward is on main's line too; its platform
+    // tag (which names it) in main tells it from one without commits yet.
+    let need_tags = kickoffs
         .iter()
-        .zip(contained)
-        .map(|(k, c)| c && !on_main_line.contains(&k.tip()))
-        .collect())
+        .zip(&contained)
+        .any(|(k, c)| *c && on_main_line.contains(&k.tip()));
+    let catalog = if need_tags {
+        Some(crate::release::catalog::Catalog::local(repo)?)
+    } else {
+        None
+    };
+    let mut out = Vec::with_capacity(kickoffs.len());
+    for (k, c) in kickoffs.iter().zip(contained) {
+        let merged = c
+            && (!on_main_line.contains(&k.tip())
+                || released_into(repo, catalog.as_ref(), &k.name, main)?);
+        out.push(merged);
+    }
+    Ok(out)
+}
+
+/// Whether a platform tag of `kickoff` marks a commit that `main` contains.
+fn released_into(
+    repo: &Repo,
+    catalog: Option<&crate::release::catalog::Catalog>,
+    kickoff: &KickoffName,
+    main: Oid,
+) -> Result<bool> {
+    let Some(catalog) = catalog else {
+        return Ok(false);
+    };
+    for tag in catalog.of_kickoff(kickoff) {
+        if let Some(commit) = tag.commit {
+            if repo.is_ancestor(commit, main)? {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
 }
 
 /// Kickoffs that main does not contain yet (see [`merged_flags`]).

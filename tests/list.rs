@@ -316,3 +316,39 @@ fn status_on_a_terminal_asks_which_kickoff() {
         "{screen}"
     );
 }
+
+/// A kickoff landed in main by fast-forward is merged; a kickoff cut later
+/// from that very commit, without commits of its own, is live.
+#[test]
+fn kickoff_landed_by_fast_forward_is_merged() {
+    let repo = TestRepo::new();
+    let k = new_kickoff(&repo, "dashboard", "240510");
+    repo.commit_on(&k, "d.txt", "d\n", "DASH-1 Work");
+    repo.git(&["push", "--quiet", "origin", &k]);
+    let out = repo
+        .kickoff(&[
+            "release",
+            "--platform",
+            "1.0.0",
+            "--kickoff",
+            &k,
+            "--date",
+            "2024-06-03",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Land by fast-forward: main becomes the kickoff's tip.
+    repo.git(&["merge", "--quiet", "--ff-only", &k]);
+    repo.git(&["push", "--quiet", "origin", "main"]);
+    let next = new_kickoff(&repo, "next", "240601");
+    let doc = json_of(&repo, &["list", "--all", "--json"]);
+    let state: Vec<(&str, bool)> = doc["kickoffs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (k["name"].as_str().unwrap(), k["merged"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(state, [(k.as_str(), true), (next.as_str(), false)]);
+    assert_refused(&repo, &["sync", &k], 1, &["already merged"]);
+}

@@ -18,7 +18,8 @@ use serde::Serialize;
 /// conflicting pair with the kind of conflict. Verdicts are cached per pair of
 /// commits in the git directory, so a second run only merges what moved.
 ///
-/// Exit status: 3 when any pair conflicts (0 with --exit-zero), 0 otherwise.
+/// Exit status: 3 when any pair conflicts (0 with --exit-zero), 2 when a REV
+/// does not resolve, 0 otherwise.
 #[derive(Debug, clap::Args)]
 pub struct ConflictsArgs {
     /// Print JSON (schema 1) instead of the matrix.

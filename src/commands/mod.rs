@@ -28,25 +28,25 @@ pub mod which;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    Conflicts(conflicts::ConflictsArgs),
     Init(init::InitArgs),
-    Demo(demo::DemoArgs),
-    Hook(hook::HookArgs),
     New(new::NewArgs),
     Feature(feature::FeatureArgs),
     Sync(sync::SyncArgs),
     List(list::ListArgs),
     Status(status::StatusArgs),
-    Completions(completions::CompletionsArgs),
     Release(release::ReleaseArgs),
     Versions(versions::VersionsArgs),
     Show(show::ShowArgs),
     Notes(notes::NotesArgs),
     Which(which::WhichArgs),
     Land(land::LandArgs),
+    Conflicts(conflicts::ConflictsArgs),
+    Hook(hook::HookArgs),
     Slot(slot::SlotArgs),
     Deploy(deploy::DeployArgs),
     Dashboard(dashboard::DashboardArgs),
+    Demo(demo::DemoArgs),
+    Completions(completions::CompletionsArgs),
 }
 
 pub fn dispatch(command: Command, g: &Global) -> Result<()> {

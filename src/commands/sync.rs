@@ -251,7 +251,7 @@ fn plan(s: &Session, g: &Global, args: &SyncArgs) -> Result<SyncPlan> {
         ));
     }
     let ours = start.ours();
-    if ours != theirs && s.repo.is_ancestor(ours, theirs)? {
+    if s.repo.is_ancestor(ours, theirs)? {
         let probe = Kickoff {
             local: Some(ours),
             ..kickoff.clone()

@@ -448,50 +448,110 @@ impl<'r> Engine<'r> {
         if todo.is_empty() {
             return Ok(Vec::new());
         }
-        crate::git::merge::skip_hash_verification();
+        crate::git::merge::tune_for_bulk_reads();
         let diffs = Diffs::new();
+        // 1. The trees each pair needs; the most common merge base becomes the
+        //    reference tree, then every needed tree is diffed once, in parallel.
+        let needs = self.parallel(todo, |repo, _, &i| {
+            trees_needed(repo, &pairs[i].0, &pairs[i].1)
+        })?;
+        let mut count: HashMap<Oid, usize> = HashMap::new();
+        for (base, _, _) in needs.iter().flatten() {
+            *count.entry(*base).or_default() += 1;
+        }
+        if let Some((&reference, _)) = count.iter().max_by_key(|(t, n)| (**n, **t)) {
+            let _ = diffs.reference.set(reference);
+        }
+        let mut trees: Vec<Oid> = needs
+            .iter()
+            .flatten()
+            .flat_map(|&(o, a, b)| [o, a, b])
+            .collect();
+        trees.sort();
+        trees.dedup();
+        self.parallel(&trees, |repo, _, &t| {
+            diffs.against_reference(repo, t).map(drop)
+        })?;
+        // 2. The verdicts.
+        let progress = &self.progress;
+        let verdicts = self.parallel(todo, |repo, merger, &i| {
+            let (a, b) = &pairs[i];
+            let (merge_bases, outcome) = decide(repo, merger, &diffs, a, b);
+            if let Some(f) = progress {
+                f(1);
+            }
+            PairVerdict {
+                a: a.clone(),
+                b: b.clone(),
+                merge_bases,
+                outcome,
+                cached: false,
+            }
+        })?;
+        Ok(todo.iter().copied().zip(verdicts).collect())
+    }
+
+    /// `f` over `items` on every core (each worker with its own repository
+    /// handle); results in the order of `items`.
+    fn parallel<T: Sync, R: Send>(
+        &self,
+        items: &[T],
+        f: impl Fn(&Repo, &mut Merger<'_>, &T) -> R + Sync,
+    ) -> Result<Vec<R>> {
         let next = AtomicUsize::new(0);
-        let threads = self.options.threads.clamp(1, todo.len());
+        let threads = self.options.threads.clamp(1, items.len().max(1));
         let handle = self.repo.handle();
         let options = &self.options;
-        let progress = &self.progress;
-        let worker = || -> Result<Vec<(usize, PairVerdict)>> {
+        let worker = || -> Result<Vec<(usize, R)>> {
             let repo = handle.open()?;
             let mut merger = Merger::new(&repo, options.renames, options.global_attributes_risky);
             let mut out = Vec::new();
             loop {
                 let k = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&i) = todo.get(k) else { break };
-                let (a, b) = &pairs[i];
-                let (merge_bases, outcome) = decide(&repo, &mut merger, &diffs, a, b);
-                out.push((
-                    i,
-                    PairVerdict {
-                        a: a.clone(),
-                        b: b.clone(),
-                        merge_bases,
-                        outcome,
-                        cached: false,
-                    },
-                ));
-                if let Some(f) = progress {
-                    f(1);
-                }
+                let Some(item) = items.get(k) else { break };
+                out.push((k, f(&repo, &mut merger, item)));
             }
             Ok(out)
         };
-        if threads == 1 {
-            return worker();
-        }
-        std::thread::scope(|s| {
-            let handles: Vec<_> = (0..threads).map(|_| s.spawn(worker)).collect();
-            let mut all = Vec::new();
-            for h in handles {
-                all.extend(h.join().expect("conflict worker panicked")?);
-            }
-            Ok(all)
-        })
+        let mut all = if threads == 1 {
+            worker()?
+        } else {
+            std::thread::scope(|s| -> Result<Vec<(usize, R)>> {
+                let handles: Vec<_> = (0..threads).map(|_| s.spawn(worker)).collect();
+                let mut all = Vec::new();
+                for h in handles {
+                    all.extend(h.join().expect("conflict worker panicked")?);
+                }
+                Ok(all)
+            })?
+        };
+        all.sort_by_key(|(k, _)| *k);
+        Ok(all.into_iter().map(|(_, r)| r).collect())
     }
+}
+
+/// The base, A and B trees of a pair with one merge base tree, when the
+/// pair needs a merge at all; `None` otherwise (decided without diffs, or a
+/// criss-cross handled later). Errors surface in `decide`.
+fn trees_needed(repo: &Repo, a: &Tip, b: &Tip) -> Option<(Oid, Oid, Oid)> {
+    if a.oid == b.oid {
+        return None;
+    }
+    let bases = repo.merge_bases_all(a.oid, b.oid).ok()?;
+    if bases.is_empty() || bases.contains(&a.oid) || bases.contains(&b.oid) {
+        return None;
+    }
+    let to = repo.commit_tree_id(bases[0]).ok()?;
+    for other in &bases[1..] {
+        if repo.commit_tree_id(*other).ok()? != to {
+            return None;
+        }
+    }
+    Some((
+        to,
+        repo.commit_tree_id(a.oid).ok()?,
+        repo.commit_tree_id(b.oid).ok()?,
+    ))
 }
 
 /// The verdict for one pair: merge bases, then the trees' changes.

@@ -45,21 +45,46 @@ pub struct TreeChange {
 }
 
 /// One entry of a tree being compared.
-struct Item {
+struct Item<'t> {
     is_tree: bool,
-    name: String,
+    raw: git2::TreeEntry<'t>,
     entry: Entry,
 }
 
-impl Item {
-    /// git orders a tree's entries by name, a subtree as if its name ended in `/`.
-    fn sort_key(&self) -> std::borrow::Cow<'_, str> {
-        if self.is_tree {
-            std::borrow::Cow::Owned(format!("{}/", self.name))
-        } else {
-            std::borrow::Cow::Borrowed(&self.name)
-        }
+impl Item<'_> {
+    fn name(&self) -> &[u8] {
+        self.raw.name_bytes()
     }
+}
+
+fn tree_items<'t>(tree: Option<&'t git2::Tree<'_>>) -> Vec<Item<'t>> {
+    tree.map_or_else(Vec::new, |t| {
+        t.iter()
+            .map(|e| {
+                let mode = e.filemode() as u32;
+                let oid = e.id();
+                Item {
+                    is_tree: mode & 0o170000 == 0o040000,
+                    raw: e,
+                    entry: Entry { mode, oid },
+                }
+            })
+            .collect()
+    })
+}
+
+/// git's order of tree entries: by name, a subtree as if its name ended in `/`.
+fn base_name_compare(a: &Item<'_>, b: &Item<'_>) -> std::cmp::Ordering {
+    let (an, bn) = (a.name(), b.name());
+    let n = an.len().min(bn.len());
+    an[..n].cmp(&bn[..n]).then_with(|| {
+        let end = |x: &Item<'_>, name: &[u8]| match name.get(n) {
+            Some(&c) => c,
+            None if x.is_tree => b'/',
+            None => 0,
+        };
+        end(a, an).cmp(&end(b, bn))
+    })
 }
 
 /// What a path names inside a tree.
@@ -142,32 +167,11 @@ impl Repo {
     ) -> Result<()> {
         let old_tree = old.map(|o| self.inner.find_tree(o)).transpose()?;
         let new_tree = new.map(|o| self.inner.find_tree(o)).transpose()?;
-        let items = |t: &Option<git2::Tree<'_>>| -> Result<Vec<Item>> {
-            let Some(t) = t else { return Ok(Vec::new()) };
-            t.iter()
-                .map(|e| {
-                    let name = String::from_utf8(e.name_bytes().to_vec()).map_err(|_| {
-                        GitError::Lib(git2::Error::from_str(&format!(
-                            "path is not UTF-8: {prefix}{}",
-                            String::from_utf8_lossy(e.name_bytes())
-                        )))
-                    })?;
-                    Ok(Item {
-                        is_tree: e.kind() == Some(ObjectType::Tree),
-                        name,
-                        entry: Entry {
-                            mode: e.filemode() as u32,
-                            oid: e.id(),
-                        },
-                    })
-                })
-                .collect()
-        };
-        let (olds, news) = (items(&old_tree)?, items(&new_tree)?);
+        let (olds, news) = (tree_items(old_tree.as_ref()), tree_items(new_tree.as_ref()));
         let (mut i, mut j) = (0, 0);
         while i < olds.len() || j < news.len() {
             let order = match (olds.get(i), news.get(j)) {
-                (Some(o), Some(n)) => (*o.sort_key()).cmp(&*n.sort_key()),
+                (Some(o), Some(n)) => base_name_compare(o, n),
                 (Some(_), None) => std::cmp::Ordering::Less,
                 _ => std::cmp::Ordering::Greater,
             };
@@ -191,7 +195,13 @@ impl Repo {
                     continue;
                 }
             }
-            let name = o.or(n).map(|x| x.name.as_str()).unwrap_or_default();
+            let raw = o.or(n).map(|x| x.name()).unwrap_or_default();
+            let name = std::str::from_utf8(raw).map_err(|_| {
+                GitError::Lib(git2::Error::from_str(&format!(
+                    "path is not UTF-8: {prefix}{}",
+                    String::from_utf8_lossy(raw)
+                )))
+            })?;
             let path = format!("{prefix}{name}");
             let tree_of = |x: Option<&Item>| x.filter(|x| x.is_tree).map(|x| x.entry.oid);
             let blob_of = |x: Option<&Item>| x.filter(|x| !x.is_tree).map(|x| x.entry);
@@ -278,9 +288,14 @@ impl Repo {
     }
 }
 
-/// Read objects without re-hashing each one (libgit2 verifies by default;
-/// git itself does not on reads). Process-wide; the engine turns it on for
-/// its bulk reads.
-pub fn skip_hash_verification() {
+/// Settings for reading many trees: objects are not re-hashed on every read
+/// (libgit2 verifies by default; git itself does not on reads), and trees of
+/// any size stay in libgit2's object cache (by default only trees under 4 KiB
+/// do, so large directories were inflated and parsed again for every pair).
+/// Process-wide.
+pub fn tune_for_bulk_reads() {
     git2::opts::strict_hash_verification(false);
+    // SAFETY: only sets a libgit2 global; no git2 object is in use in
+    // another thread while the engine calls this (before its workers start).
+    let _ = unsafe { git2::opts::set_cache_object_limit(ObjectType::Tree, 1 << 20) };
 }
