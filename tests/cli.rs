@@ -254,3 +254,20 @@ fn every_help_lists_the_global_options_under_their_own_heading() {
         }
     }
 }
+
+/// Regression: `-C` with a missing directory said so but gave no next step.
+#[test]
+fn a_missing_dash_c_directory_is_bad_usage_with_a_hint() {
+    let repo = TestRepo::new();
+    let missing = repo.env.path().join("missing");
+    assert_refused(
+        &repo,
+        &["-C", missing.to_str().unwrap(), "new", "dashboard"],
+        2,
+        &[
+            "missing is not a directory",
+            "hint: give -C an existing directory",
+        ],
+    );
+    assert!(!missing.exists());
+}

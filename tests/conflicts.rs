@@ -1165,6 +1165,8 @@ fn nothing_to_compare_exits_0() {
         "{}",
         stderr(&out)
     );
+    // Regression: a one-revision matrix of main alone was printed.
+    assert_eq!(stdout(&out), "");
 }
 
 #[test]

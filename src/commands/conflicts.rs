@@ -50,7 +50,8 @@ pub fn run(args: ConflictsArgs, g: &Global) -> Result<()> {
     let report = Report::new(&tips, &verdicts);
     if args.json {
         g.ui.json(&report.json())?;
-    } else {
+    } else if tips.len() >= 2 {
+        // A matrix of one revision says nothing; the message below does.
         g.ui.data(&report.text(g))?;
     }
     if tips.len() < 2 {

@@ -76,8 +76,9 @@ pub fn render(doc: &StatusDoc) -> String {
         if k.merged { "merged into main" } else { "live" }
     );
     out.push_str(&format!(
-        "  kickoff date  {} ({} days ago)\n",
-        k.date, k.age_days
+        "  kickoff date  {} ({})\n",
+        k.date,
+        super::list::age_words(k.age_days)
     ));
     out.push_str(&format!(
         "  tip           {}  last commit {}\n",
