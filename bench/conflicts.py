@@ -276,7 +276,6 @@ def run(directory, binary, rounds):
     print(f"repository: {files} files on main, {len(names) - 1} kickoffs + main, {len(pairs)} pairs; "
           f"{os.cpu_count()} cores; medians of {rounds} rounds", flush=True)
     cache_dir = os.path.join(directory, ".git", "kickoff")
-    cache_file = os.path.join(cache_dir, "conflicts-cache.json")
 
     def cold():
         shutil.rmtree(cache_dir, ignore_errors=True)
@@ -289,14 +288,20 @@ def run(directory, binary, rounds):
     conflicting = sum(1 for v in git_verdicts if v[0] == "conflict")
     print(f"cold runs done: git {git_cold[0]:.3f} s, kickoff {ko_cold[0]:.3f} s", file=sys.stderr, flush=True)
 
-    with open(cache_file, "rb") as f:
-        warm_cache = f.read()
+    # Every cache file as the cold run left it, restored before each warm round.
+    warm_cache = {}
+    for name in os.listdir(cache_dir):
+        with open(os.path.join(cache_dir, name), "rb") as f:
+            warm_cache[name] = f.read()
     moved = names[len(names) // 2]
     move_one_kickoff(directory, moved)
 
     def warm():
-        with open(cache_file, "wb") as f:
-            f.write(warm_cache)
+        shutil.rmtree(cache_dir, ignore_errors=True)
+        os.makedirs(cache_dir)
+        for name, data in warm_cache.items():
+            with open(os.path.join(cache_dir, name), "wb") as f:
+                f.write(data)
         return kickoff_run(directory, binary)
 
     git_warm, (git_verdicts2,) = median_of(rounds, lambda: git_baseline(directory, pairs))

@@ -1133,6 +1133,84 @@ fn cache_lives_in_the_git_dir_and_only_moved_pairs_are_recomputed() {
 }
 
 #[test]
+fn tree_diffs_are_stored_reused_by_exact_tree_and_rebuilt_when_damaged() {
+    use kickoff::conflict::diff_cache::DiffCache;
+    let repo = radar_repo();
+    let file = repo.work.join(".git/kickoff/conflicts-diffs.bin");
+    let pair_cache = repo.work.join(".git/kickoff/conflicts-cache.json");
+    let pairs = |extra: &[&str]| -> Vec<serde_json::Value> {
+        let mut args = vec!["conflicts", "--json", "--exit-zero"];
+        args.extend_from_slice(extra);
+        let out = repo.kickoff(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let mut pairs = json_of(&out)["pairs"].as_array().unwrap().clone();
+        for p in &mut pairs {
+            p.as_object_mut().unwrap().remove("cached");
+        }
+        pairs
+    };
+    let stored = || {
+        let lib = kickoff::git::Repo::discover(&repo.work).unwrap();
+        let fingerprint = Options::for_repo(&lib).unwrap().fingerprint();
+        (lib, DiffCache::load(&repo.work.join(".git"), &fingerprint))
+    };
+    let tree_of = |rev: &str| -> git2::Oid {
+        repo.git(&["rev-parse", &format!("{rev}^{{tree}}")])
+            .trim()
+            .parse()
+            .unwrap()
+    };
+
+    let first = pairs(&[]);
+    assert_eq!(first, pairs(&["--no-cache"]));
+    let (_, cache) = stored();
+    let reference = cache.reference().expect("a reference tree is stored");
+    assert_eq!(reference, tree_of("main"), "the common merge base");
+    let old_gamma = tree_of("kickoff-240512-gamma");
+    assert!(cache.get(reference, old_gamma).is_some());
+
+    // gamma moves: its new tree is a new key, diffed afresh; the reference
+    // and the other trees' diffs are reused; verdicts equal a cacheless run.
+    repo.commit_on(
+        "kickoff-240512-gamma",
+        "shared.txt",
+        &replace_line(TEN, 1, "gamma"),
+        "Clash",
+    );
+    let new_gamma = tree_of("kickoff-240512-gamma");
+    assert!(stored().1.get(reference, new_gamma).is_none());
+    let moved = pairs(&[]);
+    assert_eq!(moved, pairs(&["--no-cache"]));
+    assert_ne!(moved, first);
+    let (lib, cache) = stored();
+    assert_eq!(cache.reference(), Some(reference));
+    assert_eq!(
+        cache.get(reference, new_gamma).as_deref(),
+        Some(&lib.tree_changes(reference, new_gamma).unwrap())
+    );
+
+    // A damaged file (one byte changed) is ignored and written again.
+    let mut bytes = std::fs::read(&file).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 1;
+    std::fs::write(&file, &bytes).unwrap();
+    assert_eq!(stored().1.reference(), None, "damaged file not trusted");
+    std::fs::remove_file(&pair_cache).unwrap();
+    assert_eq!(pairs(&[]), moved);
+    let (lib, cache) = stored();
+    let reference = cache.reference().expect("rewritten");
+    assert_eq!(
+        cache.get(reference, new_gamma).as_deref(),
+        Some(&lib.tree_changes(reference, new_gamma).unwrap())
+    );
+
+    // --no-cache writes neither file.
+    std::fs::remove_dir_all(repo.work.join(".git/kickoff")).unwrap();
+    pairs(&["--no-cache"]);
+    assert!(!file.exists() && !pair_cache.exists());
+}
+
+#[test]
 fn cache_is_shared_by_linked_worktrees() {
     let repo = radar_repo();
     let linked = repo.env.path().join("linked");

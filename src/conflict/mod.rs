@@ -37,6 +37,7 @@
 //! work-tree file. The cache file is the only thing written.
 
 pub mod cache;
+pub mod diff_cache;
 pub mod merge;
 pub mod similarity;
 
@@ -280,16 +281,19 @@ fn global_attributes_risky(repo: &Repo) -> Result<bool> {
 /// follow exactly from R->X and R->Y: a path can differ between X and Y only
 /// if it differs from R in one of them. So n tips and their bases cost n tree
 /// diffs, not one per pair.
-struct Diffs {
+struct Diffs<'c> {
     reference: std::sync::OnceLock<Oid>,
     from_reference: Mutex<HashMap<Oid, Arc<Vec<TreeChange>>>>,
+    /// Diffs stored by earlier runs (used when against the same reference).
+    stored: &'c diff_cache::DiffCache,
 }
 
-impl Diffs {
-    fn new() -> Diffs {
+impl<'c> Diffs<'c> {
+    fn new(stored: &'c diff_cache::DiffCache) -> Diffs<'c> {
         Diffs {
             reference: std::sync::OnceLock::new(),
             from_reference: Mutex::new(HashMap::new()),
+            stored,
         }
     }
 
@@ -302,12 +306,44 @@ impl Diffs {
         if let Some(c) = self.from_reference.lock().expect("diff cache").get(&tree) {
             return Ok(c.clone());
         }
-        let c = Arc::new(repo.tree_changes(reference, tree)?);
+        let c = match self.stored.get(reference, tree) {
+            Some(c) => c,
+            None => Arc::new(repo.tree_changes(reference, tree)?),
+        };
+        self.keep(tree, c.clone());
+        Ok(c)
+    }
+
+    /// Like [`Diffs::against_reference`], but when the diff is not known yet
+    /// and the stored diffs hold `near` (the tree of the commit's parent),
+    /// R->tree is R->near followed by near->tree: after one new commit only
+    /// the directories that commit touched are read.
+    fn against_reference_near(
+        &self,
+        repo: &Repo,
+        tree: Oid,
+        near: Option<Oid>,
+    ) -> crate::git::Result<Arc<Vec<TreeChange>>> {
+        let reference = *self.reference.get_or_init(|| tree);
+        if let Some(c) = self.from_reference.lock().expect("diff cache").get(&tree) {
+            return Ok(c.clone());
+        }
+        if self.stored.get(reference, tree).is_none() {
+            if let Some(r_near) = near.and_then(|n| self.stored.get(reference, n).map(|c| (n, c))) {
+                let (near, r_near) = r_near;
+                let c = Arc::new(compose(&r_near, &repo.tree_changes(near, tree)?));
+                self.keep(tree, c.clone());
+                return Ok(c);
+            }
+        }
+        self.against_reference(repo, tree)
+    }
+
+    fn keep(&self, tree: Oid, c: Arc<Vec<TreeChange>>) {
         self.from_reference
             .lock()
             .expect("diff cache")
-            .insert(tree, c.clone());
-        Ok(c)
+            .insert(tree, c);
     }
 }
 
@@ -449,19 +485,19 @@ impl<'r> Engine<'r> {
             return Ok(Vec::new());
         }
         crate::git::merge::tune_for_bulk_reads();
-        let diffs = Diffs::new();
-        // 1. The trees each pair needs; the most common merge base becomes the
-        //    reference tree, then every needed tree is diffed once, in parallel.
+        let mut stored = if self.options.use_cache {
+            diff_cache::DiffCache::load(self.repo.common_dir(), &self.options.fingerprint())
+        } else {
+            diff_cache::DiffCache::disabled()
+        };
+        let diffs = Diffs::new(&stored);
+        // 1. The trees each pair needs. The reference tree is the stored one
+        //    when this run needs it too (its stored diffs then apply), else
+        //    the most common merge base; every needed tree not stored is
+        //    diffed once, in parallel.
         let needs = self.parallel(todo, |repo, _, &i| {
             trees_needed(repo, &pairs[i].0, &pairs[i].1)
         })?;
-        let mut count: HashMap<Oid, usize> = HashMap::new();
-        for (base, _, _) in needs.iter().flatten() {
-            *count.entry(*base).or_default() += 1;
-        }
-        if let Some((&reference, _)) = count.iter().max_by_key(|(t, n)| (**n, **t)) {
-            let _ = diffs.reference.set(reference);
-        }
         let mut trees: Vec<Oid> = needs
             .iter()
             .flatten()
@@ -469,8 +505,39 @@ impl<'r> Engine<'r> {
             .collect();
         trees.sort();
         trees.dedup();
+        let mut count: HashMap<Oid, usize> = HashMap::new();
+        for (base, _, _) in needs.iter().flatten() {
+            *count.entry(*base).or_default() += 1;
+        }
+        let reference = stored
+            .reference()
+            .filter(|r| trees.binary_search(r).is_ok())
+            .or_else(|| {
+                count
+                    .iter()
+                    .max_by_key(|(t, n)| (**n, **t))
+                    .map(|(&t, _)| t)
+            });
+        if let Some(reference) = reference {
+            let _ = diffs.reference.set(reference);
+        }
+        // A tip's tree is best reached from its parent's stored diff.
+        let mut near: HashMap<Oid, Oid> = HashMap::new();
+        for (&i, need) in todo.iter().zip(&needs) {
+            let Some((_, ta, tb)) = need else { continue };
+            for (tip, tree) in [(&pairs[i].0, ta), (&pairs[i].1, tb)] {
+                if near.contains_key(tree) {
+                    continue;
+                }
+                if let Ok(Some(parent)) = self.repo.first_parent_tree_id(tip.oid) {
+                    near.insert(*tree, parent);
+                }
+            }
+        }
         self.parallel(&trees, |repo, _, &t| {
-            diffs.against_reference(repo, t).map(drop)
+            diffs
+                .against_reference_near(repo, t, near.get(&t).copied())
+                .map(drop)
         })?;
         // 2. The verdicts.
         let progress = &self.progress;
@@ -488,6 +555,15 @@ impl<'r> Engine<'r> {
                 cached: false,
             }
         })?;
+        let reference = diffs.reference.get().copied();
+        let used = diffs
+            .from_reference
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(reference) = reference {
+            stored.record(reference, &used);
+            stored.save();
+        }
         Ok(todo.iter().copied().zip(verdicts).collect())
     }
 

@@ -145,6 +145,15 @@ impl Repo {
         Ok(self.inner.find_commit(commit)?.tree_id())
     }
 
+    /// The root tree of a commit's first parent, if it has one.
+    pub fn first_parent_tree_id(&self, commit: Oid) -> Result<Option<Oid>> {
+        let commit = self.inner.find_commit(commit)?;
+        if commit.parent_count() == 0 {
+            return Ok(None);
+        }
+        Ok(Some(commit.parent(0)?.tree_id()))
+    }
+
     /// Every path whose entry differs between two trees, sorted by path.
     /// Type changes (file to symlink) are one change with both sides set; a
     /// file replaced by a directory is a deletion plus additions below it.
