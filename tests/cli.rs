@@ -271,3 +271,35 @@ fn a_missing_dash_c_directory_is_bad_usage_with_a_hint() {
     );
     assert!(!missing.exists());
 }
+
+/// Regression: a `core.remote` naming no remote of the repository silently
+/// turned off every fetch and push.
+#[test]
+fn a_core_remote_that_does_not_exist_is_warned_about() {
+    let repo = TestRepo::new();
+    repo.write(".kickoff.toml", "[core]\nremote = \"upstream\"\n");
+    let out = repo
+        .kickoff(&["new", "dash", "--date", "240510"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "warning: there is no remote `upstream` (core.remote), so nothing is fetched or pushed; this repository has: origin."
+        ),
+        "{}",
+        stderr(&out)
+    );
+    // As it said: the branch exists here only.
+    assert!(repo.refs().contains_key("refs/heads/kickoff-240510-dash"));
+    assert!(
+        !repo
+            .origin_refs()
+            .contains_key("refs/heads/kickoff-240510-dash")
+    );
+    // A repository without any remote is a normal setup: no warning.
+    let solo = TestRepo::without_remote();
+    let out = solo.kickoff(&["list"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+}
