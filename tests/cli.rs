@@ -303,3 +303,22 @@ fn a_core_remote_that_does_not_exist_is_warned_about() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
 }
+
+/// Regression: the bare-repository refusal printed the path with a trailing
+/// slash (`origin.git/ is a bare repository`).
+#[test]
+fn the_bare_repository_refusal_names_the_path_as_given() {
+    let repo = TestRepo::new();
+    let out = repo
+        .env
+        .kickoff_cmd(&repo.origin)
+        .arg("list")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let expected = format!(
+        "error: {} is a bare repository; kickoff needs a work tree\n",
+        repo.origin.canonicalize().unwrap().display()
+    );
+    assert!(stderr(&out).starts_with(&expected), "{}", stderr(&out));
+}
