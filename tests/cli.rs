@@ -322,3 +322,43 @@ fn the_bare_repository_refusal_names_the_path_as_given() {
     );
     assert!(stderr(&out).starts_with(&expected), "{}", stderr(&out));
 }
+
+/// Regression: `--json` was described four different ways; every one now
+/// names the schema version and the document that describes it.
+#[test]
+fn every_json_option_names_its_schema_and_document() {
+    let env = TestEnv::new();
+    for cmd in [
+        &["list"][..],
+        &["status"],
+        &["versions"],
+        &["show"],
+        &["which"],
+        &["notes"],
+        &["conflicts"],
+        &["hook", "status"],
+        &["slot", "list"],
+        &["slot", "claim"],
+        &["slot", "release"],
+        &["slot", "renew"],
+        &["deploy"],
+    ] {
+        let out = env
+            .kickoff_cmd(env.path())
+            .args(cmd)
+            .arg("--help")
+            .output()
+            .unwrap();
+        let help = stdout(&out);
+        // The description follows the flag on its line or on the next one.
+        let line: String = help
+            .lines()
+            .skip_while(|l| !l.trim_start().starts_with("--json"))
+            .take(2)
+            .collect();
+        assert!(
+            line.contains("JSON (`\"schema\": 1`, see docs/"),
+            "{cmd:?}: {line:?}"
+        );
+    }
+}
