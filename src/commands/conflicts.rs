@@ -22,7 +22,7 @@ use serde::Serialize;
 /// does not resolve, 0 otherwise.
 #[derive(Debug, clap::Args)]
 pub struct ConflictsArgs {
-    /// Print JSON (schema 1) instead of the matrix.
+    /// Print JSON (`"schema": 1`, see docs/conflicts.md) instead of the matrix.
     #[arg(long)]
     pub json: bool,
     /// Do not check against main.

@@ -99,13 +99,15 @@ impl Repo {
         })?;
         if inner.is_bare() {
             return Err(GitError::Bare {
-                path: inner.path().to_path_buf(),
+                // libgit2 ends the git directory with a slash; drop it.
+                path: inner.path().components().collect(),
             });
         }
         let workdir = inner
             .workdir()
             .ok_or_else(|| GitError::Bare {
-                path: inner.path().to_path_buf(),
+                // libgit2 ends the git directory with a slash; drop it.
+                path: inner.path().components().collect(),
             })?
             .to_path_buf();
         Ok(Repo { inner, workdir })
