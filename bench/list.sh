@@ -8,6 +8,9 @@
 # builds kickoff with `cargo build --release --locked`, and prints the median
 # wall time of RUNS runs next to the baseline `git for-each-ref` (one git
 # process listing every ref of the same repository), measured side by side.
+# Then the same on a copy without the recorded feature parents, as a clone
+# that only fetched teammates' branches sees it: every feature is attributed
+# from history, and the listing must come out identical.
 #
 # Usage: bench/list.sh [RUNS]   (default 21; the goal is under 100 ms)
 set -euo pipefail
@@ -120,7 +123,21 @@ list_ms=$(median_ms "$BIN" -C "$REPO" list --json)
 list_cpu=$(median_cpu_ms "$BIN" -C "$REPO" list --json)
 git_ms=$(median_ms git -C "$REPO" for-each-ref --format='%(refname) %(objectname)')
 ratio=$(awk -v a="$list_ms" -v b="$git_ms" 'BEGIN { printf "%.1f", a / b }')
+
+# The copy without `branch.<feature>.kickoff`: parents come from history.
+INFER=$WORK/infer
+cp -a "$REPO" "$INFER"
+git -C "$INFER" config --name-only --get-regexp '^branch\..*\.kickoff$' | sort -u > "$WORK/keys.txt"
+while read -r key; do git -C "$INFER" config --unset "$key"; done < "$WORK/keys.txt"
+if ! cmp -s <("$BIN" -C "$REPO" list --json) <("$BIN" -C "$INFER" list --json); then
+  echo "error: the listing with parents inferred from history differs from the recorded one" >&2
+  exit 1
+fi
+infer_ms=$(median_ms "$BIN" -C "$INFER" list --json)
+infer_cpu=$(median_cpu_ms "$BIN" -C "$INFER" list --json)
+
 echo "kickoff list --json: median ${list_ms} ms over $RUNS runs (goal: under 100 ms)"
 echo "kickoff list --json: median CPU time (user + system) ${list_cpu} ms"
+echo "kickoff list --json, $(wc -l < "$WORK/keys.txt") feature parents inferred from history (none recorded): median ${infer_ms} ms, CPU ${infer_cpu} ms; same listing"
 echo "load average while measuring: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown) on $(nproc 2>/dev/null || echo '?') cores"
 echo "baseline git for-each-ref: median ${git_ms} ms; kickoff list --json takes ${ratio}x the baseline"

@@ -80,10 +80,10 @@ fn resolve_global(args: &GlobalArgs, ui: Ui) -> Result<Global> {
         None => cwd,
     };
     if !dir.is_dir() {
-        return Err(Error::usage(format!(
-            "{} is not a directory",
-            dir.display()
-        )));
+        return Err(Error::usage_hint(
+            format!("{} is not a directory", dir.display()),
+            "give -C an existing directory (relative paths start from the current one)",
+        ));
     }
     Ok(Global {
         dir,

@@ -24,7 +24,12 @@ pub enum NameError {
     #[error("invalid date {input:?}: {reason}")]
     Date { input: String, reason: String },
     #[error("ticket {input:?} does not match the ticket pattern `{pattern}`")]
-    Ticket { input: String, pattern: String },
+    Ticket {
+        input: String,
+        pattern: String,
+        /// The input in upper case, when that matches (`dash-1` -> `DASH-1`).
+        suggestion: Option<String>,
+    },
     #[error("{input:?} is not a kickoff branch name")]
     NotKickoff { input: String, reason: String },
     #[error("{input:?} is not a feature branch name")]
@@ -46,6 +51,12 @@ impl NameError {
             NameError::Date { .. } => Some(
                 "give a real calendar date as YYMMDD (240510) or YYYY-MM-DD (2024-05-10)".into(),
             ),
+            NameError::Ticket {
+                suggestion: Some(s),
+                ..
+            } => Some(format!(
+                "did you mean `{s}`? ticket keys are case-sensitive"
+            )),
             NameError::Ticket { pattern, .. } => Some(format!(
                 "a ticket looks like `DASH-123`; the pattern is set by `naming.ticket_pattern` in .kickoff.toml (now `{pattern}`)"
             )),
@@ -263,9 +274,11 @@ impl TicketPattern {
         if self.exact.is_match(input) {
             Ok(Ticket(input.to_string()))
         } else {
+            let upper = input.to_uppercase();
             Err(NameError::Ticket {
                 input: input.to_string(),
                 pattern: self.source.clone(),
+                suggestion: (upper != input && self.exact.is_match(&upper)).then_some(upper),
             })
         }
     }

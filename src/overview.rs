@@ -4,8 +4,11 @@
 //!
 //! Everything is read locally, from refs and git config, in a fixed number of
 //! passes: the kickoffs and feature branches come from one ref listing each,
-//! feature parents from one read of the config. No process is started per
-//! branch. Remote-tracking refs are as fresh as the last fetch.
+//! feature parents from one read of the config. A feature branch without a
+//! recorded parent (a teammate's, known here only as a remote-tracking ref) is
+//! attributed from history: two walks in all, not one per branch (see
+//! [`infer_parent`]). No process is started per branch. Remote-tracking refs
+//! are as fresh as the last fetch.
 
 use crate::config::Config;
 use crate::error::Result;
@@ -15,7 +18,7 @@ use crate::kickoffs::{self, Kickoff};
 use crate::naming::FeatureName;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The version of the JSON documents `list` and `status` print.
 pub const SCHEMA: u32 = 1;
@@ -83,6 +86,21 @@ pub struct FeatureEntry {
     /// Commits of the kickoff the feature lacks.
     pub behind: usize,
     pub last_commit: DateTime<FixedOffset>,
+    /// Where the feature's kickoff was learnt: `config` (recorded by
+    /// `kickoff feature` in this clone) or `history` (inferred).
+    pub parent_source: ParentSource,
+}
+
+/// How a feature branch's kickoff is known.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ParentSource {
+    /// Recorded in git config (`branch.<feature>.kickoff`).
+    #[default]
+    Config,
+    /// Inferred from history: the feature shares commits of the kickoff that
+    /// main lacks (see [`infer_parent`]).
+    History,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -180,6 +198,7 @@ pub struct FoundFeature {
     pub name: FeatureName,
     pub local: Option<Oid>,
     pub remote: Option<Oid>,
+    pub parent_source: ParentSource,
 }
 
 impl FoundFeature {
@@ -190,15 +209,19 @@ impl FoundFeature {
     }
 }
 
+/// Feature branches grouped by their recorded kickoff, and the ones without a
+/// recorded kickoff (sorted by name).
+pub type Grouped = (BTreeMap<String, Vec<FoundFeature>>, Vec<FoundFeature>);
+
 /// Group feature branches by their recorded kickoff (pure: refs and config in,
-/// groups out). Branches that are not valid feature names, or have no recorded
-/// kickoff, are left out.
+/// groups out). Branches that are not valid feature names are left out; those
+/// without a recorded kickoff come back apart.
 pub fn group_features(
     config: &Config,
     local: &[(String, Oid)],
     remote: &[(String, Oid)],
     parents: &HashMap<String, String>,
-) -> BTreeMap<String, Vec<FoundFeature>> {
+) -> Grouped {
     let mut by_name: BTreeMap<String, FoundFeature> = BTreeMap::new();
     for (list, is_local) in [(local, true), (remote, false)] {
         for (branch, oid) in list {
@@ -211,6 +234,7 @@ pub fn group_features(
                 name,
                 local: None,
                 remote: None,
+                parent_source: ParentSource::Config,
             });
             if is_local {
                 entry.local = Some(*oid);
@@ -220,12 +244,105 @@ pub fn group_features(
         }
     }
     let mut groups: BTreeMap<String, Vec<FoundFeature>> = BTreeMap::new();
+    let mut unrecorded = Vec::new();
     for (branch, found) in by_name {
-        if let Some(parent) = parents.get(&branch) {
-            groups.entry(parent.clone()).or_default().push(found);
+        match parents.get(&branch) {
+            Some(parent) => groups.entry(parent.clone()).or_default().push(found),
+            None => unrecorded.push(found),
         }
     }
-    groups
+    (groups, unrecorded)
+}
+
+/// The kickoff a feature branch was cut from, decided from history (pure).
+///
+/// `shared[k]` holds the commits of kickoff `k` that main lacks and that the
+/// feature's history holds too. A feature cut from a kickoff holds the
+/// kickoff's own commits up to where it was cut, so exactly one kickoff
+/// shares commits with it. When several do (one kickoff was cut from or
+/// merged into another), the one that shares every commit the others share
+/// and more wins: its merge base with the feature is the most recent. When
+/// no kickoff shares a commit, or no one of them shares more than all the
+/// others, the answer is `None`: unattributed rather than guessed.
+pub fn infer_parent<K: Copy + Ord>(shared: &BTreeMap<K, HashSet<Oid>>) -> Option<K> {
+    let sharing: Vec<(&K, &HashSet<Oid>)> = shared.iter().filter(|(_, s)| !s.is_empty()).collect();
+    sharing
+        .iter()
+        .find(|(k, set)| {
+            sharing
+                .iter()
+                .filter(|(other, _)| other != k)
+                .all(|(_, o)| o.len() < set.len() && o.is_subset(set))
+        })
+        .map(|(k, _)| **k)
+}
+
+/// A feature whose newest commit is older than every commit the live
+/// kickoffs have of their own, by more than this, cannot have been cut from
+/// one (it is not read further). The allowance covers clocks that disagree.
+const CLOCK_SKEW_SECS: i64 = 24 * 60 * 60;
+
+/// Attribute feature branches without a recorded kickoff to the live kickoff
+/// they were cut from (see [`infer_parent`]); returns (kickoff name, feature)
+/// pairs, the feature marked [`ParentSource::History`]. Two history walks in
+/// all: the kickoffs' own commits, then the features' commits main lacks.
+fn infer_parents(
+    repo: &Repo,
+    main: Oid,
+    live: &[&Kickoff],
+    unrecorded: Vec<FoundFeature>,
+) -> Result<Vec<(String, FoundFeature)>> {
+    if unrecorded.is_empty() || live.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut tips = Vec::new();
+    for (i, k) in live.iter().enumerate() {
+        tips.extend(k.local.into_iter().chain(k.remote).map(|o| (o, i)));
+    }
+    let own: HashMap<Oid, crate::git::lineage::Labels> = repo
+        .reached_from(&tips, main)?
+        .into_iter()
+        .map(|r| (r.oid, r.by))
+        .collect();
+    let Some(oldest) = own
+        .keys()
+        .map(|o| repo.commit_time(*o))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .min()
+    else {
+        return Ok(Vec::new());
+    };
+    let mut candidates = Vec::new();
+    for f in unrecorded {
+        if repo.commit_time(f.tip())? >= oldest - CLOCK_SKEW_SECS {
+            candidates.push(f);
+        }
+    }
+    let tips: Vec<(Oid, usize)> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.tip(), i))
+        .collect();
+    let mut shared: Vec<BTreeMap<usize, HashSet<Oid>>> = vec![BTreeMap::new(); candidates.len()];
+    for r in repo.reached_from(&tips, main)? {
+        if let Some(kickoffs) = own.get(&r.oid) {
+            for f in r.by.iter() {
+                for k in kickoffs.iter() {
+                    shared[f].entry(k).or_default().insert(r.oid);
+                }
+            }
+        }
+    }
+    Ok(candidates
+        .into_iter()
+        .zip(shared)
+        .filter_map(|(mut f, shared)| {
+            let k = infer_parent(&shared)?;
+            f.parent_source = ParentSource::History;
+            Some((live[k].branch(), f))
+        })
+        .collect())
 }
 
 /// One kickoff with what is known about it against main.
@@ -297,6 +414,20 @@ impl<'r> Snapshot<'r> {
             Vec::new()
         };
         let parents = repo.feature_parents()?;
+        let (mut features, unrecorded) = group_features(config, &local, &remote, &parents);
+        if let Some(main) = main_oid {
+            let live: Vec<&Kickoff> = all
+                .iter()
+                .zip(&merged)
+                .filter(|(_, m)| !**m)
+                .map(|(k, _)| k)
+                .collect();
+            for (k, f) in infer_parents(repo, main, &live, unrecorded)? {
+                let group = features.entry(k).or_default();
+                group.push(f);
+                group.sort_by_cached_key(|f| f.name.to_string());
+            }
+        }
         Ok(Snapshot {
             repo,
             main: MainInfo {
@@ -316,7 +447,7 @@ impl<'r> Snapshot<'r> {
                     vs_main: ab,
                 })
                 .collect(),
-            features: group_features(config, &local, &remote, &parents),
+            features,
             versions: newest_versions(repo)?,
         })
     }
@@ -421,6 +552,7 @@ impl<'r> Snapshot<'r> {
                 ahead: fab.ahead,
                 behind: fab.behind,
                 last_commit: commit_date(repo, ftip)?,
+                parent_source: f.parent_source,
             });
         }
         Ok(StatusDoc {
@@ -519,7 +651,7 @@ mod tests {
         .into_iter()
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect();
-        let groups = group_features(&config, &local, &remote, &parents);
+        let (groups, unrecorded) = group_features(&config, &local, &remote, &parents);
         let dash = &groups["kickoff-240510-dash"];
         assert_eq!(dash.len(), 1);
         assert_eq!(dash[0].local, Some(oid(1)));
@@ -528,6 +660,35 @@ mod tests {
         assert_eq!(groups["kickoff-240601-bill"][0].tip(), oid(5));
         // DASH-3 has no recorded kickoff.
         assert_eq!(groups.values().map(Vec::len).sum::<usize>(), 2);
+        assert_eq!(unrecorded.len(), 1);
+        assert_eq!(unrecorded[0].name.to_string(), "feature/DASH-3");
+    }
+
+    #[test]
+    fn parent_inferred_from_shared_commits() {
+        let set = |ns: &[u8]| ns.iter().map(|n| oid(*n)).collect::<HashSet<Oid>>();
+        let shared = |entries: &[(u8, &[u8])]| {
+            entries
+                .iter()
+                .map(|(k, ns)| (*k, set(ns)))
+                .collect::<BTreeMap<u8, HashSet<Oid>>>()
+        };
+        // No kickoff shares a commit: nothing to go on.
+        assert_eq!(infer_parent(&shared(&[])), None);
+        assert_eq!(infer_parent(&shared(&[(0, &[])])), None);
+        // One kickoff shares commits.
+        assert_eq!(infer_parent(&shared(&[(0, &[]), (1, &[1, 2])])), Some(1));
+        // Kickoff 1 was cut from kickoff 0 and the feature from 1: 1 shares
+        // everything 0 does and more (its merge base is the more recent).
+        assert_eq!(infer_parent(&shared(&[(0, &[1]), (1, &[1, 2])])), Some(1));
+        // Cut at the very commit both share: a tie, not a guess.
+        assert_eq!(infer_parent(&shared(&[(0, &[1]), (1, &[1])])), None);
+        // Holds commits of two unrelated kickoffs: ambiguous.
+        assert_eq!(infer_parent(&shared(&[(0, &[1]), (1, &[2])])), None);
+        assert_eq!(
+            infer_parent(&shared(&[(0, &[1, 2]), (1, &[2, 3]), (2, &[2])])),
+            None
+        );
     }
 
     #[test]

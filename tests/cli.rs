@@ -254,3 +254,111 @@ fn every_help_lists_the_global_options_under_their_own_heading() {
         }
     }
 }
+
+/// Regression: `-C` with a missing directory said so but gave no next step.
+#[test]
+fn a_missing_dash_c_directory_is_bad_usage_with_a_hint() {
+    let repo = TestRepo::new();
+    let missing = repo.env.path().join("missing");
+    assert_refused(
+        &repo,
+        &["-C", missing.to_str().unwrap(), "new", "dashboard"],
+        2,
+        &[
+            "missing is not a directory",
+            "hint: give -C an existing directory",
+        ],
+    );
+    assert!(!missing.exists());
+}
+
+/// Regression: a `core.remote` naming no remote of the repository silently
+/// turned off every fetch and push.
+#[test]
+fn a_core_remote_that_does_not_exist_is_warned_about() {
+    let repo = TestRepo::new();
+    repo.write(".kickoff.toml", "[core]\nremote = \"upstream\"\n");
+    let out = repo
+        .kickoff(&["new", "dash", "--date", "240510"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "warning: there is no remote `upstream` (core.remote), so nothing is fetched or pushed; this repository has: origin."
+        ),
+        "{}",
+        stderr(&out)
+    );
+    // As it said: the branch exists here only.
+    assert!(repo.refs().contains_key("refs/heads/kickoff-240510-dash"));
+    assert!(
+        !repo
+            .origin_refs()
+            .contains_key("refs/heads/kickoff-240510-dash")
+    );
+    // A repository without any remote is a normal setup: no warning.
+    let solo = TestRepo::without_remote();
+    let out = solo.kickoff(&["list"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+}
+
+/// Regression: the bare-repository refusal printed the path with a trailing
+/// slash (`origin.git/ is a bare repository`).
+#[test]
+fn the_bare_repository_refusal_names_the_path_as_given() {
+    let repo = TestRepo::new();
+    let out = repo
+        .env
+        .kickoff_cmd(&repo.origin)
+        .arg("list")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let expected = format!(
+        "error: {} is a bare repository; kickoff needs a work tree\n",
+        repo.origin.canonicalize().unwrap().display()
+    );
+    assert!(stderr(&out).starts_with(&expected), "{}", stderr(&out));
+}
+
+/// Regression: `--json` was described four different ways; every one now
+/// names the schema version and the document that describes it.
+#[test]
+fn every_json_option_names_its_schema_and_document() {
+    let env = TestEnv::new();
+    for cmd in [
+        &["list"][..],
+        &["status"],
+        &["versions"],
+        &["show"],
+        &["which"],
+        &["notes"],
+        &["conflicts"],
+        &["hook", "status"],
+        &["slot", "list"],
+        &["slot", "claim"],
+        &["slot", "release"],
+        &["slot", "renew"],
+        &["deploy"],
+    ] {
+        let out = env
+            .kickoff_cmd(env.path())
+            .args(cmd)
+            .arg("--help")
+            .output()
+            .unwrap();
+        let help = stdout(&out);
+        // The description follows the flag on its line or on the next one.
+        let line: String = help
+            .lines()
+            .skip_while(|l| !l.trim_start().starts_with("--json"))
+            .take(2)
+            .collect();
+        assert!(
+            line.contains("JSON (`\"schema\": 1`, see docs/"),
+            "{cmd:?}: {line:?}"
+        );
+    }
+}

@@ -1243,6 +1243,8 @@ fn nothing_to_compare_exits_0() {
         "{}",
         stderr(&out)
     );
+    // Regression: a one-revision matrix of main alone was printed.
+    assert_eq!(stdout(&out), "");
 }
 
 #[test]

@@ -83,6 +83,11 @@ fn demo_builds_the_flow_with_real_commits() {
         .contains(&format!("Kickoff: {dash}\n")),
     );
     assert!(text.contains("$ kickoff land"), "{text}");
+    // Regression: the table `land` prints after its warning came before it.
+    assert!(
+        text.contains("now lack main's new commits; bring main into them:\n      KICKOFF"),
+        "{text}"
+    );
     // The fixed demo identity, not the environment's.
     assert_eq!(
         env.git(&work, &["log", "-1", "--format=%an <%ae>", &dash]),

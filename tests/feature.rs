@@ -155,6 +155,13 @@ fn feature_refuses_bad_tickets_slugs_and_kickoffs() {
             &["does not match the ticket pattern", "hint:"],
         );
     }
+    // Regression: a lower-case key got the generic hint, not the fix.
+    assert_refused(
+        &repo,
+        &["feature", "--kickoff", DASH, "dash-1"],
+        2,
+        &["hint: did you mean `DASH-1`?"],
+    );
     assert_refused(
         &repo,
         &["feature", "DASH-1", "Bad Slug", "--kickoff", DASH],

@@ -206,11 +206,14 @@ fn status_json_schema_and_report() {
         "upstream": {"remote": "origin", "state": "in-sync", "ahead": 0, "behind": 0},
         "features": [
             {"name": "feature/DASH-1-login", "ticket": "DASH-1", "local": s.login, "remote": s.login,
-             "tip": s.login, "state": "merged", "ahead": 0, "behind": 1, "last_commit": time(r, &s.login)},
+             "tip": s.login, "state": "merged", "ahead": 0, "behind": 1, "last_commit": time(r, &s.login),
+             "parent_source": "config"},
             {"name": "feature/DASH-2-charts", "ticket": "DASH-2", "local": s.charts, "remote": base,
-             "tip": s.charts, "state": "open", "ahead": 1, "behind": 2, "last_commit": time(r, &s.charts)},
+             "tip": s.charts, "state": "open", "ahead": 1, "behind": 2, "last_commit": time(r, &s.charts),
+             "parent_source": "config"},
             {"name": "feature/DASH-3-fresh", "ticket": "DASH-3", "local": s.fresh, "remote": s.fresh,
-             "tip": s.fresh, "state": "open", "ahead": 0, "behind": 2, "last_commit": time(r, &s.fresh)},
+             "tip": s.fresh, "state": "open", "ahead": 0, "behind": 2, "last_commit": time(r, &s.fresh),
+             "parent_source": "config"},
         ]
     });
     assert_eq!(doc, expected, "{doc:#}");
@@ -351,4 +354,152 @@ fn kickoff_landed_by_fast_forward_is_merged() {
         .collect();
     assert_eq!(state, [(k.as_str(), true), (next.as_str(), false)]);
     assert_refused(&repo, &["sync", &k], 1, &["already merged"]);
+}
+
+/// Run `kickoff feature` in a teammate's clone, commit there and push.
+fn mate_feature(repo: &TestRepo, mate: &std::path::Path, args: &[&str], file: &str) -> String {
+    let mut full = vec!["feature"];
+    full.extend_from_slice(args);
+    repo.env.kickoff_cmd(mate).args(&full).assert().success();
+    let branch = repo.git_in(mate, &["branch", "--show-current"]);
+    let tip = repo.commit_in(mate, file, "x\n", &format!("{} work", args[0]));
+    repo.git_in(mate, &["push", "--quiet", "origin", &branch]);
+    tip
+}
+
+fn features_of(doc: &Value) -> Vec<(String, String)> {
+    doc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap().to_string(),
+                f["parent_source"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Feature branches a teammate cut and pushed have no recorded parent in this
+/// clone: after a fetch, list and status attribute each to the kickoff its
+/// history leads to; an unrelated or ambiguous branch is left out, and a
+/// recorded parent wins over history.
+#[test]
+fn teammates_features_are_attributed_from_history() {
+    let s = scene();
+    let r = &s.repo;
+    let mate = r.clone_to("mate2");
+    // Cut from dashboard and from billing (a kickoff only on the remote here).
+    let dash7 = mate_feature(r, &mate, &["DASH-7", "mate", "--kickoff", DASH], "d7.txt");
+    mate_feature(r, &mate, &["BILL-2", "--kickoff", BILL], "b2.txt");
+    // Cut from dashboard, but recorded under billing in this clone below.
+    mate_feature(r, &mate, &["BILL-3", "moved", "--kickoff", DASH], "b3.txt");
+    // Cut from main: it shares no kickoff's commits.
+    r.git_in(
+        &mate,
+        &[
+            "checkout",
+            "--quiet",
+            "-b",
+            "feature/DASH-8-stray",
+            "origin/main",
+        ],
+    );
+    r.commit_in(&mate, "d8.txt", "x\n", "DASH-8 stray");
+    r.git_in(
+        &mate,
+        &["push", "--quiet", "origin", "feature/DASH-8-stray"],
+    );
+    // Cut from dashboard, then billing merged in: both kickoffs lead to it.
+    mate_feature(r, &mate, &["DASH-9", "both", "--kickoff", DASH], "d9.txt");
+    r.git_in(
+        &mate,
+        &["merge", "--quiet", "--no-edit", &format!("origin/{BILL}")],
+    );
+    r.git_in(&mate, &["push", "--quiet", "origin", "feature/DASH-9-both"]);
+
+    // Before the fetch this clone knows none of them.
+    let doc = json_of(r, &["list", "--json"]);
+    assert_eq!(
+        doc["kickoffs"][0]["features"],
+        json!({"merged": 1, "open": 2})
+    );
+    r.git(&["fetch", "--quiet", "origin"]);
+    r.git(&["config", "branch.feature/BILL-3-moved.kickoff", BILL]);
+
+    let doc = json_of(r, &["list", "--json"]);
+    assert_eq!(doc["kickoffs"][0]["name"], DASH);
+    assert_eq!(
+        doc["kickoffs"][0]["features"],
+        json!({"merged": 1, "open": 3})
+    );
+    assert_eq!(doc["kickoffs"][1]["name"], BILL);
+    assert_eq!(
+        doc["kickoffs"][1]["features"],
+        json!({"merged": 0, "open": 2})
+    );
+
+    let doc = json_of(r, &["status", DASH, "--json"]);
+    let own = |n: &str| (n.to_string(), "config".to_string());
+    assert_eq!(
+        features_of(&doc),
+        [
+            own("feature/DASH-1-login"),
+            own("feature/DASH-2-charts"),
+            own("feature/DASH-3-fresh"),
+            ("feature/DASH-7-mate".to_string(), "history".to_string()),
+        ]
+    );
+    let d7 = &doc["features"][3];
+    assert_eq!(d7["local"], Value::Null);
+    assert_eq!(d7["remote"], dash7.as_str());
+    assert_eq!(d7["state"], "open");
+    assert_eq!(d7["ahead"], 1);
+    let doc = json_of(r, &["status", BILL, "--json"]);
+    assert_eq!(
+        features_of(&doc),
+        [
+            ("feature/BILL-2".to_string(), "history".to_string()),
+            ("feature/BILL-3-moved".to_string(), "config".to_string()),
+        ]
+    );
+
+    let text = stdout(&r.kickoff(&["status", DASH]).output().unwrap());
+    assert!(
+        text.contains(
+            "feature/DASH-7-mate    open, 1 commit(s) not in the kickoff  (remote only)  (parent inferred from history)"
+        ),
+        "{text}"
+    );
+    assert!(
+        !text.contains("DASH-8") && !text.contains("DASH-9"),
+        "{text}"
+    );
+    assert!(
+        text.contains("feature/DASH-1-login   merged\n"),
+        "a recorded parent is not marked: {text}"
+    );
+
+    // Once the teammate merges their feature, it counts as merged here.
+    r.git_in(&mate, &["checkout", "--quiet", DASH]);
+    r.git_in(
+        &mate,
+        &[
+            "merge",
+            "--quiet",
+            "--no-ff",
+            "--no-edit",
+            "origin/feature/DASH-7-mate",
+        ],
+    );
+    r.git_in(&mate, &["push", "--quiet", "origin", DASH]);
+    r.git(&["fetch", "--quiet", "origin"]);
+    r.git(&["checkout", "--quiet", DASH]);
+    r.git(&["merge", "--quiet", "--ff-only", &format!("origin/{DASH}")]);
+    let doc = json_of(r, &["list", "--json"]);
+    assert_eq!(
+        doc["kickoffs"][0]["features"],
+        json!({"merged": 2, "open": 2})
+    );
 }

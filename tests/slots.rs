@@ -255,6 +255,30 @@ fn no_pool_configured_is_a_usage_error() {
     assert_refused(&repo, &["dashboard", "--out", "site"], 2, &["no QA slots"]);
 }
 
+/// Regression: a [slots] section without `names` ignored every other key, so
+/// `lease = "forever"` passed unnoticed (and `kickoff list` ran on).
+#[test]
+fn slot_keys_without_slot_names_are_a_config_error() {
+    let repo = TestRepo::new();
+    repo.commit(
+        ".kickoff.toml",
+        "[slots]\nlease = \"forever\"\n",
+        "Slots without names",
+    );
+    for args in [&["slot", "list"][..], &["list"]] {
+        assert_refused(
+            &repo,
+            args,
+            2,
+            &[
+                ".kickoff.toml:2: invalid value for `slots.names`",
+                "`slots.lease` is set but there are no slot names",
+                "hint:",
+            ],
+        );
+    }
+}
+
 #[test]
 fn expired_lease_is_taken_over_and_the_takeover_recorded() {
     let repo = pool();

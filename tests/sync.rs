@@ -218,13 +218,19 @@ fn sync_continue_and_abort_refuse_without_our_sync() {
         &repo,
         &["sync", "--continue"],
         1,
-        &["no kickoff sync is in progress"],
+        &[
+            "no kickoff sync is in progress",
+            "hint: `kickoff sync [KICKOFF]` starts one",
+        ],
     );
     assert_refused(
         &repo,
         &["sync", "--abort"],
         1,
-        &["no kickoff sync is in progress"],
+        &[
+            "no kickoff sync is in progress",
+            "hint: `kickoff sync [KICKOFF]` starts one",
+        ],
     );
     // A merge the user started with git is not ours to finish or undo.
     repo.git(&["checkout", "--quiet", K]);

@@ -22,7 +22,7 @@ use serde::Serialize;
 /// does not resolve, 0 otherwise.
 #[derive(Debug, clap::Args)]
 pub struct ConflictsArgs {
-    /// Print JSON (schema 1) instead of the matrix.
+    /// Print JSON (`"schema": 1`, see docs/conflicts.md) instead of the matrix.
     #[arg(long)]
     pub json: bool,
     /// Do not check against main.
@@ -50,7 +50,8 @@ pub fn run(args: ConflictsArgs, g: &Global) -> Result<()> {
     let report = Report::new(&tips, &verdicts);
     if args.json {
         g.ui.json(&report.json())?;
-    } else {
+    } else if tips.len() >= 2 {
+        // A matrix of one revision says nothing; the message below does.
         g.ui.data(&report.text(g))?;
     }
     if tips.len() < 2 {

@@ -275,9 +275,11 @@ impl Demo {
             .unwrap_or_else(|_| dir.display().to_string());
         let mut text = format!("  {place}$ {shown}\n");
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        for line in stdout
+        // Messages first, then data: commands say what they did and then print
+        // the result (`land` warns, then lists the kickoffs that lag behind).
+        for line in String::from_utf8_lossy(&out.stderr)
             .lines()
-            .chain(String::from_utf8_lossy(&out.stderr).lines())
+            .chain(stdout.lines())
         {
             text.push_str("      ");
             text.push_str(line);

@@ -32,7 +32,7 @@ pub struct DeployArgs {
     /// Print the plan (slot, environment file, command), change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Print the deployment record as JSON (schema 1).
+    /// Print the deployment record as JSON (`"schema": 1`, see docs/slots.md).
     #[arg(long)]
     pub json: bool,
 }

@@ -63,7 +63,7 @@ pub struct ChangeArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct StatusArgs {
-    /// Print JSON (`"schema": 1`).
+    /// Print JSON (`"schema": 1`, see docs/hook.md).
     #[arg(long)]
     pub json: bool,
 }

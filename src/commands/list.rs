@@ -11,7 +11,9 @@ use crate::overview::{ListDoc, Snapshot};
 ///
 /// Reads local refs and git config only (remote-tracking refs are as fresh as
 /// your last fetch; --fetch refreshes them first). Feature branches count
-/// when their kickoff is recorded in git config (`kickoff feature` does that).
+/// under the kickoff recorded in git config (`kickoff feature` does that);
+/// one without a record here (a teammate's, fetched) counts under the live
+/// kickoff whose commits lead to it, when exactly one does.
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
     /// Include kickoffs already merged into main.
@@ -49,6 +51,26 @@ pub fn run(args: ListArgs, g: &Global) -> Result<()> {
     g.ui.data(&render(&doc, args.all))
 }
 
+/// A kickoff's age for the table: `14d`, or `in 3d` for a date still ahead.
+pub fn age_short(days: i64) -> String {
+    if days < 0 {
+        format!("in {}d", -days)
+    } else {
+        format!("{days}d")
+    }
+}
+
+/// A kickoff's age in words: `14 days ago`, `today`, `in 3 days`.
+pub fn age_words(days: i64) -> String {
+    match days {
+        0 => "today".into(),
+        1 => "1 day ago".into(),
+        -1 => "in 1 day".into(),
+        d if d < 0 => format!("in {} days", -d),
+        d => format!("{d} days ago"),
+    }
+}
+
 /// The human-readable table.
 pub fn render(doc: &ListDoc, all: bool) -> String {
     let mut header = vec![
@@ -75,7 +97,7 @@ pub fn render(doc: &ListDoc, all: bool) -> String {
                     k.name.clone()
                 },
                 k.date.to_string(),
-                format!("{}d", k.age_days),
+                age_short(k.age_days),
                 k.ahead.to_string(),
                 k.behind.to_string(),
                 format!("{}/{}", k.features.merged, k.features.open),
@@ -113,6 +135,19 @@ mod tests {
             platform_version: local.then(|| "1.3.10".to_string()),
             last_commit: chrono::DateTime::parse_from_rfc3339("2024-05-20T09:30:00+02:00").unwrap(),
         }
+    }
+
+    /// Regression: a kickoff dated in the future showed an age of `-3d`.
+    #[test]
+    fn ages_read_forwards_and_backwards() {
+        assert_eq!(age_short(14), "14d");
+        assert_eq!(age_short(0), "0d");
+        assert_eq!(age_short(-3), "in 3d");
+        assert_eq!(age_words(14), "14 days ago");
+        assert_eq!(age_words(1), "1 day ago");
+        assert_eq!(age_words(0), "today");
+        assert_eq!(age_words(-1), "in 1 day");
+        assert_eq!(age_words(-3), "in 3 days");
     }
 
     #[test]

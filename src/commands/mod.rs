@@ -122,7 +122,27 @@ impl Session {
     pub fn open(g: &Global) -> Result<Session> {
         let repo = Repo::discover(&g.dir)?;
         let config = Config::load(repo.workdir())?;
-        Ok(Session { repo, config })
+        let session = Session { repo, config };
+        session.warn_missing_remote(g);
+        Ok(session)
+    }
+
+    /// A `core.remote` that names none of the repository's remotes silently
+    /// turns off every fetch and push: say so when other remotes exist.
+    fn warn_missing_remote(&self, g: &Global) {
+        if self.has_remote() {
+            return;
+        }
+        let others = self.repo.git(["remote"]).unwrap_or_default();
+        let others: Vec<&str> = others.split_whitespace().collect();
+        if others.is_empty() {
+            return;
+        }
+        g.ui.warn(format!(
+            "there is no remote `{}` (core.remote), so nothing is fetched or pushed; this repository has: {}. Set `core.remote` in .kickoff.toml, or add the remote with `git remote add`",
+            self.config.remote,
+            others.join(", ")
+        ));
     }
 
     /// Whether the configured remote exists in this repository.

@@ -26,7 +26,7 @@ pub struct NotesArgs {
     /// Start after this version instead of the previous one (widens the range).
     #[arg(long, value_name = "VERSION")]
     pub since: Option<String>,
-    /// Print JSON (`"schema": 1`).
+    /// Print JSON (`"schema": 1`, see docs/versions.md).
     #[arg(long)]
     pub json: bool,
 }

@@ -17,7 +17,7 @@ pub struct ShowArgs {
     /// A platform version or a kickoff branch.
     #[arg(value_name = "VERSION|KICKOFF")]
     pub what: String,
-    /// Print JSON (`"schema": 1`).
+    /// Print JSON (`"schema": 1`, see docs/versions.md).
     #[arg(long)]
     pub json: bool,
 }

@@ -35,7 +35,7 @@ pub enum SlotCommand {
 /// whether the kickoff has moved on since (stale).
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
-    /// Print JSON (schema 1) instead of tables.
+    /// Print JSON (`"schema": 1`, see docs/slots.md) instead of tables.
     #[arg(long)]
     pub json: bool,
     /// Do not fetch; show the state as last fetched.
@@ -67,7 +67,7 @@ pub struct ClaimArgs {
     /// Print what would happen, change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Print the outcome as JSON (schema 1).
+    /// Print the outcome as JSON (`"schema": 1`, see docs/slots.md).
     #[arg(long)]
     pub json: bool,
 }
@@ -85,7 +85,7 @@ pub struct ReleaseArgs {
     /// Print what would happen, change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Print the outcome as JSON (schema 1).
+    /// Print the outcome as JSON (`"schema": 1`, see docs/slots.md).
     #[arg(long)]
     pub json: bool,
 }
@@ -106,7 +106,7 @@ pub struct RenewArgs {
     /// Print what would happen, change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Print the outcome as JSON (schema 1).
+    /// Print the outcome as JSON (`"schema": 1`, see docs/slots.md).
     #[arg(long)]
     pub json: bool,
 }

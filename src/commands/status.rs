@@ -6,11 +6,16 @@ use crate::commands::new::short;
 use crate::error::Result;
 use crate::git::git2::Oid;
 use crate::kickoffs;
-use crate::overview::{FeatureState, Snapshot, StatusDoc, UpstreamState};
+use crate::overview::{FeatureState, ParentSource, Snapshot, StatusDoc, UpstreamState};
 
 /// Show one kickoff in detail: its base on main, commits ahead of and behind
 /// main, how it stands against the remote, and its feature branches with
 /// their merge state.
+///
+/// A feature branch belongs to the kickoff recorded in git config (`kickoff
+/// feature` does that); one without a record here (a teammate's, fetched) is
+/// attributed from history when exactly one live kickoff's commits lead to it,
+/// and marked "parent inferred from history".
 #[derive(Debug, clap::Args)]
 pub struct StatusArgs {
     /// The kickoff [default: the current branch's kickoff].
@@ -71,8 +76,9 @@ pub fn render(doc: &StatusDoc) -> String {
         if k.merged { "merged into main" } else { "live" }
     );
     out.push_str(&format!(
-        "  kickoff date  {} ({} days ago)\n",
-        k.date, k.age_days
+        "  kickoff date  {} ({})\n",
+        k.date,
+        super::list::age_words(k.age_days)
     ));
     out.push_str(&format!(
         "  tip           {}  last commit {}\n",
@@ -128,7 +134,14 @@ pub fn render(doc: &StatusDoc) -> String {
             (None, Some(_)) => "  (remote only)",
             (None, None) => "",
         };
-        out.push_str(&format!("    {:<width$}  {state}{place}\n", f.name));
+        let inferred = match f.parent_source {
+            ParentSource::Config => "",
+            ParentSource::History => "  (parent inferred from history)",
+        };
+        out.push_str(&format!(
+            "    {:<width$}  {state}{place}{inferred}\n",
+            f.name
+        ));
     }
     out
 }
@@ -152,6 +165,7 @@ mod tests {
             ahead,
             behind: 0,
             last_commit: when,
+            parent_source: ParentSource::Config,
         };
         let doc = StatusDoc {
             schema: 1,
@@ -186,6 +200,12 @@ mod tests {
                 feature("feature/DASH-1-login", FeatureState::Merged, 0),
                 feature("feature/DASH-2", FeatureState::Open, 3),
                 feature("feature/DASH-3-fresh", FeatureState::Open, 0),
+                FeatureEntry {
+                    remote: Some(oid('f')),
+                    local: None,
+                    parent_source: ParentSource::History,
+                    ..feature("feature/DASH-7-mate", FeatureState::Open, 2)
+                },
             ],
         };
         insta::assert_snapshot!(render(&doc), @r"
@@ -199,6 +219,7 @@ mod tests {
             feature/DASH-1-login  merged  (local only)
             feature/DASH-2        open, 3 commit(s) not in the kickoff  (local only)
             feature/DASH-3-fresh  open, no commits yet  (local only)
+            feature/DASH-7-mate   open, 2 commit(s) not in the kickoff  (remote only)  (parent inferred from history)
         ");
     }
 }

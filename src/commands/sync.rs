@@ -492,7 +492,10 @@ fn no_sync_in_progress(s: &Session) -> Error {
             "finish it with `git commit` or undo it with `git merge --abort`",
         )
     } else {
-        Error::refused("no kickoff sync is in progress")
+        Error::refused_hint(
+            "no kickoff sync is in progress",
+            "`kickoff sync [KICKOFF]` starts one; --continue and --abort finish one that stopped on conflicts",
+        )
     }
 }
 

@@ -13,7 +13,7 @@ use crate::release::catalog::{Catalog, VersionView};
 /// the team's.
 #[derive(Debug, clap::Args)]
 pub struct VersionsArgs {
-    /// Print JSON (`"schema": 1`).
+    /// Print JSON (`"schema": 1`, see docs/versions.md).
     #[arg(long)]
     pub json: bool,
 }

@@ -17,7 +17,7 @@ use crate::release::tickets::{self, NoteCommit};
 pub struct WhichArgs {
     /// A ticket key such as DASH-123.
     pub ticket: String,
-    /// Print JSON (`"schema": 1`).
+    /// Print JSON (`"schema": 1`, see docs/versions.md).
     #[arg(long)]
     pub json: bool,
 }

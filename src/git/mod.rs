@@ -16,6 +16,7 @@ use std::process::{Command, Output, Stdio};
 pub use git2;
 
 pub mod flow;
+pub mod lineage;
 mod state;
 pub mod tags;
 pub use state::PushOutcome;
@@ -98,13 +99,15 @@ impl Repo {
         })?;
         if inner.is_bare() {
             return Err(GitError::Bare {
-                path: inner.path().to_path_buf(),
+                // libgit2 ends the git directory with a slash; drop it.
+                path: inner.path().components().collect(),
             });
         }
         let workdir = inner
             .workdir()
             .ok_or_else(|| GitError::Bare {
-                path: inner.path().to_path_buf(),
+                // libgit2 ends the git directory with a slash; drop it.
+                path: inner.path().components().collect(),
             })?
             .to_path_buf();
         Ok(Repo { inner, workdir })

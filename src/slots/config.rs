@@ -207,6 +207,24 @@ impl RawSlots {
                     "apps are configured but no slot names (`names = [\"dev1\", \"dev2\"]`)".into(),
                 ));
             }
+            // Any other key without a pool would be silently ignored.
+            let set = [
+                ("lease", self.lease.map(|v| v.span())),
+                ("port_step", self.port_step.map(|v| v.span())),
+                ("url", self.url.map(|v| v.span())),
+                ("compose_project", self.compose_project.map(|v| v.span())),
+                ("env_dir", self.env_dir.map(|v| v.span())),
+                ("deploy", self.deploy.map(|v| v.span())),
+            ];
+            if let Some((key, Some(span))) = set.into_iter().find(|(_, s)| s.is_some()) {
+                return Err(err(
+                    span,
+                    "slots.names",
+                    format!(
+                        "`slots.{key}` is set but there are no slot names (`names = [\"dev1\", \"dev2\"]`)"
+                    ),
+                ));
+            }
             return Ok(c);
         };
         let span = names.span();
