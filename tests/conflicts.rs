@@ -1248,51 +1248,6 @@ fn nothing_to_compare_exits_0() {
 }
 
 #[test]
-fn demo_shows_two_kickoffs_that_conflict() {
-    let env = TestEnv::new();
-    let dir = env.path().join("demo");
-    let out = env
-        .kickoff_cmd(env.path())
-        .args(["demo", dir.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("$ kickoff conflicts"),
-        "{}",
-        stdout(&out)
-    );
-    let out = env
-        .kickoff_cmd(&dir.join("work"))
-        .args(["conflicts", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    let v = json_of(&out);
-    let conflicting: Vec<&serde_json::Value> = v["pairs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["conflict"] == true)
-        .collect();
-    assert_eq!(conflicting.len(), 1, "{v}");
-    // The demo ends by landing the dashboard kickoff in main (a fast-forward),
-    // so the billing kickoff now meets the dashboard's work in main.
-    assert!(
-        conflicting[0]["a"]["name"]
-            .as_str()
-            .unwrap()
-            .ends_with("-billing"),
-        "{v}"
-    );
-    assert_eq!(conflicting[0]["b"]["name"], "origin/main", "{v}");
-    assert_eq!(
-        conflicting[0]["paths"],
-        serde_json::json!([{"path": "app/login.txt", "kind": "add/add"}])
-    );
-}
-
-#[test]
 fn unchecked_pairs_are_reported_with_their_reason_and_do_not_fail_the_run() {
     let repo = TestRepo::new();
     repo.commit("old/one.txt", TEN, "One");

@@ -1,98 +1,34 @@
 //! `kickoff demo`: the throwaway repository a newcomer runs first.
+//!
+//! The full demo runs once per test binary ([`demo`]); each test below checks
+//! what one part of the flow left behind (branches, the hook, the slots, the
+//! conflict radar).
 
 mod common;
 use common::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::OnceLock;
 
-#[test]
-fn demo_builds_the_flow_with_real_commits() {
-    let env = TestEnv::new();
-    let dir = env.path().join("demo");
-    let out = env
-        .kickoff_cmd(env.path())
-        .args(["demo", dir.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let text = stdout(&out);
-    assert!(out.status.success(), "{text}\n{}", stderr(&out));
-    assert!(text.contains("Explore it:"), "{text}");
-    assert!(text.contains("$ kickoff new dashboard"), "{text}");
-    assert!(text.contains("feature/DASH-101-login   merged"), "{text}");
-    assert!(
-        text.contains("feature/DASH-102-charts  open, 1 commit(s) not in the kickoff"),
-        "{text}"
-    );
-    let origin = dir.join("origin.git");
-    let work = dir.join("work");
-    let refs = refs_of(&env, &origin);
-    let kickoffs: Vec<&String> = refs
-        .keys()
-        .filter(|r| r.starts_with("refs/heads/kickoff-"))
-        .collect();
-    assert_eq!(kickoffs.len(), 2, "{refs:?}");
-    let dash = kickoffs
-        .iter()
-        .find(|r| r.ends_with("-dashboard"))
-        .expect("dashboard kickoff")
-        .trim_start_matches("refs/heads/")
-        .to_string();
-    // The login feature is merged into its kickoff with a merge commit, on origin.
-    let merged = env.git(
-        &origin,
-        &[
-            "merge-base",
-            "--is-ancestor",
-            "feature/DASH-101-login",
-            &dash,
-        ],
-    );
-    assert_eq!(merged, "");
-    let merges = env.git(&origin, &["rev-list", "--merges", "--count", &dash]);
-    assert_eq!(merges, "2", "a feature merge and a sync merge");
-    // The sync brought the teammate's main commit into the kickoff.
-    env.git(&origin, &["merge-base", "--is-ancestor", "main", &dash]);
-    assert_eq!(
-        env.git(&origin, &["log", "-1", "--format=%s", &dash]),
-        format!("Merge origin/main into {dash}")
-    );
-    // Parents are recorded in git config of the developer's clone.
-    assert_eq!(
-        env.git(&work, &["config", "branch.feature/DASH-102-charts.kickoff"]),
-        dash
-    );
-    assert_eq!(
-        env.git(
-            &work,
-            &["config", "branch.feature/DASH-102-charts.gh-merge-base"]
-        ),
-        dash
-    );
-    // The dashboard is released as 1.0.0 and landed in main.
-    assert_eq!(
-        env.git(&origin, &["rev-parse", "platform/v1.0.0^{commit}"]),
-        env.git(&origin, &["rev-parse", &dash])
-    );
-    assert_eq!(
-        env.git(&origin, &["rev-parse", "main"]),
-        env.git(&origin, &["rev-parse", &dash])
-    );
-    assert!(
-        env.git(
-            &work,
-            &["tag", "-l", "--format=%(trailers)", "platform/v1.0.0"]
-        )
-        .contains(&format!("Kickoff: {dash}\n")),
-    );
-    assert!(text.contains("$ kickoff land"), "{text}");
-    // Regression: the table `land` prints after its warning came before it.
-    assert!(
-        text.contains("now lack main's new commits; bring main into them:\n      KICKOFF"),
-        "{text}"
-    );
-    // The fixed demo identity, not the environment's.
-    assert_eq!(
-        env.git(&work, &["log", "-1", "--format=%an <%ae>", &dash]),
-        "Dana Demo <dana@demo.invalid>"
-    );
+/// The one full demo run these tests share: its environment, directory and output.
+fn demo() -> (&'static TestEnv, PathBuf, &'static Output) {
+    static RUN: OnceLock<(TestEnv, PathBuf, Output)> = OnceLock::new();
+    let (env, dir, out) = RUN.get_or_init(|| {
+        let env = TestEnv::new_in(Path::new(env!("CARGO_TARGET_TMPDIR")));
+        let dir = env.path().join("demo");
+        let out = env
+            .kickoff_cmd(env.path())
+            .args(["demo", dir.to_str().unwrap()])
+            .output()
+            .unwrap();
+        (env, dir, out)
+    });
+    (env, dir.clone(), out)
+}
+
+fn json_of(out: &Output) -> Value {
+    serde_json::from_str(&stdout(out)).expect("JSON on stdout")
 }
 
 #[test]
@@ -166,4 +102,187 @@ fn demo_piped_into_head_exits_quietly() {
         assert_eq!(out.status.code(), Some(0), "{redirect}: {}", stderr(&out));
         assert_eq!(stderr(&out), "", "{redirect}");
     }
+}
+
+#[test]
+fn demo_builds_the_flow_with_real_commits() {
+    let (env, dir, out) = demo();
+    let text = stdout(out);
+    assert!(out.status.success(), "{text}\n{}", stderr(out));
+    assert!(text.contains("Explore it:"), "{text}");
+    assert!(text.contains("$ kickoff new dashboard"), "{text}");
+    assert!(text.contains("feature/DASH-101-login   merged"), "{text}");
+    assert!(
+        text.contains("feature/DASH-102-charts  open, 1 commit(s) not in the kickoff"),
+        "{text}"
+    );
+    let origin = dir.join("origin.git");
+    let work = dir.join("work");
+    let refs = refs_of(env, &origin);
+    let kickoffs: Vec<&String> = refs
+        .keys()
+        .filter(|r| r.starts_with("refs/heads/kickoff-"))
+        .collect();
+    assert_eq!(kickoffs.len(), 2, "{refs:?}");
+    let dash = kickoffs
+        .iter()
+        .find(|r| r.ends_with("-dashboard"))
+        .expect("dashboard kickoff")
+        .trim_start_matches("refs/heads/")
+        .to_string();
+    // The login feature is merged into its kickoff with a merge commit, on origin.
+    let merged = env.git(
+        &origin,
+        &[
+            "merge-base",
+            "--is-ancestor",
+            "feature/DASH-101-login",
+            &dash,
+        ],
+    );
+    assert_eq!(merged, "");
+    let merges = env.git(&origin, &["rev-list", "--merges", "--count", &dash]);
+    assert_eq!(merges, "2", "a feature merge and a sync merge");
+    // The sync brought the teammate's main commit into the kickoff.
+    env.git(&origin, &["merge-base", "--is-ancestor", "main", &dash]);
+    assert_eq!(
+        env.git(&origin, &["log", "-1", "--format=%s", &dash]),
+        format!("Merge origin/main into {dash}")
+    );
+    // Parents are recorded in git config of the developer's clone.
+    assert_eq!(
+        env.git(&work, &["config", "branch.feature/DASH-102-charts.kickoff"]),
+        dash
+    );
+    assert_eq!(
+        env.git(
+            &work,
+            &["config", "branch.feature/DASH-102-charts.gh-merge-base"]
+        ),
+        dash
+    );
+    // The dashboard is released as 1.0.0 and landed in main.
+    assert_eq!(
+        env.git(&origin, &["rev-parse", "platform/v1.0.0^{commit}"]),
+        env.git(&origin, &["rev-parse", &dash])
+    );
+    assert_eq!(
+        env.git(&origin, &["rev-parse", "main"]),
+        env.git(&origin, &["rev-parse", &dash])
+    );
+    assert!(
+        env.git(
+            &work,
+            &["tag", "-l", "--format=%(trailers)", "platform/v1.0.0"]
+        )
+        .contains(&format!("Kickoff: {dash}\n")),
+    );
+    assert!(text.contains("$ kickoff land"), "{text}");
+    // Regression: the table `land` prints after its warning came before it.
+    assert!(
+        text.contains("now lack main's new commits; bring main into them:\n      KICKOFF"),
+        "{text}"
+    );
+    // The fixed demo identity, not the environment's.
+    assert_eq!(
+        env.git(&work, &["log", "-1", "--format=%an <%ae>", &dash]),
+        "Dana Demo <dana@demo.invalid>"
+    );
+}
+
+#[test]
+fn the_demo_installs_the_hook_and_shows_a_refused_push() {
+    let (env, dir, out) = demo();
+    let text = stdout(out);
+    assert!(out.status.success(), "{text}\n{}", stderr(out));
+    assert!(text.contains("$ kickoff hook install"), "{text}");
+    assert!(
+        text.contains("refs/heads/my-experiment [branch-name]"),
+        "{text}"
+    );
+    assert!(text.contains("git push --no-verify"), "{text}");
+    let work = dir.join("work");
+    let hook = std::fs::read_to_string(work.join(".git/hooks/pre-push")).unwrap();
+    assert!(hook.contains("# kickoff-hook: pre-push"));
+    assert!(!refs_of(env, &dir.join("origin.git")).contains_key("refs/heads/my-experiment"));
+}
+
+#[test]
+fn demo_claims_a_slot_deploys_and_writes_the_dashboard() {
+    let (env, dir, out) = demo();
+    let text = stdout(out);
+    assert!(out.status.success(), "{text}\n{}", stderr(out));
+    assert!(text.contains("$ kickoff deploy kickoff-"), "{text}");
+    // After the sync the deployed kickoff has moved on.
+    assert!(text.contains("-dashboard (stale)"), "{text}");
+    let origin = dir.join("origin.git");
+    let paths = state_paths(env, &origin, "refs/kickoff/state");
+    let history = env.git(&origin, &["log", "--format=%s", "refs/kickoff/state"]);
+    assert!(
+        history.contains("kickoff state: claim dev2: kickoff-"),
+        "{history}"
+    );
+    // Landing the kickoff at the end of the demo gives the slot back.
+    assert_eq!(
+        text.contains("released QA slot dev2"),
+        !paths.contains(&"slots/dev2.toml".to_string()),
+        "{paths:?}\n{text}"
+    );
+    let record = paths
+        .iter()
+        .find(|p| p.starts_with("deployments/") && p.contains("-dev2-"))
+        .expect("a deployment record on origin");
+    let r: Value =
+        serde_json::from_str(&state_file(env, &origin, "refs/kickoff/state", record).unwrap())
+            .unwrap();
+    assert_eq!(r["status"], "succeeded");
+    assert!(r["kickoff"].as_str().unwrap().ends_with("-dashboard"));
+    assert!(
+        r["tickets"]
+            .as_array()
+            .unwrap()
+            .contains(&"DASH-101".into())
+    );
+    let html = std::fs::read_to_string(dir.join("dashboard/index.html")).unwrap();
+    assert!(html.contains("DASH-101"), "the dashboard shows the tickets");
+    assert!(dir.join("dashboard/data.json").is_file());
+}
+
+#[test]
+fn demo_shows_two_kickoffs_that_conflict() {
+    let (env, dir, out) = demo();
+    assert!(out.status.success(), "{}", stderr(out));
+    assert!(
+        stdout(out).contains("$ kickoff conflicts"),
+        "{}",
+        stdout(out)
+    );
+    let out = env
+        .kickoff_cmd(&dir.join("work"))
+        .args(["conflicts", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let v = json_of(&out);
+    let conflicting: Vec<&serde_json::Value> = v["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["conflict"] == true)
+        .collect();
+    assert_eq!(conflicting.len(), 1, "{v}");
+    // The demo ends by landing the dashboard kickoff in main (a fast-forward),
+    // so the billing kickoff now meets the dashboard's work in main.
+    assert!(
+        conflicting[0]["a"]["name"]
+            .as_str()
+            .unwrap()
+            .ends_with("-billing"),
+        "{v}"
+    );
+    assert_eq!(conflicting[0]["b"]["name"], "origin/main", "{v}");
+    assert_eq!(
+        conflicting[0]["paths"],
+        serde_json::json!([{"path": "app/login.txt", "kind": "add/add"}])
+    );
 }

@@ -835,29 +835,6 @@ fn a_release_made_by_kickoff_passes_the_hook() {
 }
 
 #[test]
-fn the_demo_installs_the_hook_and_shows_a_refused_push() {
-    let env = TestEnv::new();
-    let dir = env.path().join("demo");
-    let out = env
-        .kickoff_cmd(env.path())
-        .args(["demo", dir.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let text = stdout(&out);
-    assert!(out.status.success(), "{text}\n{}", stderr(&out));
-    assert!(text.contains("$ kickoff hook install"), "{text}");
-    assert!(
-        text.contains("refs/heads/my-experiment [branch-name]"),
-        "{text}"
-    );
-    assert!(text.contains("git push --no-verify"), "{text}");
-    let work = dir.join("work");
-    let hook = std::fs::read_to_string(work.join(".git/hooks/pre-push")).unwrap();
-    assert!(hook.contains("# kickoff-hook: pre-push"));
-    assert!(!refs_of(&env, &dir.join("origin.git")).contains_key("refs/heads/my-experiment"));
-}
-
-#[test]
 fn install_refuses_when_a_chained_hook_is_in_the_way() {
     let repo = TestRepo::new();
     let hooks = repo.work.join(".git/hooks");

@@ -786,53 +786,6 @@ fn dashboard_in_headless_chromium_shows_held_free_expired_and_queued_slots() {
 }
 
 #[test]
-fn demo_claims_a_slot_deploys_and_writes_the_dashboard() {
-    let env = TestEnv::new();
-    let dir = env.path().join("demo");
-    let out = env
-        .kickoff_cmd(env.path())
-        .args(["demo", dir.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let text = stdout(&out);
-    assert!(out.status.success(), "{text}\n{}", stderr(&out));
-    assert!(text.contains("$ kickoff deploy kickoff-"), "{text}");
-    // After the sync the deployed kickoff has moved on.
-    assert!(text.contains("-dashboard (stale)"), "{text}");
-    let origin = dir.join("origin.git");
-    let paths = state_paths(&env, &origin, "refs/kickoff/state");
-    let history = env.git(&origin, &["log", "--format=%s", "refs/kickoff/state"]);
-    assert!(
-        history.contains("kickoff state: claim dev2: kickoff-"),
-        "{history}"
-    );
-    // Landing the kickoff at the end of the demo gives the slot back.
-    assert_eq!(
-        text.contains("released QA slot dev2"),
-        !paths.contains(&"slots/dev2.toml".to_string()),
-        "{paths:?}\n{text}"
-    );
-    let record = paths
-        .iter()
-        .find(|p| p.starts_with("deployments/") && p.contains("-dev2-"))
-        .expect("a deployment record on origin");
-    let r: Value =
-        serde_json::from_str(&state_file(&env, &origin, "refs/kickoff/state", record).unwrap())
-            .unwrap();
-    assert_eq!(r["status"], "succeeded");
-    assert!(r["kickoff"].as_str().unwrap().ends_with("-dashboard"));
-    assert!(
-        r["tickets"]
-            .as_array()
-            .unwrap()
-            .contains(&"DASH-101".into())
-    );
-    let html = std::fs::read_to_string(dir.join("dashboard/index.html")).unwrap();
-    assert!(html.contains("DASH-101"), "the dashboard shows the tickets");
-    assert!(dir.join("dashboard/data.json").is_file());
-}
-
-#[test]
 fn landing_a_kickoff_releases_its_slot_and_queue_place() {
     let repo = pool();
     ok(repo.kickoff(&["slot", "claim", K1, "--slot", "dev1"]));

@@ -23,9 +23,16 @@ pub struct TestEnv {
 
 impl TestEnv {
     pub fn new() -> TestEnv {
+        TestEnv::new_in(&std::env::temp_dir())
+    }
+
+    /// An environment under `parent`: for fixtures kept in a `static`, which is
+    /// never dropped, put them under cargo's target tmp dir instead of /tmp.
+    pub fn new_in(parent: &Path) -> TestEnv {
+        std::fs::create_dir_all(parent).unwrap();
         let root = tempfile::Builder::new()
             .prefix("kickoff-test-")
-            .tempdir()
+            .tempdir_in(parent)
             .expect("temp dir");
         std::fs::create_dir_all(root.path().join("home")).unwrap();
         std::fs::write(root.path().join("gitconfig-empty"), "").unwrap();
