@@ -46,7 +46,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         name: "init",
-        about: "write .kickoff.toml with the defaults and commit it to main",
+        about: "write .kickoff.toml with the defaults, describe four QA slots x three apps and a harmless deploy script, commit them to main",
         run: step_init,
     },
     Step {
@@ -71,7 +71,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         name: "slots",
-        about: "describe four QA slots x three apps in .kickoff.toml, claim one for the dashboard kickoff",
+        about: "claim a QA slot for the dashboard kickoff; every clone sees who holds it",
         run: step_slots,
     },
     Step {
