@@ -13,26 +13,8 @@
 set -eu
 
 rounds=${1:-31}
-here=$(cd "$(dirname "$0")/.." && pwd)
-cd "$here"
-cargo build --release --locked --quiet
-bin="$here/target/release/kickoff"
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/kickoff-bench-hook.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-
-# An isolated git: no user or system config, fixed identity.
-: > "$tmp/gitconfig"
-export HOME="$tmp" GIT_CONFIG_GLOBAL="$tmp/gitconfig" GIT_CONFIG_NOSYSTEM=1
-export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com
-export GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com
-unset GIT_DIR GIT_WORK_TREE
-export LC_ALL=C
-
-git init -q --bare -b main "$tmp/origin.git"
-git init -q -b main "$tmp/work"
-cd "$tmp/work"
-git remote add origin "$tmp/origin.git"
+bench=hook
+. "$(dirname "$0")/lib.sh"
 mkdir -p src "$tmp/no-hooks"
 
 # A code base of 2,000 files.
