@@ -883,3 +883,27 @@ fn unreachable_remote_fails_reads_work_offline_and_changes_nothing() {
     assert_eq!(board["slots"][0]["kickoff"], K1);
     ok(repo.kickoff(&["dashboard", "--out", "site", "--offline"]));
 }
+
+#[test]
+fn dashboard_serve_tells_a_bad_address_from_a_busy_port() {
+    let repo = pool();
+    let out_dir = repo.env.path().join("site");
+    let out = out_dir.to_str().unwrap();
+    // Not an address: bad input, exit 2.
+    assert_refused(
+        &repo,
+        &["dashboard", "--out", out, "--serve", "nowhere"],
+        2,
+        &["is not an address to listen on", "HOST:PORT"],
+    );
+    // A valid address someone else holds: refused, exit 1.
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = busy.local_addr().unwrap().to_string();
+    assert_refused(
+        &repo,
+        &["dashboard", "--out", out, "--serve", &addr],
+        1,
+        &["cannot listen on", "pick a free port"],
+    );
+    assert!(!out_dir.exists(), "a refused dashboard wrote files");
+}

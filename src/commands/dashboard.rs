@@ -48,10 +48,7 @@ pub fn run(args: DashboardArgs, g: &Global) -> Result<()> {
         }
     }
     let listener = match &args.serve {
-        Some(addr) => Some(TcpListener::bind(addr).map_err(|e| Error::Usage {
-            message: format!("cannot listen on {addr}: {e}"),
-            hint: Some("give a free local address such as 127.0.0.1:8080".into()),
-        })?),
+        Some(addr) => Some(listen(addr)?),
         None => None,
     };
     let mut page = build(&s, g, args.offline)?;
@@ -157,4 +154,21 @@ fn answer(stream: TcpStream, page: &Page) -> std::io::Result<()> {
         out.write_all(body.as_bytes())?;
     }
     out.flush()
+}
+
+/// Bind the `--serve` address: one that is not an address at all is bad input
+/// (exit 2); a valid one that cannot be bound (in use, not ours) is refused (exit 1).
+fn listen(addr: &str) -> Result<TcpListener> {
+    use std::net::ToSocketAddrs;
+    let addrs: Vec<_> = addr
+        .to_socket_addrs()
+        .map_err(|e| Error::Usage {
+            message: format!("--serve {addr} is not an address to listen on: {e}"),
+            hint: Some("give HOST:PORT, such as 127.0.0.1:8080".into()),
+        })?
+        .collect();
+    TcpListener::bind(&addrs[..]).map_err(|e| Error::Refused {
+        message: format!("cannot listen on {addr}: {e}"),
+        hint: Some("pick a free port, such as 127.0.0.1:8080, or stop what holds this one".into()),
+    })
 }
