@@ -170,3 +170,40 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     }
     out
 }
+
+/// Arguments as a person would type them in a shell (quoted where needed),
+/// for display only: commands are always run from an argument list.
+pub fn shell_words<S: AsRef<str>>(args: &[S]) -> String {
+    args.iter()
+        .map(|a| {
+            let a = a.as_ref();
+            if !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:@+,".contains(c))
+            {
+                a.to_string()
+            } else {
+                format!("'{}'", a.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_words;
+
+    #[test]
+    fn shell_words_quote_only_what_needs_it() {
+        assert_eq!(
+            shell_words(&["./deploy.sh", "dev2.env"]),
+            "./deploy.sh dev2.env"
+        );
+        assert_eq!(
+            shell_words(&["echo", "it's here", ""]),
+            r"echo 'it'\''s here' ''"
+        );
+        assert_eq!(shell_words(&["a;rm -rf /"]), "'a;rm -rf /'");
+    }
+}

@@ -10,6 +10,7 @@
 
 use crate::cli::Global;
 use crate::error::{Error, Result};
+use crate::output::shell_words;
 use chrono::{Days, NaiveDate};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -332,23 +333,6 @@ fn isolate(cmd: &mut Command) {
         .env("GIT_TERMINAL_PROMPT", "0")
         .env("GIT_EDITOR", "true")
         .env("NO_COLOR", "1");
-}
-
-/// Arguments as a person would type them (quoted where needed), for display only.
-fn shell_words(args: &[&str]) -> String {
-    args.iter()
-        .map(|a| {
-            if !a.is_empty()
-                && a.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:@+,".contains(c))
-            {
-                a.to_string()
-            } else {
-                format!("'{}'", a.replace('\'', r"'\''"))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 fn path_arg(p: &Path) -> Result<String> {

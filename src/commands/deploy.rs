@@ -151,7 +151,10 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
             plan.env_file.display(),
             plan.env_text
         ));
-        g.ui.info(format!("would run: {:?}", plan.argv));
+        g.ui.info(format!(
+            "would run: {}",
+            crate::output::shell_words(&plan.argv)
+        ));
         return Ok(());
     }
 
@@ -329,7 +332,10 @@ fn write_env_file(plan: &DeployPlan) -> Result<()> {
 /// Run the deploy command: no shell, no stdin, its stdout and stderr both
 /// streamed to our stderr (our stdout carries only the record).
 fn run_command(s: &Session, g: &Global, plan: &DeployPlan) -> Result<std::process::ExitStatus> {
-    g.ui.info(format!("running {:?}", plan.argv));
+    g.ui.info(format!(
+        "running {}",
+        crate::output::shell_words(&plan.argv)
+    ));
     let mut cmd = Command::new(&plan.program);
     cmd.args(&plan.argv[1..])
         .current_dir(s.repo.workdir())
