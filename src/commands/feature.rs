@@ -137,16 +137,11 @@ fn print_plan(g: &Global, plan: &FeaturePlan) -> Result<()> {
     text.push_str(&format!(
         "set git config branch.{branch}.gh-merge-base = {kickoff}\n"
     ));
-    if let Some(remote) = &plan.push {
-        text.push_str(&format!(
-            "push {branch} to {remote} with upstream tracking\n"
-        ));
-    }
-    text.push_str(if plan.checkout {
-        "check it out\n"
-    } else {
-        "leave the work tree as it is (uncommitted changes)\n"
-    });
+    text.push_str(&super::publish_plan(
+        &branch,
+        plan.push.as_deref(),
+        plan.checkout,
+    ));
     g.ui.info("dry run: nothing changed");
     g.ui.data(&text)
 }

@@ -73,6 +73,22 @@ pub fn dispatch(command: Command, g: &Global) -> Result<()> {
     }
 }
 
+/// The dry-run lines for what [`publish_branch`] would do.
+pub(crate) fn publish_plan(branch: &str, push: Option<&str>, checkout: bool) -> String {
+    let mut text = String::new();
+    if let Some(remote) = push {
+        text.push_str(&format!(
+            "push {branch} to {remote} with upstream tracking\n"
+        ));
+    }
+    text.push_str(if checkout {
+        "check it out\n"
+    } else {
+        "leave the work tree as it is (uncommitted changes)\n"
+    });
+    text
+}
+
 /// Share a branch a command has just created: push it with upstream tracking
 /// (when `push` names a remote), then check it out when the work tree allows.
 /// A failed push removes the branch again, with its config section, so nothing

@@ -162,17 +162,11 @@ fn print_plan(g: &Global, plan: &NewPlan) -> Result<()> {
         short(plan.base),
         plan.base_from
     );
-    if let Some(remote) = &plan.push {
-        text.push_str(&format!(
-            "push {} to {remote} with upstream tracking\n",
-            plan.name
-        ));
-    }
-    text.push_str(if plan.checkout {
-        "check it out\n"
-    } else {
-        "leave the work tree as it is (uncommitted changes)\n"
-    });
+    text.push_str(&super::publish_plan(
+        &plan.name.to_string(),
+        plan.push.as_deref(),
+        plan.checkout,
+    ));
     g.ui.info("dry run: nothing changed");
     g.ui.data(&text)
 }
