@@ -17,6 +17,8 @@ pub mod board;
 pub mod config;
 pub mod dashboard;
 pub mod model;
+pub mod recorded;
+pub mod runner;
 pub mod service;
 
 pub use model::{DeployStatus, Deployment, Lease, Person, PriorLease, QueueEntry, SlotState};
@@ -55,8 +57,12 @@ pub enum SlotError {
     DeployNotConfigured,
     #[error("the deploy command `{program}` does not exist")]
     DeployNotFound { program: String },
-    #[error("the deploy command failed ({status}); recorded as failed in {record}")]
-    DeployFailed { status: String, record: String },
+    #[error("the deploy command failed ({status}); recorded as {outcome} in {record}")]
+    DeployFailed {
+        status: String,
+        record: String,
+        outcome: String,
+    },
     #[error("the shared state kept changing under us; gave up after {attempts} attempts")]
     Busy { attempts: usize },
     #[error("--offline cannot change the shared state")]
