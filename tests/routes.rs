@@ -824,6 +824,28 @@ fn check_reports_drift_per_slot_and_app() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let out = repo
+        .kickoff(&["slot", "routes", "--format", "json", "--check", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["matches"], false);
+    assert!(
+        v["drift"]["missing"]
+            .as_array()
+            .unwrap()
+            .contains(&"dev4/web".into()),
+        "{v}"
+    );
+    assert_eq!(
+        v["drift"]["changed"]["dev1/api"][0], "- target: {\"host\":\"127.0.0.1\",\"port\":41003}",
+        "{v}"
+    );
+    let out = repo
+        .kickoff(&["slot", "routes", "--format", "json", "--check"])
+        .output()
+        .unwrap();
     assert!(
         stdout(&out).contains("dev4/web: missing from the file"),
         "{}",
@@ -898,4 +920,72 @@ fn init_compose_writes_a_routed_pool() {
     repo.kickoff(&["slot", "routes", "--format", "json"])
         .assert()
         .code(2);
+}
+
+#[test]
+fn out_is_replaced_through_its_link_dry_run_and_check_write_nothing() {
+    let repo = TestRepo::new();
+    repo.write(".kickoff.toml", &pool(Style::Host, 41_000, 8080));
+    let real = repo.env.path().join("sites-available-slots.conf");
+    let link = repo.env.path().join("sites-enabled-slots.conf");
+    std::fs::write(&real, "old\n").unwrap();
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let l = link.to_str().unwrap();
+    // --dry-run prints what it would write and leaves the file alone.
+    let out = repo
+        .kickoff(&[
+            "slot",
+            "routes",
+            "--format",
+            "caddy",
+            "--out",
+            l,
+            "--dry-run",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("http://web-dev1.test:8080 {"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&real).unwrap(), "old\n");
+    assert!(!repo.work.join(".git/kickoff/routes.json").exists());
+    // --check with no file written yet in that format: exit 2 and a hint.
+    assert_refused(
+        &repo,
+        &["slot", "routes", "--format", "caddy", "--check"],
+        2,
+        &["no caddy routes file was written here yet", "hint:"],
+    );
+    // The link stays a link; the file it names gets the configuration.
+    repo.kickoff(&["slot", "routes", "--format", "caddy", "--out", l])
+        .assert()
+        .success();
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let written = std::fs::read_to_string(&real).unwrap();
+    assert!(
+        written.contains("reverse_proxy 127.0.0.1:41001"),
+        "{written}"
+    );
+    // A directory is not a file to write.
+    assert_refused(
+        &repo,
+        &[
+            "slot",
+            "routes",
+            "--format",
+            "caddy",
+            "--out",
+            repo.env.path().to_str().unwrap(),
+        ],
+        2,
+        &["is a directory"],
+    );
 }
