@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod confined;
 pub mod conflict;
 pub mod error;
 pub mod git;
@@ -16,6 +17,7 @@ pub mod output;
 pub mod overview;
 pub mod prompt;
 pub mod release;
+pub mod sanitize;
 pub mod slots;
 pub mod state;
 

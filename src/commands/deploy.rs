@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::slots::board::human;
 use crate::slots::config::{SlotsConfig, env_prefix};
 use crate::slots::service::{self, check_slot, now, person, require_pool, store};
-use crate::slots::{DeployStatus, Deployment, Op, Outcome, SlotError, Ttl, new_id};
+use crate::slots::{DeployStatus, Deployment, Op, Outcome, SlotError, Ttl, envfile, new_id};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -73,6 +73,13 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
         find_program(s.repo.workdir(), &argv[0]).ok_or_else(|| SlotError::DeployNotFound {
             program: argv[0].clone(),
         })?;
+    envfile::preflight(
+        s.repo.workdir(),
+        s.repo.git_dir(),
+        &s.config.slots.env_dir,
+        &s.config.slots.names,
+    )
+    .map_err(SlotError::from)?;
     service::fetch_branches(&s.repo, &s.config, false)?;
     if s.has_remote() {
         if let Err(e) = s.repo.fetch_platform_tags(&s.config.remote) {
@@ -145,7 +152,7 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
             platform_version,
             tickets,
             program,
-        );
+        )?;
         g.ui.info(format!(
             "would write {}:\n{}",
             plan.env_file.display(),
@@ -188,15 +195,19 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
         platform_version,
         tickets,
         program,
-    );
+    )?;
     let started = now();
     let clock = std::time::Instant::now();
-    let result = write_env_file(&plan).and_then(|()| run_command(&s, g, &plan));
+    let result = write_env_file(&s, &plan).and_then(|()| run_command(&s, g, &plan));
     let duration_ms = clock.elapsed().as_millis() as u64;
     let (status, exit_code, error) = match &result {
         Ok(st) if st.success() => (DeployStatus::Succeeded, st.code(), None),
         Ok(st) => (DeployStatus::Failed, st.code(), Some(describe_status(st))),
-        Err(e) => (DeployStatus::Failed, None, Some(e.to_string())),
+        Err(e) => (
+            DeployStatus::Failed,
+            None,
+            Some(crate::sanitize::redact(&e.to_string()).into_owned()),
+        ),
     };
     let record = Deployment {
         id: plan.id.clone(),
@@ -255,14 +266,11 @@ fn plan(
     platform_version: Option<String>,
     tickets: Vec<String>,
     program: PathBuf,
-) -> DeployPlan {
+) -> Result<DeployPlan> {
     let project = c.project(slot);
     let image_tag = format!("{kickoff}-{}", &commit[..12.min(commit.len())]);
-    let env_file = s
-        .repo
-        .workdir()
-        .join(&c.env_dir)
-        .join(format!("{slot}.env"));
+    let env_file = envfile::location(s.repo.workdir(), s.repo.git_dir(), &c.env_dir, slot)
+        .map_err(SlotError::from)?;
     let number = c.index_of(slot).expect("a configured slot") + 1;
     let mut env: Vec<(String, String)> = vec![
         ("COMPOSE_PROJECT_NAME".into(), project.clone()),
@@ -286,10 +294,11 @@ fn plan(
         env.push((format!("{p}_SERVICE"), e.service.clone()));
         env.push((format!("{p}_IMAGE_TAG"), image_tag.clone()));
     }
-    let mut env_text = format!("# written by kickoff deploy: {kickoff} on {slot}\n");
-    for (k, v) in &env {
-        env_text.push_str(&format!("{k}={v}\n"));
-    }
+    let env_text = envfile::render(
+        &format!("written by kickoff deploy: {kickoff} on {slot}"),
+        &env,
+    )
+    .map_err(SlotError::from)?;
     env.push((
         "KICKOFF_ENV_FILE".into(),
         env_file.to_string_lossy().into_owned(),
@@ -303,7 +312,7 @@ fn plan(
             .replace("{image_tag}", &image_tag)
     };
     let argv = c.deploy.iter().map(|a| fill(a)).collect();
-    DeployPlan {
+    Ok(DeployPlan {
         id,
         slot: slot.into(),
         kickoff: kickoff.into(),
@@ -317,16 +326,20 @@ fn plan(
         program,
         argv,
         env,
-    }
+    })
 }
 
-fn write_env_file(plan: &DeployPlan) -> Result<()> {
-    if let Some(dir) = plan.env_file.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
-    }
-    std::fs::write(&plan.env_file, &plan.env_text)
-        .map_err(|e| Error::io(format!("cannot write {}", plan.env_file.display()), e))
+fn write_env_file(s: &Session, plan: &DeployPlan) -> Result<()> {
+    let c = &s.config.slots;
+    envfile::write(
+        s.repo.workdir(),
+        s.repo.git_dir(),
+        &c.env_dir,
+        &plan.slot,
+        &plan.env_text,
+    )
+    .map_err(SlotError::from)?;
+    Ok(())
 }
 
 /// Run the deploy command: no shell, no stdin, its stdout and stderr both
