@@ -14,7 +14,9 @@ use std::process::{Command, Stdio};
 /// Deploy a kickoff to its QA slot, claiming a free one if it holds none.
 ///
 /// Writes the slot's environment file (compose project name, each app's
-/// external port and URL, image tags from the kickoff name and commit), runs
+/// external port and URL, image tags from the kickoff name and commit) and
+/// its compose override `<slot>.compose.yml` (project name, published ports,
+/// images), runs
 /// the configured deploy command (`slots.deploy`, a program and its arguments,
 /// never a shell line) with that file and KICKOFF_* variables, streams its
 /// output to stderr, and appends a deployment record to the shared state,
@@ -50,6 +52,9 @@ pub struct DeployPlan {
     pub image_tag: String,
     pub env_file: PathBuf,
     pub env_text: String,
+    /// The compose override next to the environment file (`<slot>.compose.yml`).
+    pub compose_file: PathBuf,
+    pub compose_text: String,
     pub program: PathBuf,
     pub argv: Vec<String>,
     pub env: Vec<(String, String)>,
@@ -157,6 +162,11 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
             "would write {}:\n{}",
             plan.env_file.display(),
             plan.env_text
+        ));
+        g.ui.info(format!(
+            "would write {}:\n{}",
+            plan.compose_file.display(),
+            plan.compose_text
         ));
         g.ui.info(format!(
             "would run: {}",
@@ -271,6 +281,8 @@ fn plan(
     let image_tag = format!("{kickoff}-{}", &commit[..12.min(commit.len())]);
     let env_file = envfile::location(s.repo.workdir(), s.repo.git_dir(), &c.env_dir, slot)
         .map_err(SlotError::from)?;
+    let compose_file = env_file.with_file_name(crate::slots::compose::file_name(slot));
+    let compose_text = crate::slots::compose::render(c, slot, kickoff, &image_tag);
     let number = c.index_of(slot).expect("a configured slot") + 1;
     let mut env: Vec<(String, String)> = vec![
         ("COMPOSE_PROJECT_NAME".into(), project.clone()),
@@ -303,6 +315,10 @@ fn plan(
         "KICKOFF_ENV_FILE".into(),
         env_file.to_string_lossy().into_owned(),
     ));
+    env.push((
+        "KICKOFF_COMPOSE_FILE".into(),
+        compose_file.to_string_lossy().into_owned(),
+    ));
     let fill = |a: &str| {
         a.replace("{slot}", slot)
             .replace("{kickoff}", kickoff)
@@ -310,6 +326,7 @@ fn plan(
             .replace("{env_file}", &env_file.to_string_lossy())
             .replace("{project}", &project)
             .replace("{image_tag}", &image_tag)
+            .replace("{compose_file}", &compose_file.to_string_lossy())
     };
     let argv = c.deploy.iter().map(|a| fill(a)).collect();
     Ok(DeployPlan {
@@ -323,22 +340,30 @@ fn plan(
         image_tag,
         env_file,
         env_text,
+        compose_file,
+        compose_text,
         program,
         argv,
         env,
     })
 }
 
+/// The env file and the compose override, inside the repository, through no
+/// symbolic link, each replaced whole.
 fn write_env_file(s: &Session, plan: &DeployPlan) -> Result<()> {
     let c = &s.config.slots;
-    envfile::write(
-        s.repo.workdir(),
-        s.repo.git_dir(),
-        &c.env_dir,
-        &plan.slot,
-        &plan.env_text,
-    )
-    .map_err(SlotError::from)?;
+    let (workdir, git_dir) = (s.repo.workdir(), s.repo.git_dir());
+    envfile::write(workdir, git_dir, &c.env_dir, &plan.slot, &plan.env_text)
+        .and_then(|_| {
+            envfile::write_beside(
+                workdir,
+                git_dir,
+                &c.env_dir,
+                &crate::slots::compose::file_name(&plan.slot),
+                &plan.compose_text,
+            )
+        })
+        .map_err(SlotError::from)?;
     Ok(())
 }
 

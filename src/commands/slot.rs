@@ -1,4 +1,4 @@
-//! `kickoff slot list | claim | release | renew`: the QA slot pool.
+//! `kickoff slot list | claim | release | renew | routes`: the QA slot pool.
 
 use crate::cli::Global;
 use crate::commands::Session;
@@ -26,6 +26,7 @@ pub enum SlotCommand {
     Claim(ClaimArgs),
     Release(ReleaseArgs),
     Renew(RenewArgs),
+    Routes(super::slot_routes::RoutesArgs),
 }
 
 /// Show every slot, the queue, and each slot's ports and URLs.
@@ -117,6 +118,7 @@ pub fn run(args: SlotArgs, g: &Global) -> Result<()> {
         SlotCommand::Claim(a) => claim(a, g),
         SlotCommand::Release(a) => release(a, g),
         SlotCommand::Renew(a) => renew(a, g),
+        SlotCommand::Routes(a) => super::slot_routes::run(a, g),
     }
 }
 

@@ -124,6 +124,7 @@ pub fn preflight(
     let dir = confined::check_existing_dir(&base, &rest)?;
     for slot in slots {
         confined::check_target(&dir.join(file_name(slot)))?;
+        confined::check_target(&dir.join(super::compose::file_name(slot)))?;
     }
     Ok(())
 }
@@ -137,13 +138,21 @@ pub fn write(
     slot: &str,
     text: &str,
 ) -> Result<PathBuf, EnvFileError> {
+    write_beside(workdir, git_dir, env_dir, &file_name(slot), text)
+}
+
+/// Write another file of a slot (its compose override) into `env_dir`, the
+/// same way as [`write`].
+pub fn write_beside(
+    workdir: &Path,
+    git_dir: &Path,
+    env_dir: &str,
+    name: &str,
+    text: &str,
+) -> Result<PathBuf, EnvFileError> {
     let (base, rest) = confined::resolve(workdir, git_dir, env_dir)?;
     let dir = confined::ensure_dir(&base, &rest)?;
-    Ok(confined::write_atomic(
-        &dir,
-        &file_name(slot),
-        text.as_bytes(),
-    )?)
+    Ok(confined::write_atomic(&dir, name, text.as_bytes())?)
 }
 
 #[cfg(test)]
