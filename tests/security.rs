@@ -127,7 +127,12 @@ fn commit_message_cannot_add_env_file_lines() {
 fn url_with_shell_characters_reads_back_the_same_everywhere() {
     let url = "https://{app}-{slot}.dev.example.com/?x=1&y=$HOME#frag";
     let repo = pool_with(
-        |c| c.replace("https://{app}-{slot}.dev.example.com/", url),
+        // Not routed by `slot routes` (which wants clean path prefixes):
+        // the URL only goes into the env file.
+        |c| {
+            c.replace("https://{app}-{slot}.dev.example.com/", url)
+                .replace("base_port = ", "route = false\nbase_port = ")
+        },
         "DASH-1 work",
     );
     repo.git(&["commit", "--quiet", "-am", "odd URL"]);
