@@ -86,15 +86,15 @@ pub fn check_relative(path: &str) -> Result<(), PathError> {
 }
 
 /// Where a configured relative path lands: below `workdir`, or below `git_dir`
-/// when it starts with `.git` and `workdir/.git` is not a directory (a linked
-/// worktree). Returns the base and the remaining relative path.
+/// (the git directory every worktree of the clone shares) when it starts with
+/// `.git`. Returns the base and the remaining relative path.
 pub fn resolve(workdir: &Path, git_dir: &Path, rel: &str) -> Result<(PathBuf, PathBuf), PathError> {
     check_relative(rel)?;
     let parts: Vec<_> = Path::new(rel)
         .components()
         .filter(|c| matches!(c, Component::Normal(_)))
         .collect();
-    if parts[0].as_os_str() == ".git" && !workdir.join(".git").is_dir() {
+    if parts[0].as_os_str() == ".git" {
         let rest: PathBuf = parts[1..].iter().collect();
         return Ok((git_dir.to_path_buf(), rest));
     }
@@ -240,9 +240,8 @@ mod tests {
     }
 
     #[test]
-    fn git_dir_of_a_linked_worktree() {
+    fn dot_git_is_the_shared_git_dir() {
         let t = tempfile::tempdir().unwrap();
-        std::fs::write(t.path().join(".git"), "gitdir: elsewhere\n").unwrap();
         let (base, rest) = resolve(t.path(), Path::new("/g"), ".git/kickoff/env").unwrap();
         assert_eq!(base, Path::new("/g"));
         assert_eq!(rest, Path::new("kickoff/env"));
