@@ -592,3 +592,54 @@ fn names_and_messages_cannot_drive_the_terminal() {
         "{notes}"
     );
 }
+
+// ---- case 4: credentials in URLs ---------------------------------------------------------
+
+/// Pushing a platform tag to `http://user:SECRET@host/repo.git` made the hook
+/// print "... differs from http://user:SECRET@.../kickoff-...". Through a
+/// real smart-HTTP remote on 127.0.0.1 (git http-backend behind a small
+/// bridge), the hook now shows `user:***@`, like git itself.
+#[test]
+fn credentials_in_remote_urls_are_never_printed() {
+    let repo = hooked();
+    let server = common::git_http::GitHttp::serve(&repo.env, repo.env.path());
+    let url = server.url("user:SECRET", "origin.git");
+    let base = repo.rev("main").unwrap();
+    let kickoff = "kickoff-240510-dashboard";
+    repo.git(&["checkout", "--quiet", "-b", kickoff]);
+    repo.commit("k.txt", "one\n", "DASH-101 work");
+    push_ok(&git_push(&repo, &[&url, kickoff], false));
+    let local = repo.commit("k.txt", "two\n", "DASH-101 more work");
+    repo.git(&[
+        "tag",
+        "-a",
+        "platform/v1.0.0",
+        "-m",
+        &full_tag_message("v1.0.0", kickoff, &base),
+        &local,
+    ]);
+    let before = repo.origin_refs();
+    let out = git_push(&repo, &[&url, "platform/v1.0.0"], false);
+    let err = push_refused(
+        &out,
+        &["[release-rules]", "differs from", "user:***@127.0.0.1"],
+    );
+    assert!(!err.contains("SECRET"), "{err}");
+    assert_eq!(before, repo.origin_refs());
+
+    // A remote that does not answer: kickoff's own error names the URL.
+    let dead = format!("http://user:SECRET@127.0.0.1:{}/gone.git", {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    });
+    repo.git(&["remote", "set-url", "origin", &dead]);
+    for args in [
+        &["list", "--fetch"][..],
+        &["release", "--bump", "minor", "--dry-run"],
+    ] {
+        let out = repo.kickoff(args).output().unwrap();
+        let text = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(!text.contains("SECRET"), "{args:?}:\n{text}");
+        assert!(text.contains("127.0.0.1"), "{args:?}:\n{text}");
+    }
+}
