@@ -98,6 +98,9 @@ pub struct HookConfig {
     pub allow_main_push: bool,
     pub allow_kickoff_rewrite: bool,
     pub conflicts: ConflictMode,
+    /// In `block` mode, remote-tracking kickoff branches older than this are
+    /// fetched (once) before the conflict check.
+    pub refresh_after: std::time::Duration,
 }
 
 impl Default for HookConfig {
@@ -108,6 +111,7 @@ impl Default for HookConfig {
             allow_main_push: false,
             allow_kickoff_rewrite: false,
             conflicts: ConflictMode::Warn,
+            refresh_after: std::time::Duration::from_secs(600),
         }
     }
 }
@@ -426,7 +430,7 @@ fn check_kickoff(
                     list(&c.files, 5)
                 ),
                 fix: format!(
-                    "`kickoff conflicts {name}` shows the details; sort it out with the owners of `{}` before the branches meet",
+                    "`kickoff conflicts --kickoff {name}` shows the details; sort it out with the owners of `{}` before the branches meet",
                     c.other
                 ),
             };
