@@ -249,7 +249,7 @@ impl<'a> Store<'a> {
                         tip = Some(self.repo.write_changes_commit(
                             tip,
                             &changes(&before, &state),
-                            &message(op),
+                            &message(op, &applied.notes),
                         )?);
                         changed = true;
                     }
@@ -452,11 +452,11 @@ impl<'a> Store<'a> {
             let mut next = state.clone();
             match op.apply(&mut next, &self.names) {
                 Ok(_) if next == state => {}
-                Ok(_) => {
+                Ok(applied) => {
                     tip = Some(self.repo.write_changes_commit(
                         tip,
                         &changes(&state, &next),
-                        &message(&op),
+                        &message(&op, &applied.notes),
                     )?);
                     state = next;
                     replayed += 1;
@@ -570,11 +570,17 @@ fn changes(before: &SlotState, after: &SlotState) -> BTreeMap<String, Option<Vec
     out
 }
 
-/// The commit message of a state change: a subject, then the operation as JSON.
-pub fn message(op: &Op) -> String {
+/// The commit message of a state change: a subject (the operation, then what
+/// it did to others: `k-b got dev2 off the queue`), then the operation as JSON.
+pub fn message(op: &Op, notes: &[String]) -> String {
+    let mut subject = op.summary();
+    for n in notes {
+        subject.push_str("; ");
+        subject.push_str(n);
+    }
     format!(
         "kickoff state: {}\n\n{}\n",
-        op.summary(),
+        subject,
         serde_json::to_string(op).expect("an operation serializes")
     )
 }
