@@ -14,7 +14,9 @@ use std::process::{Command, Stdio};
 /// Deploy a kickoff to its QA slot, claiming a free one if it holds none.
 ///
 /// Writes the slot's environment file (compose project name, each app's
-/// external port and URL, image tags from the kickoff name and commit), runs
+/// external port and URL, image tags from the kickoff name and commit) and
+/// its compose override `<slot>.compose.yml` (project name, published ports,
+/// images), runs
 /// the configured deploy command (`slots.deploy`, a program and its arguments,
 /// never a shell line) with that file and KICKOFF_* variables, streams its
 /// output to stderr, and appends a deployment record to the shared state,
@@ -50,6 +52,9 @@ pub struct DeployPlan {
     pub image_tag: String,
     pub env_file: PathBuf,
     pub env_text: String,
+    /// The compose override next to the environment file (`<slot>.compose.yml`).
+    pub compose_file: PathBuf,
+    pub compose_text: String,
     pub program: PathBuf,
     pub argv: Vec<String>,
     pub env: Vec<(String, String)>,
@@ -150,6 +155,11 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
             "would write {}:\n{}",
             plan.env_file.display(),
             plan.env_text
+        ));
+        g.ui.info(format!(
+            "would write {}:\n{}",
+            plan.compose_file.display(),
+            plan.compose_text
         ));
         g.ui.info(format!(
             "would run: {}",
@@ -263,6 +273,8 @@ fn plan(
         .workdir()
         .join(&c.env_dir)
         .join(format!("{slot}.env"));
+    let compose_file = env_file.with_file_name(crate::slots::compose::file_name(slot));
+    let compose_text = crate::slots::compose::render(c, slot, kickoff, &image_tag);
     let number = c.index_of(slot).expect("a configured slot") + 1;
     let mut env: Vec<(String, String)> = vec![
         ("COMPOSE_PROJECT_NAME".into(), project.clone()),
@@ -294,6 +306,10 @@ fn plan(
         "KICKOFF_ENV_FILE".into(),
         env_file.to_string_lossy().into_owned(),
     ));
+    env.push((
+        "KICKOFF_COMPOSE_FILE".into(),
+        compose_file.to_string_lossy().into_owned(),
+    ));
     let fill = |a: &str| {
         a.replace("{slot}", slot)
             .replace("{kickoff}", kickoff)
@@ -301,6 +317,7 @@ fn plan(
             .replace("{env_file}", &env_file.to_string_lossy())
             .replace("{project}", &project)
             .replace("{image_tag}", &image_tag)
+            .replace("{compose_file}", &compose_file.to_string_lossy())
     };
     let argv = c.deploy.iter().map(|a| fill(a)).collect();
     DeployPlan {
@@ -314,6 +331,8 @@ fn plan(
         image_tag,
         env_file,
         env_text,
+        compose_file,
+        compose_text,
         program,
         argv,
         env,
@@ -326,7 +345,9 @@ fn write_env_file(plan: &DeployPlan) -> Result<()> {
             .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
     }
     std::fs::write(&plan.env_file, &plan.env_text)
-        .map_err(|e| Error::io(format!("cannot write {}", plan.env_file.display()), e))
+        .map_err(|e| Error::io(format!("cannot write {}", plan.env_file.display()), e))?;
+    std::fs::write(&plan.compose_file, &plan.compose_text)
+        .map_err(|e| Error::io(format!("cannot write {}", plan.compose_file.display()), e))
 }
 
 /// Run the deploy command: no shell, no stdin, its stdout and stderr both

@@ -21,6 +21,7 @@ pub mod notes;
 pub mod release;
 pub mod show;
 pub mod slot;
+pub mod slot_routes;
 pub mod status;
 pub mod sync;
 pub mod versions;

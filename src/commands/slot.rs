@@ -1,4 +1,4 @@
-//! `kickoff slot list | claim | release | renew | leave`: the QA slot pool.
+//! `kickoff slot list | claim | release | renew | leave | routes`: the QA slot pool.
 
 use crate::cli::Global;
 use crate::commands::Session;
@@ -27,6 +27,7 @@ pub enum SlotCommand {
     Release(ReleaseArgs),
     Renew(RenewArgs),
     Leave(LeaveArgs),
+    Routes(super::slot_routes::RoutesArgs),
 }
 
 /// Show every slot, the queue, and each slot's ports and URLs.
@@ -142,6 +143,7 @@ pub fn run(args: SlotArgs, g: &Global) -> Result<()> {
         SlotCommand::Release(a) => release(a, g),
         SlotCommand::Renew(a) => renew(a, g),
         SlotCommand::Leave(a) => leave(a, g),
+        SlotCommand::Routes(a) => super::slot_routes::run(a, g),
     }
 }
 

@@ -14,9 +14,11 @@
 //! the head of the queue gets it before anyone else.
 
 pub mod board;
+pub mod compose;
 pub mod config;
 pub mod dashboard;
 pub mod model;
+pub mod routes;
 pub mod service;
 
 pub use model::{DeployStatus, Deployment, Lease, Person, PriorLease, QueueEntry, SlotState};
