@@ -49,6 +49,15 @@ pub enum Error {
     /// A check found problems: conflicts, a refused push (exit 3).
     #[error("{message}")]
     CheckFailed { message: String },
+    /// A step of a plan failed: the message says what was being done and what
+    /// was undone; the step's own error is the cause.
+    #[error("{message}")]
+    Failed {
+        message: String,
+        hint: Option<String>,
+        #[source]
+        source: Box<Error>,
+    },
     /// Reading or writing a file failed.
     #[error("{context}")]
     Io {
@@ -90,6 +99,19 @@ impl Error {
         }
     }
 
+    /// Wrap an error with what was being done, keeping it as the cause.
+    pub fn failed(
+        message: impl Into<String>,
+        hint: Option<String>,
+        source: impl Into<Error>,
+    ) -> Self {
+        Error::Failed {
+            message: message.into(),
+            hint,
+            source: Box::new(source.into()),
+        }
+    }
+
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         if source.kind() == std::io::ErrorKind::BrokenPipe {
             return Error::BrokenPipe;
@@ -110,7 +132,7 @@ impl Error {
             Error::Slot(e) => e.exit_code(),
             Error::CheckFailed { .. } => 3,
             Error::BrokenPipe => 0,
-            Error::Refused { .. } | Error::Io { .. } => 1,
+            Error::Refused { .. } | Error::Io { .. } | Error::Failed { .. } => 1,
         }
     }
 
@@ -124,6 +146,7 @@ impl Error {
             Error::Hook(e) => e.hint(),
             Error::Slot(e) => e.hint(),
             Error::Usage { hint, .. } | Error::Refused { hint, .. } => hint.clone(),
+            Error::Failed { hint, source, .. } => hint.clone().or_else(|| source.hint()),
             _ => None,
         }
     }

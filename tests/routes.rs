@@ -241,41 +241,79 @@ impl Proxy {
             .find(|p| p.is_file())
     }
 
-    /// The command that checks `file` (a complete configuration).
-    fn validate_cmd(self, bin: &Path, file: &Path, dir: &Path) -> Command {
+    /// The command that checks a configuration (HAProxy: files loaded in order).
+    fn validate_cmd(self, bin: &Path, files: &[PathBuf], dir: &Path) -> Command {
         let mut c = Command::new(bin);
         match self {
             Proxy::Nginx => {
-                c.args(["-t", "-c"]).arg(file).args(nginx_runtime(dir));
+                c.args(["-t", "-c"]).arg(&files[0]).args(nginx_runtime(dir));
             }
             Proxy::Caddy => {
                 c.args(["validate", "--adapter", "caddyfile", "--config"])
-                    .arg(file);
+                    .arg(&files[0]);
             }
             Proxy::Haproxy => {
-                c.args(["-c", "-f"]).arg(file);
+                // -dW: a warning fails the check too.
+                c.args(["-c", "-dW"]);
+                for f in files {
+                    c.arg("-f").arg(f);
+                }
             }
         }
         isolate(&mut c, dir);
         c
     }
 
-    fn run_cmd(self, bin: &Path, file: &Path, dir: &Path) -> Command {
+    fn run_cmd(self, bin: &Path, files: &[PathBuf], dir: &Path) -> Command {
         let mut c = Command::new(bin);
         match self {
             Proxy::Nginx => {
-                c.arg("-c").arg(file).args(nginx_runtime(dir));
+                c.arg("-c").arg(&files[0]).args(nginx_runtime(dir));
             }
             Proxy::Caddy => {
                 c.args(["run", "--adapter", "caddyfile", "--config"])
-                    .arg(file);
+                    .arg(&files[0]);
             }
             Proxy::Haproxy => {
-                c.args(["-db", "-f"]).arg(file);
+                c.arg("-db");
+                for f in files {
+                    c.arg("-f").arg(f);
+                }
             }
         }
         isolate(&mut c, dir);
         c
+    }
+
+    /// What a configuration of the user's own around `--server-block` output
+    /// holds: the global parts and a default that answers 404.
+    fn wrap(self, part: &Path, port: u16, dir: &Path) -> Vec<PathBuf> {
+        let (name, text) = match self {
+            Proxy::Nginx => (
+                "nginx-main.conf",
+                format!(
+                    "events {{}}\nhttp {{\n    server {{\n        listen 127.0.0.1:{port} default_server;\n        return 404;\n    }}\n    include {};\n}}\n",
+                    part.display()
+                ),
+            ),
+            Proxy::Caddy => (
+                "Caddyfile",
+                format!(
+                    "{{\n\tadmin off\n\tauto_https off\n}}\nimport {}\nhttp://:{port} {{\n\tbind 127.0.0.1\n\trespond 404\n}}\n",
+                    part.display()
+                ),
+            ),
+            Proxy::Haproxy => (
+                "haproxy-main.cfg",
+                "defaults\n    mode http\n    timeout connect 5s\n    timeout client 30s\n    timeout server 30s\n".to_string(),
+            ),
+        };
+        let main = dir.join(name);
+        std::fs::write(&main, text).unwrap();
+        match self {
+            Proxy::Haproxy => vec![main, part.to_path_buf()],
+            _ => vec![main],
+        }
     }
 }
 
@@ -418,8 +456,9 @@ strip_prefix = false
 }
 
 /// Generate, validate and run `proxy` for `style`, then send a request to every
-/// slot and app and check where it landed.
-fn proxy_routes_every_slot_and_app(proxy: Proxy, style: Style) {
+/// slot and app and check where it landed. With `server_block`, the output is
+/// included in a configuration of the user's own.
+fn proxy_routes_every_slot_and_app(proxy: Proxy, style: Style, server_block: bool) {
     let Some(bin) = require(proxy) else { return };
     let up = Upstreams::start();
     let repo = TestRepo::new();
@@ -432,19 +471,25 @@ fn proxy_routes_every_slot_and_app(proxy: Proxy, style: Style) {
     for _ in 0..3 {
         let port = free_port();
         repo.write(".kickoff.toml", &pool(style, up.base, port));
-        let out = repo
-            .kickoff(&[
-                "slot",
-                "routes",
-                "--format",
-                proxy.format(),
-                "--out",
-                file.to_str().unwrap(),
-            ])
-            .output()
-            .unwrap();
+        let mut args = vec![
+            "slot",
+            "routes",
+            "--format",
+            proxy.format(),
+            "--out",
+            file.to_str().unwrap(),
+        ];
+        if server_block {
+            args.push("--server-block");
+        }
+        let out = repo.kickoff(&args).output().unwrap();
         assert!(out.status.success(), "{}", stderr(&out));
-        let v = proxy.validate_cmd(&bin, &file, &dir).output().unwrap();
+        let files = if server_block {
+            proxy.wrap(&file, port, &dir)
+        } else {
+            vec![file.clone()]
+        };
+        let v = proxy.validate_cmd(&bin, &files, &dir).output().unwrap();
         assert!(
             v.status.success(),
             "{} rejects the generated file:\n{}{}\n{}",
@@ -453,7 +498,7 @@ fn proxy_routes_every_slot_and_app(proxy: Proxy, style: Style) {
             stderr(&v),
             std::fs::read_to_string(&file).unwrap()
         );
-        match start(proxy.run_cmd(&bin, &file, &dir), &dir, port) {
+        match start(proxy.run_cmd(&bin, &files, &dir), &dir, port) {
             Ok(running) => {
                 check_routing(proxy, style, port, &up);
                 drop(running);
@@ -551,32 +596,47 @@ fn check_routing(proxy: Proxy, style: Style, port: u16, up: &Upstreams) {
 
 #[test]
 fn nginx_routes_by_host() {
-    proxy_routes_every_slot_and_app(Proxy::Nginx, Style::Host);
+    proxy_routes_every_slot_and_app(Proxy::Nginx, Style::Host, false);
 }
 
 #[test]
 fn nginx_routes_by_path() {
-    proxy_routes_every_slot_and_app(Proxy::Nginx, Style::Path);
+    proxy_routes_every_slot_and_app(Proxy::Nginx, Style::Path, false);
 }
 
 #[test]
 fn caddy_routes_by_host() {
-    proxy_routes_every_slot_and_app(Proxy::Caddy, Style::Host);
+    proxy_routes_every_slot_and_app(Proxy::Caddy, Style::Host, false);
 }
 
 #[test]
 fn caddy_routes_by_path() {
-    proxy_routes_every_slot_and_app(Proxy::Caddy, Style::Path);
+    proxy_routes_every_slot_and_app(Proxy::Caddy, Style::Path, false);
 }
 
 #[test]
 fn haproxy_routes_by_host() {
-    proxy_routes_every_slot_and_app(Proxy::Haproxy, Style::Host);
+    proxy_routes_every_slot_and_app(Proxy::Haproxy, Style::Host, false);
 }
 
 #[test]
 fn haproxy_routes_by_path() {
-    proxy_routes_every_slot_and_app(Proxy::Haproxy, Style::Path);
+    proxy_routes_every_slot_and_app(Proxy::Haproxy, Style::Path, false);
+}
+
+#[test]
+fn nginx_server_blocks_included_route_by_path() {
+    proxy_routes_every_slot_and_app(Proxy::Nginx, Style::Path, true);
+}
+
+#[test]
+fn caddy_site_blocks_imported_route_by_path() {
+    proxy_routes_every_slot_and_app(Proxy::Caddy, Style::Path, true);
+}
+
+#[test]
+fn haproxy_sections_loaded_after_defaults_route_by_host() {
+    proxy_routes_every_slot_and_app(Proxy::Haproxy, Style::Host, true);
 }
 
 // ---- output without servers -------------------------------------------------------
@@ -783,4 +843,25 @@ fn deploy_writes_a_compose_override_that_matches_the_map() {
         format!("registry.example.com/shop/web:{tag}")
     );
     assert!(services["api"].get("image").is_none(), "{text}");
+}
+
+#[test]
+fn init_compose_writes_a_routed_pool() {
+    let repo = TestRepo::new();
+    repo.kickoff(&["init", "--compose"]).assert().success();
+    let text = std::fs::read_to_string(repo.work.join(".kickoff.toml")).unwrap();
+    assert!(text.contains("\"{compose_file}\""), "{text}");
+    let out = repo
+        .kickoff(&["slot", "routes", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["routes"].as_array().unwrap().len(), 12);
+    assert_eq!(v["routes"][1]["path_prefix"], "/dev1/spring/");
+    // Without --compose (and no terminal to ask on) there is no pool.
+    repo.kickoff(&["init", "--force"]).assert().success();
+    repo.kickoff(&["slot", "routes", "--format", "json"])
+        .assert()
+        .code(2);
 }

@@ -473,11 +473,12 @@ fn push_after(s: &Session, g: &Global, remote: Option<&str>, branch: &str) -> Re
             &[&format!("refs/heads/{branch}:refs/heads/{branch}")],
             set_upstream,
         )
-        .map_err(|e| Error::Refused {
-            message: format!(
-                "the merge is done locally, but pushing {branch} to {remote} failed: {e}"
-            ),
-            hint: Some(format!("push it yourself: git push {remote} {branch}")),
+        .map_err(|e| {
+            Error::failed(
+                format!("the merge is done locally, but pushing {branch} to {remote} failed"),
+                Some(format!("push it yourself: git push {remote} {branch}")),
+                e,
+            )
         })?;
     g.ui.done(format!("pushed {branch} to {remote}"));
     Ok(())

@@ -176,7 +176,7 @@ impl Repo {
                 .status
                 .code()
                 .map_or_else(|| "killed".into(), |c| format!("exit {c}")),
-            stderr: stderr.trim().to_string(),
+            stderr: super::GitOutput::new(&stderr),
         })
     }
 
@@ -214,9 +214,7 @@ impl Repo {
                 .status
                 .code()
                 .map_or_else(|| "killed".into(), |c| format!("exit {c}")),
-            stderr: format!("{}\n{}", stdout.trim(), stderr.trim())
-                .trim()
-                .to_string(),
+            stderr: super::GitOutput::new(&format!("{}\n{}", stdout.trim(), stderr.trim())),
         })
     }
 

@@ -574,3 +574,71 @@ impl TestRepo {
         self.git(&["tag", "-l", &format!("--format={format}"), tag])
     }
 }
+
+// ---- command output snapshots ------------------------------------------------------------
+
+/// What a command printed and how it exited, for one insta snapshot of all
+/// three (`insta::assert_snapshot!(repo.run(&[...]), @"...")`). Paths under
+/// the test's temp dir read `$ROOT`, so snapshots do not depend on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandOutput {
+    pub stdout: String,
+    pub stderr: String,
+    pub status: Option<i32>,
+}
+
+impl CommandOutput {
+    pub fn new(env: &TestEnv, out: &Output) -> CommandOutput {
+        let root = env.path().to_string_lossy().into_owned();
+        let clean = |b: &[u8]| String::from_utf8_lossy(b).replace(&root, "$ROOT");
+        CommandOutput {
+            stdout: clean(&out.stdout),
+            stderr: clean(&out.stderr),
+            status: out.status.code(),
+        }
+    }
+}
+
+impl std::fmt::Display for CommandOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.stdout.is_empty() {
+            write!(f, "{}", self.stdout)?;
+            if !self.stdout.ends_with('\n') {
+                writeln!(f)?;
+            }
+        }
+        if !self.stderr.is_empty() {
+            writeln!(f, "------- stderr -------")?;
+            write!(f, "{}", self.stderr)?;
+            if !self.stderr.ends_with('\n') {
+                writeln!(f)?;
+            }
+        }
+        match self.status {
+            Some(0) => Ok(()),
+            Some(code) => writeln!(f, "[exit status: {code}]"),
+            None => writeln!(f, "[killed by a signal]"),
+        }
+    }
+}
+
+impl TestRepo {
+    /// Run `kickoff <args>` in the work tree and capture everything it printed.
+    pub fn run(&self, args: &[&str]) -> CommandOutput {
+        let out = self.kickoff(args).output().unwrap();
+        CommandOutput::new(&self.env, &out)
+    }
+
+    /// Install a `pre-receive` hook on origin that prints `message` as the
+    /// remote's reason and refuses every push.
+    pub fn freeze_origin(&self, message: &str) {
+        let hook = self.origin.join("hooks/pre-receive");
+        std::fs::create_dir_all(hook.parent().unwrap()).unwrap();
+        std::fs::write(&hook, format!("#!/bin/sh\necho '{message}' >&2\nexit 1\n")).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+    }
+}

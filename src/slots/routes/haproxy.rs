@@ -20,9 +20,11 @@ pub fn render(t: &RouteTable, header: &str, server_block: bool) -> String {
         out.push_str(
             "# A complete configuration: haproxy -f THIS_FILE (haproxy -c -f THIS_FILE checks it).\n\n\
              global\n\
-             \x20   maxconn 4096\n\n\
+             \x20   maxconn 4096\n\
+             \x20   log stdout format raw local0\n\n\
              defaults\n\
              \x20   mode http\n\
+             \x20   log global\n\
              \x20   option httplog\n\
              \x20   timeout connect 5s\n\
              \x20   timeout client 60s\n\

@@ -128,8 +128,8 @@ pub struct RouteTable {
 }
 
 impl RouteTable {
-    /// The host names in first-seen order, each with its rules, longest
-    /// prefix first (the order a first-match proxy needs).
+    /// The host names in first-seen order, each with its rules in table
+    /// order (nginx and Caddy pick the longest matching prefix themselves).
     pub fn by_host(&self) -> Vec<(&str, Vec<&Route>)> {
         let mut order: Vec<&str> = Vec::new();
         let mut groups: BTreeMap<&str, Vec<&Route>> = BTreeMap::new();
@@ -141,11 +141,7 @@ impl RouteTable {
         }
         order
             .into_iter()
-            .map(|h| {
-                let mut rs = groups.remove(h).expect("grouped");
-                rs.sort_by_key(|r| std::cmp::Reverse(r.prefix.len()));
-                (h, rs)
-            })
+            .map(|h| (h, groups.remove(h).expect("grouped")))
             .collect()
     }
 

@@ -58,8 +58,15 @@ fn servers(out: &mut String, t: &RouteTable, ind: &str, default_server: bool) {
             "{ind}    # TLS is terminated at the load balancer. To terminate it here instead:\n\
              {ind}    # listen 443 ssl; ssl_certificate /etc/ssl/{host}.crt; ssl_certificate_key /etc/ssl/{host}.key;"
         );
-        for r in routes {
+        for r in &routes {
             location(out, r, &format!("{ind}    "));
+        }
+        if routes.iter().all(|r| r.by_path()) {
+            // Otherwise nginx would serve files from its default root here.
+            let _ = writeln!(
+                out,
+                "{ind}    # A path no slot answers.\n{ind}    location / {{\n{ind}        return 404;\n{ind}    }}"
+            );
         }
         let _ = writeln!(out, "{ind}}}\n");
     }
