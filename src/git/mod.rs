@@ -42,6 +42,8 @@ pub enum GitError {
         #[source]
         stderr: Option<GitOutput>,
     },
+    #[error("{name} moved on {remote} while kickoff read it")]
+    RefMoved { remote: String, name: String },
     #[error("your git identity has no usable {part}: {reason}")]
     Identity { part: String, reason: String },
     #[error("cannot run `git`")]
@@ -88,6 +90,7 @@ impl GitError {
             GitError::NoBranch { hint, .. } => hint.clone(),
             GitError::DetachedHead => Some("check out a branch first (`git switch <branch>`), or name the kickoff on the command line".into()),
             GitError::BadRevision { .. } => Some("give a branch, tag or commit id that exists in this repository".into()),
+            GitError::RefMoved { .. } => Some("someone pushed in between; run the command again".into()),
             GitError::Identity { .. } => Some("set `git config user.name` and `git config user.email` (or GIT_COMMITTER_NAME and GIT_COMMITTER_EMAIL)".into()),
             GitError::Command { args, .. } if is_network(args) => Some("check that the remote is reachable with your credentials (`git remote -v`, then `git fetch` by hand), then run the command again".into()),
             _ => None,

@@ -178,10 +178,9 @@ impl Repo {
             remote_ref,
         ])?;
         if !self.has_object(expected) {
-            return Err(crate::git::GitError::Command {
-                args: format!("fetch {remote} {remote_ref}"),
-                status: "the fetched ref moved".into(),
-                stderr: format!("{remote_ref} moved on {remote} while it was read; try again"),
+            return Err(crate::git::GitError::RefMoved {
+                remote: remote.to_string(),
+                name: remote_ref.to_string(),
             });
         }
         Ok(())
