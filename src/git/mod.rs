@@ -504,13 +504,35 @@ impl Repo {
 
     /// The identity for objects kickoff writes: git's own environment variables
     /// (`GIT_COMMITTER_NAME`, `_EMAIL`, `_DATE`) first, then `user.name`/`user.email`.
+    /// The committer identity git itself would use (`git var
+    /// GIT_COMMITTER_IDENT`: environment, `git -c`, GIT_CONFIG_GLOBAL and the
+    /// rest of git's config rules). libgit2's own lookup is the fallback when
+    /// git cannot tell (it has no identity configured).
     pub fn signature(&self) -> Result<git2::Signature<'static>> {
-        identity(&self.inner, "COMMITTER")
+        self.git_identity("COMMITTER")
+            .map_or_else(|| identity(&self.inner, "COMMITTER"), Ok)
     }
 
     pub fn author_signature(&self) -> Result<git2::Signature<'static>> {
-        identity(&self.inner, "AUTHOR")
+        self.git_identity("AUTHOR")
+            .map_or_else(|| identity(&self.inner, "AUTHOR"), Ok)
     }
+
+    fn git_identity(&self, who: &str) -> Option<git2::Signature<'static>> {
+        let out = self.git_output(["var", &format!("GIT_{who}_IDENT")]).ok()?;
+        if !out.status.success() {
+            return None;
+        }
+        parse_ident(String::from_utf8_lossy(&out.stdout).trim())
+    }
+}
+
+/// `Name <email> <seconds> <+zzzz>`, as `git var` prints an identity.
+fn parse_ident(line: &str) -> Option<git2::Signature<'static>> {
+    let (name, rest) = line.split_once(" <")?;
+    let (email, date) = rest.rsplit_once("> ")?;
+    let time = parse_git_date(&format!("@{date}"))?;
+    git2::Signature::new(name.trim(), email, &time).ok()
 }
 
 fn identity(repo: &Repository, who: &str) -> Result<git2::Signature<'static>> {

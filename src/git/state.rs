@@ -12,8 +12,12 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PushOutcome {
     Accepted,
-    /// The remote refused it (it moved, or the ref was locked); fetch and retry.
+    /// The remote refused it because it moved (or its ref was locked by
+    /// another push at that moment): fetch and retry.
     Rejected(String),
+    /// The remote refused it for another reason (a hook, a permission): what
+    /// it said. Retrying cannot help.
+    Refused(String),
 }
 
 impl Repo {
@@ -203,7 +207,32 @@ impl Repo {
         // `--porcelain` prints `!<tab>src:dst<tab>[rejected] (why)` for refused refs.
         let refused = stdout.lines().find(|l| l.starts_with('!'));
         if let Some(line) = refused {
-            return Ok(PushOutcome::Rejected(line.to_string()));
+            let reason = line.rsplit('\t').next().unwrap_or(line);
+            let moved = reason.starts_with("[rejected]")
+                || [
+                    "cannot lock ref",
+                    "failed to update ref",
+                    "failed to lock",
+                    "stale info",
+                    "incorrect old value",
+                ]
+                .iter()
+                .any(|m| reason.contains(m));
+            if moved {
+                return Ok(PushOutcome::Rejected(line.to_string()));
+            }
+            let said: Vec<&str> = stderr
+                .lines()
+                .filter_map(|l| l.strip_prefix("remote:"))
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            let mut why = reason.trim().to_string();
+            if !said.is_empty() {
+                why.push_str("\nremote: ");
+                why.push_str(&said.join("\nremote: "));
+            }
+            return Ok(PushOutcome::Refused(why));
         }
         if stderr.contains("cannot lock ref") || stderr.contains("failed to update ref") {
             return Ok(PushOutcome::Rejected(stderr.trim().to_string()));

@@ -63,6 +63,8 @@ pub struct SlotsConfig {
     pub compose_project: String,
     pub env_dir: String,
     pub deploy: Vec<String>,
+    /// Stop the deploy command after this long (`None`: no limit).
+    pub deploy_timeout: Option<std::time::Duration>,
     /// `[slots.routing]`: where the reverse proxy listens and what it targets.
     pub routing: Routing,
 }
@@ -77,6 +79,7 @@ impl Default for SlotsConfig {
             compose_project: DEFAULT_PROJECT.into(),
             env_dir: DEFAULT_ENV_DIR.into(),
             deploy: Vec::new(),
+            deploy_timeout: None,
             routing: Routing::default(),
         }
     }
@@ -163,6 +166,7 @@ pub struct RawSlots {
     compose_project: Option<Spanned<String>>,
     env_dir: Option<Spanned<String>>,
     deploy: Option<Spanned<Vec<String>>>,
+    deploy_timeout: Option<Spanned<String>>,
     routing: Option<Spanned<RawRouting>>,
     #[serde(default)]
     apps: Vec<Spanned<RawApp>>,
@@ -237,6 +241,7 @@ impl RawSlots {
                 ("compose_project", self.compose_project.map(|v| v.span())),
                 ("env_dir", self.env_dir.map(|v| v.span())),
                 ("deploy", self.deploy.map(|v| v.span())),
+                ("deploy_timeout", self.deploy_timeout.map(|v| v.span())),
                 ("routing", self.routing.map(|v| v.span())),
             ];
             if let Some((key, Some(span))) = set.into_iter().find(|(_, s)| s.is_some()) {
@@ -324,6 +329,15 @@ impl RawSlots {
                 return Err(err(d.span(), "slots.env_dir", "it is empty".into()));
             }
             c.env_dir = d.into_inner();
+        }
+        if let Some(t) = self.deploy_timeout {
+            c.deploy_timeout = Some(super::runner::parse_timeout(t.get_ref()).map_err(|m| {
+                err(
+                    t.span(),
+                    "slots.deploy_timeout",
+                    format!("{:?}: {m}", t.get_ref()),
+                )
+            })?);
         }
         if let Some(argv) = self.deploy {
             let v = argv.get_ref();

@@ -18,7 +18,9 @@ pub mod compose;
 pub mod config;
 pub mod dashboard;
 pub mod model;
+pub mod recorded;
 pub mod routes;
+pub mod runner;
 pub mod service;
 
 pub use model::{DeployStatus, Deployment, Lease, Person, PriorLease, QueueEntry, SlotState};
@@ -64,8 +66,12 @@ pub enum SlotError {
     DeployNotConfigured,
     #[error("the deploy command `{program}` does not exist")]
     DeployNotFound { program: String },
-    #[error("the deploy command failed ({status}); recorded as failed in {record}")]
-    DeployFailed { status: String, record: String },
+    #[error("the deploy command failed ({status}); recorded as {outcome} in {record}")]
+    DeployFailed {
+        status: String,
+        record: String,
+        outcome: String,
+    },
     #[error("the shared state kept changing under us; gave up after {attempts} attempts")]
     Busy { attempts: usize },
     #[error("--offline cannot change the shared state")]

@@ -81,6 +81,11 @@ pub struct QueueEntry {
 pub enum DeployStatus {
     Succeeded,
     Failed,
+    /// Stopped by a signal (Ctrl-C, `kill`), or kickoff itself stopped while
+    /// the command ran.
+    Interrupted,
+    /// Stopped by kickoff after `--timeout` / `slots.deploy_timeout`.
+    TimedOut,
 }
 
 impl DeployStatus {
@@ -88,6 +93,8 @@ impl DeployStatus {
         match self {
             DeployStatus::Succeeded => "succeeded",
             DeployStatus::Failed => "failed",
+            DeployStatus::Interrupted => "interrupted",
+            DeployStatus::TimedOut => "timed-out",
         }
     }
 }
@@ -111,6 +118,9 @@ pub struct Deployment {
     /// The deploy command's exit code (`None`: it did not start or was killed).
     #[serde(default)]
     pub exit_code: Option<i32>,
+    /// The signal that stopped the deploy command, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub image_tag: String,
@@ -267,6 +277,7 @@ mod tests {
             duration_ms: 5,
             status: DeployStatus::Failed,
             exit_code: Some(3),
+            signal: None,
             error: None,
             image_tag: "x".into(),
             project: "dev1".into(),

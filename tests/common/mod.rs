@@ -5,7 +5,10 @@
 //! Every git and kickoff process started here gets the same environment:
 //! `HOME`, `GIT_CONFIG_GLOBAL` and `GIT_CONFIG_SYSTEM` point into the temp dir,
 //! identities and dates are fixed, colour is off. Nothing depends on the
-//! machine's own git config.
+//! machine's own git config. libgit2, which ignores `GIT_CONFIG_GLOBAL`,
+//! finds no config either: `HOME` and `XDG_CONFIG_HOME` point into the temp
+//! dir, and libgit2 inside the test process itself searches only an empty
+//! directory ([`isolate_libgit2`]).
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -29,6 +32,7 @@ impl TestEnv {
     /// An environment under `parent`: for fixtures kept in a `static`, which is
     /// never dropped, put them under cargo's target tmp dir instead of /tmp.
     pub fn new_in(parent: &Path) -> TestEnv {
+        isolate_libgit2();
         std::fs::create_dir_all(parent).unwrap();
         let root = tempfile::Builder::new()
             .prefix("kickoff-test-")
@@ -61,7 +65,6 @@ impl TestEnv {
             "GIT_OBJECT_DIRECTORY",
             "GIT_ALTERNATE_OBJECT_DIRECTORIES",
             "GIT_CEILING_DIRECTORIES",
-            "XDG_CONFIG_HOME",
             "EDITOR",
             "VISUAL",
             "KICKOFF_CONFIG",
@@ -70,6 +73,7 @@ impl TestEnv {
             cmd.env_remove(var);
         }
         cmd.env("HOME", self.path().join("home"))
+            .env("XDG_CONFIG_HOME", self.path().join("home/.config"))
             .env("GIT_CONFIG_GLOBAL", &empty)
             .env("GIT_CONFIG_SYSTEM", &empty)
             .env("GIT_CONFIG_NOSYSTEM", "1")
@@ -131,6 +135,26 @@ impl TestEnv {
         self.apply(&mut std_cmd);
         assert_cmd::Command::from_std(std_cmd)
     }
+}
+
+/// Point libgit2's global, XDG and system config search paths (in this test
+/// process) at an empty directory, once.
+pub fn isolate_libgit2() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        use kickoff::git::git2::{ConfigLevel, opts::set_search_path};
+        let empty = std::env::temp_dir().join("kickoff-test-no-config");
+        std::fs::create_dir_all(&empty).unwrap();
+        for level in [
+            ConfigLevel::System,
+            ConfigLevel::XDG,
+            ConfigLevel::Global,
+            ConfigLevel::ProgramData,
+        ] {
+            // SAFETY: called once, before any test of this process uses libgit2.
+            unsafe { set_search_path(level, &empty) }.unwrap();
+        }
+    });
 }
 
 /// A work repository cloned from a bare `origin`, with one commit on main.
