@@ -419,14 +419,24 @@ fn free_port() -> u16 {
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Style {
+    /// `http://{app}-{slot}.test/`
     Host,
+    /// `http://dev.test/{slot}/{app}/`
     Path,
+    /// web at `http://dev.test/{slot}/`, api inside it at `/{slot}/api/`:
+    /// the longer prefix must win whatever the order of the rules.
+    Nested,
 }
 
 fn pool(style: Style, base: u16, listen: u16) -> String {
     let url = match style {
         Style::Host => "http://{app}-{slot}.test/",
         Style::Path => "http://dev.test/{slot}/{app}/",
+        Style::Nested => "http://dev.test/{slot}/",
+    };
+    let api_url = match style {
+        Style::Nested => "\nurl = \"http://dev.test/{slot}/api/\"",
+        _ => "",
     };
     format!(
         r#"[slots]
@@ -448,7 +458,7 @@ strip_prefix = true
 name = "api"
 port = 8080
 base_port = {api}
-strip_prefix = false
+strip_prefix = false{api_url}
 "#,
         web = base,
         api = base + SLOTS.len() as u16
@@ -514,27 +524,36 @@ fn check_routing(proxy: Proxy, style: Style, port: u16, up: &Upstreams) {
     let what = format!("{proxy:?} by {style:?}");
     for slot in SLOTS {
         for app in APPS {
-            let (host, path, expect_path, prefix) = match style {
-                Style::Host => (
+            // The request, the path the app must see, and X-Forwarded-Prefix.
+            let page = "some/page?q=1";
+            let (host, path, expect_path, prefix) = match (style, app) {
+                (Style::Host, _) => (
                     format!("{app}-{slot}.test"),
-                    "/some/page?q=1".to_string(),
-                    "/some/page?q=1".to_string(),
+                    format!("/{page}"),
+                    format!("/{page}"),
                     None,
                 ),
-                Style::Path => {
-                    let full = format!("/{slot}/{app}/some/page?q=1");
-                    let expect = if app == "web" {
-                        "/some/page?q=1".to_string()
-                    } else {
-                        full.clone()
-                    };
-                    (
-                        "dev.test".to_string(),
-                        full,
-                        expect,
-                        Some(format!("/{slot}/{app}")),
-                    )
-                }
+                (Style::Path, "web") => (
+                    "dev.test".into(),
+                    format!("/{slot}/web/{page}"),
+                    format!("/{page}"),
+                    Some(format!("/{slot}/web")),
+                ),
+                (Style::Path, _) | (Style::Nested, _) => (
+                    "dev.test".into(),
+                    format!("/{slot}/api/{page}"),
+                    format!("/{slot}/api/{page}"),
+                    Some(format!("/{slot}/api")),
+                ),
+            };
+            let (host, path, expect_path, prefix) = match (style, app) {
+                (Style::Nested, "web") => (
+                    "dev.test".into(),
+                    format!("/{slot}/{page}"),
+                    format!("/{page}"),
+                    Some(format!("/{slot}")),
+                ),
+                _ => (host, path, expect_path, prefix),
             };
             let v = routed(port, &host, &path);
             assert_eq!(v["slot"], slot, "{what}: {host}{path} -> {v}");
@@ -568,7 +587,7 @@ fn check_routing(proxy: Proxy, style: Style, port: u16, up: &Upstreams) {
     let before = up.total_hits();
     let misses: &[(&str, &str)] = match style {
         Style::Host => &[("web-dev9.test", "/"), ("other.test", "/dev1/web/")],
-        Style::Path => &[
+        Style::Path | Style::Nested => &[
             ("dev.test", "/dev9/web/"),
             ("dev.test", "/"),
             ("other.test", "/dev1/web/"),
@@ -589,7 +608,7 @@ fn check_routing(proxy: Proxy, style: Style, port: u16, up: &Upstreams) {
     // A WebSocket reaches its app and stays open in both directions.
     let (host, path) = match style {
         Style::Host => ("api-dev2.test", "/socket"),
-        Style::Path => ("dev.test", "/dev2/api/socket"),
+        Style::Path | Style::Nested => ("dev.test", "/dev2/api/socket"),
     };
     assert_eq!(websocket_echo(port, host, path), "dev2 api ping", "{what}");
 }
@@ -622,6 +641,21 @@ fn haproxy_routes_by_host() {
 #[test]
 fn haproxy_routes_by_path() {
     proxy_routes_every_slot_and_app(Proxy::Haproxy, Style::Path, false);
+}
+
+#[test]
+fn nginx_routes_nested_prefixes() {
+    proxy_routes_every_slot_and_app(Proxy::Nginx, Style::Nested, false);
+}
+
+#[test]
+fn caddy_routes_nested_prefixes() {
+    proxy_routes_every_slot_and_app(Proxy::Caddy, Style::Nested, false);
+}
+
+#[test]
+fn haproxy_routes_nested_prefixes() {
+    proxy_routes_every_slot_and_app(Proxy::Haproxy, Style::Nested, false);
 }
 
 #[test]
@@ -790,6 +824,28 @@ fn check_reports_drift_per_slot_and_app() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let out = repo
+        .kickoff(&["slot", "routes", "--format", "json", "--check", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["matches"], false);
+    assert!(
+        v["drift"]["missing"]
+            .as_array()
+            .unwrap()
+            .contains(&"dev4/web".into()),
+        "{v}"
+    );
+    assert_eq!(
+        v["drift"]["changed"]["dev1/api"][0], "- target: {\"host\":\"127.0.0.1\",\"port\":41003}",
+        "{v}"
+    );
+    let out = repo
+        .kickoff(&["slot", "routes", "--format", "json", "--check"])
+        .output()
+        .unwrap();
     assert!(
         stdout(&out).contains("dev4/web: missing from the file"),
         "{}",
@@ -864,4 +920,72 @@ fn init_compose_writes_a_routed_pool() {
     repo.kickoff(&["slot", "routes", "--format", "json"])
         .assert()
         .code(2);
+}
+
+#[test]
+fn out_is_replaced_through_its_link_dry_run_and_check_write_nothing() {
+    let repo = TestRepo::new();
+    repo.write(".kickoff.toml", &pool(Style::Host, 41_000, 8080));
+    let real = repo.env.path().join("sites-available-slots.conf");
+    let link = repo.env.path().join("sites-enabled-slots.conf");
+    std::fs::write(&real, "old\n").unwrap();
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let l = link.to_str().unwrap();
+    // --dry-run prints what it would write and leaves the file alone.
+    let out = repo
+        .kickoff(&[
+            "slot",
+            "routes",
+            "--format",
+            "caddy",
+            "--out",
+            l,
+            "--dry-run",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("http://web-dev1.test:8080 {"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&real).unwrap(), "old\n");
+    assert!(!repo.work.join(".git/kickoff/routes.json").exists());
+    // --check with no file written yet in that format: exit 2 and a hint.
+    assert_refused(
+        &repo,
+        &["slot", "routes", "--format", "caddy", "--check"],
+        2,
+        &["no caddy routes file was written here yet", "hint:"],
+    );
+    // The link stays a link; the file it names gets the configuration.
+    repo.kickoff(&["slot", "routes", "--format", "caddy", "--out", l])
+        .assert()
+        .success();
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let written = std::fs::read_to_string(&real).unwrap();
+    assert!(
+        written.contains("reverse_proxy 127.0.0.1:41001"),
+        "{written}"
+    );
+    // A directory is not a file to write.
+    assert_refused(
+        &repo,
+        &[
+            "slot",
+            "routes",
+            "--format",
+            "caddy",
+            "--out",
+            repo.env.path().to_str().unwrap(),
+        ],
+        2,
+        &["is a directory"],
+    );
 }

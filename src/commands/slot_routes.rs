@@ -37,6 +37,9 @@ pub struct RoutesArgs {
     /// With --out: say what would be written, change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// With --check: print the result as JSON (`"schema": 1`, see docs/slots.md).
+    #[arg(long, requires = "check")]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -153,7 +156,20 @@ fn check_file(
             .map_err(|m| Error::usage(format!("{}: {m}", path.display())))?,
         _ => check::compare_text(&actual, &routes::render(table, format, server_block)),
     };
+    if args.json {
+        g.ui.json(&serde_json::json!({
+            "schema": 1,
+            "file": path,
+            "format": format.as_str(),
+            "routes": table.routes.len(),
+            "matches": drift.is_empty(),
+            "drift": drift,
+        }))?;
+    }
     if drift.is_empty() {
+        if args.json {
+            return Ok(());
+        }
         g.ui.done(format!(
             "{} matches the slot map ({} routes)",
             path.display(),
@@ -161,11 +177,13 @@ fn check_file(
         ));
         return Ok(());
     }
-    g.ui.data(&format!(
-        "{} differs from the slot map:\n{}",
-        path.display(),
-        drift.render()
-    ))?;
+    if !args.json {
+        g.ui.data(&format!(
+            "{} differs from the slot map:\n{}",
+            path.display(),
+            drift.render()
+        ))?;
+    }
     Err(Error::CheckFailed {
         message: format!(
             "{} has drifted from the slot map; rewrite it with `kickoff slot routes --format {} --out {}{}` and reload the proxy",

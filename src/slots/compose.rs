@@ -51,3 +51,58 @@ pub fn render(c: &SlotsConfig, slot: &str, kickoff: &str, image_tag: &str) -> St
 pub fn file_name(slot: &str) -> String {
     format!("{slot}.compose.yml")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use std::path::Path;
+
+    const POOL: &str = "[slots]\nnames = [\"dev1\", \"dev2\"]\ncompose_project = \"shop-{slot}\"\n\n[[slots.apps]]\nname = \"web\"\nservice = \"web_app\"\nport = 80\nbase_port = 8001\nimage = \"registry.example.com:5000/shop/web\"\n\n[[slots.apps]]\nname = \"db\"\nport = 5432\nbase_port = 15432\n";
+
+    fn yaml(text: &str) -> serde_json::Value {
+        let v: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).expect("valid YAML");
+        serde_json::to_value(v).unwrap()
+    }
+
+    #[test]
+    fn override_names_the_project_ports_and_images() {
+        let c = Config::parse(POOL, Path::new(".kickoff.toml"))
+            .unwrap()
+            .slots;
+        let v = yaml(&render(
+            &c,
+            "dev2",
+            "kickoff-240510-a",
+            "kickoff-240510-a-0123456789ab",
+        ));
+        assert_eq!(
+            v,
+            serde_json::json!({
+                "name": "shop-dev2",
+                "services": {
+                    "web_app": {
+                        "image": "registry.example.com:5000/shop/web:kickoff-240510-a-0123456789ab",
+                        "ports": ["8002:80"]
+                    },
+                    "db": {"ports": ["15433:5432"]}
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn ports_are_published_on_the_upstream_address_when_routing_sets_one() {
+        let with = |routing: &str| {
+            let text = format!("{POOL}\n[slots.routing]\n{routing}\n");
+            let c = Config::parse(&text, Path::new(".kickoff.toml"))
+                .unwrap()
+                .slots;
+            yaml(&render(&c, "dev1", "k", "t"))["services"]["db"]["ports"][0].clone()
+        };
+        assert_eq!(with("upstream = \"10.1.2.3\""), "10.1.2.3:15432:5432");
+        assert_eq!(with("listen = \"0.0.0.0:8080\""), "127.0.0.1:15432:5432");
+        // A host name cannot be bound: every interface.
+        assert_eq!(with("upstream = \"apps.internal\""), "15432:5432");
+    }
+}
