@@ -1,4 +1,4 @@
-//! `kickoff slot list | claim | release | renew | leave | routes`: the QA slot pool.
+//! `kickoff slot list | claim | release | renew | leave | routes | admin`: the QA slot pool.
 
 use crate::cli::Global;
 use crate::commands::Session;
@@ -28,6 +28,7 @@ pub enum SlotCommand {
     Renew(RenewArgs),
     Leave(LeaveArgs),
     Routes(super::slot_routes::RoutesArgs),
+    Admin(super::slot_admin::AdminArgs),
 }
 
 /// Show every slot, the queue, and each slot's ports and URLs.
@@ -144,6 +145,7 @@ pub fn run(args: SlotArgs, g: &Global) -> Result<()> {
         SlotCommand::Renew(a) => renew(a, g),
         SlotCommand::Leave(a) => leave(a, g),
         SlotCommand::Routes(a) => super::slot_routes::run(a, g),
+        SlotCommand::Admin(a) => super::slot_admin::run(a, g),
     }
 }
 
@@ -375,6 +377,18 @@ fn report(
             Some(kickoff.clone()),
         ),
         Outcome::Recorded { file } => (format!("{would}recorded {file}"), Some(file.clone())),
+        Outcome::Removed { paths } => (format!("{would}removed {}", paths.join(", ")), None),
+        Outcome::Reset { released, dequeued } => (
+            format!(
+                "{would}reset the pool: released {}; {dequeued} left the queue",
+                if released.is_empty() {
+                    "no slot".to_string()
+                } else {
+                    released.join(", ")
+                }
+            ),
+            None,
+        ),
     };
     g.ui.done(line);
     for n in &applied.notes {
