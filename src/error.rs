@@ -58,6 +58,13 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// A plan stopped on purpose and left its state for the user (a merge
+    /// conflict to resolve, then `--continue` or `--abort`).
+    #[error("{message}")]
+    Stopped {
+        message: String,
+        hint: Option<String>,
+    },
     /// Reading or writing a file failed.
     #[error("{context}")]
     Io {
@@ -133,6 +140,7 @@ impl Error {
             Error::CheckFailed { .. } => 3,
             Error::BrokenPipe => 0,
             Error::Refused { .. } | Error::Io { .. } | Error::Failed { .. } => 1,
+            Error::Stopped { .. } => 1,
         }
     }
 
@@ -146,6 +154,7 @@ impl Error {
             Error::Hook(e) => e.hint(),
             Error::Slot(e) => e.hint(),
             Error::Usage { hint, .. } | Error::Refused { hint, .. } => hint.clone(),
+            Error::Stopped { hint, .. } => hint.clone(),
             Error::Failed { hint, source, .. } => hint.clone().or_else(|| source.hint()),
             _ => None,
         }

@@ -38,7 +38,12 @@ fn printed_equals_run(repo: &TestRepo, args: &[&str]) -> String {
     assert!(out.status.success(), "{args:?}: {}", stderr(&out));
     let ran = std::fs::read_to_string(&log).unwrap_or_default();
     assert_eq!(printed, ran, "the run differs from its printed plan");
-    printed
+    rooted(repo, &printed)
+}
+
+/// Text with the test's temp dir written `$ROOT`.
+fn rooted(repo: &TestRepo, text: &str) -> String {
+    text.replace(repo.env.path().to_str().unwrap(), "$ROOT")
 }
 
 #[test]
@@ -88,5 +93,71 @@ fn a_push_refused_by_the_remote_shows_its_reason_and_undoes_the_branch() {
       error: failed to push some refs to '$ROOT/origin.git'
     hint: fix the remote, or create the branch locally only with --no-push
     [exit status: 1]
+    ");
+}
+
+/// A kickoff with a commit of its own, and a commit on origin's main it lacks;
+/// with `conflict`, both change `shared.txt`.
+fn sync_setup(conflict: bool) -> (TestRepo, String) {
+    let repo = TestRepo::new();
+    repo.commit("shared.txt", "base\n", "Shared file");
+    repo.git(&["push", "--quiet", "origin", "main"]);
+    let k = repo.new_kickoff("dash", "240510");
+    repo.git(&["checkout", "--quiet", "main"]);
+    let file = if conflict { "shared.txt" } else { "dash.txt" };
+    repo.commit_on(&k, file, "kickoff\n", "DASH-1 work");
+    repo.git(&["push", "--quiet", "origin", &k]);
+    let mate = repo.clone_to("mate");
+    let file = if conflict { "shared.txt" } else { "main.txt" };
+    repo.commit_in(&mate, file, "main\n", "Hotfix");
+    repo.git_in(&mate, &["push", "--quiet", "origin", "main"]);
+    (repo, k)
+}
+
+#[test]
+fn sync_without_a_work_tree_runs_its_printed_plan() {
+    let (repo, k) = sync_setup(false);
+    let plan = printed_equals_run(&repo, &["sync", &k]);
+    insta::assert_snapshot!(plan, @r"
+    merge origin/main (e6e2431be4) into kickoff-240510-dash with a merge commit, without touching the work tree (clean)
+    push kickoff-240510-dash to origin
+    ");
+}
+
+#[test]
+fn sync_in_the_work_tree_runs_its_printed_plan() {
+    let (repo, k) = sync_setup(false);
+    repo.git(&["checkout", "--quiet", &k]);
+    let plan = printed_equals_run(&repo, &["sync"]);
+    insta::assert_snapshot!(plan, @r"
+    write the sync record to $ROOT/work/.git/kickoff/sync.json
+    merge origin/main (e6e2431be4) into kickoff-240510-dash with a merge commit, in the work tree
+    remove $ROOT/work/.git/kickoff/sync.json
+    push kickoff-240510-dash to origin
+    ");
+}
+
+/// A sync that stops on a conflict ran its printed plan up to the merge.
+#[test]
+fn sync_stopping_on_a_conflict_ran_its_plan_up_to_the_merge() {
+    let (repo, k) = sync_setup(true);
+    let printed = repo.ok(&["-q", "sync", &k, "--dry-run"]);
+    let log = repo.env.path().join("plan.log");
+    let out = repo
+        .kickoff(&["sync", &k])
+        .env("KICKOFF_PLAN_LOG", &log)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let ran = std::fs::read_to_string(&log).unwrap();
+    let merge = printed.find("merge origin/main").unwrap();
+    assert_eq!(ran, printed[..merge], "ran up to the merge that stopped");
+    insta::assert_snapshot!(rooted(&repo, &printed), @r"
+    write the sync record to $ROOT/work/.git/kickoff/sync.json
+    check out kickoff-240510-dash
+    merge origin/main (f97226327a) into kickoff-240510-dash with a merge commit, in the work tree; it conflicts in:
+      shared.txt
+    remove $ROOT/work/.git/kickoff/sync.json
+    push kickoff-240510-dash to origin
     ");
 }

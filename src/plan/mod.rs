@@ -107,6 +107,59 @@ pub enum Step {
     },
     /// Delete a file.
     RemoveFile { path: PathBuf },
+    /// Write a file kickoff owns (a record, an env file).
+    WriteFile {
+        path: PathBuf,
+        /// What the file is, for people (`the sync record`).
+        what: String,
+        #[serde(skip)]
+        content: String,
+    },
+    /// Fast-forward the checked-out branch (`git merge --ff-only`).
+    FastForwardWorktree {
+        branch: String,
+        #[serde(serialize_with = "hex")]
+        from: Oid,
+        #[serde(serialize_with = "hex")]
+        to: Oid,
+        /// Where `to` came from, for people (`the remote's`).
+        source: String,
+    },
+    /// Move the checked-out branch back, keeping local changes
+    /// (`git reset --keep`): the undo of a work-tree fast-forward or merge.
+    ResetKeep {
+        branch: String,
+        #[serde(serialize_with = "hex")]
+        to: Oid,
+    },
+    /// Merge a commit into the checked-out branch with a merge commit
+    /// (`git merge --no-ff`). A conflict stops the plan in git's merge state,
+    /// on purpose: the user resolves it and continues.
+    MergeInWorktree {
+        branch: String,
+        #[serde(serialize_with = "hex")]
+        theirs: Oid,
+        theirs_name: String,
+        message: String,
+        /// The conflicts the merge is expected to stop on (empty: clean).
+        conflicts: Vec<String>,
+        /// How the user goes on after a conflict.
+        #[serde(skip)]
+        on_conflict: String,
+    },
+    /// Commit an already merged tree with these parents and move the branch
+    /// to it by compare-and-swap from its first parent, without a work tree.
+    CommitMerge {
+        branch: String,
+        #[serde(serialize_with = "hex")]
+        tree: Oid,
+        #[serde(serialize_with = "hex")]
+        ours: Oid,
+        #[serde(serialize_with = "hex")]
+        theirs: Oid,
+        theirs_name: String,
+        message: String,
+    },
 }
 
 fn hex<S: Serializer>(oid: &Oid, s: S) -> Result<S::Ok, S::Error> {
@@ -172,6 +225,50 @@ impl fmt::Display for Step {
                 write!(f, "write {what} to {}", path.display())
             }
             Step::RemoveFile { path } => write!(f, "remove {}", path.display()),
+            Step::WriteFile { path, what, .. } => write!(f, "write {what} to {}", path.display()),
+            Step::FastForwardWorktree {
+                branch,
+                from,
+                to,
+                source,
+            } => write!(
+                f,
+                "fast-forward {branch} from {} to {} ({source})",
+                short(*from),
+                short(*to)
+            ),
+            Step::ResetKeep { branch, to } => write!(
+                f,
+                "move {branch} back to {}, keeping local changes",
+                short(*to)
+            ),
+            Step::MergeInWorktree {
+                branch,
+                theirs,
+                theirs_name,
+                conflicts,
+                ..
+            } => {
+                write!(
+                    f,
+                    "merge {theirs_name} ({}) into {branch} with a merge commit, in the work tree",
+                    short(*theirs)
+                )?;
+                if !conflicts.is_empty() {
+                    write!(f, "; it conflicts in:\n  {}", conflicts.join("\n  "))?;
+                }
+                Ok(())
+            }
+            Step::CommitMerge {
+                branch,
+                theirs,
+                theirs_name,
+                ..
+            } => write!(
+                f,
+                "merge {theirs_name} ({}) into {branch} with a merge commit, without touching the work tree (clean)",
+                short(*theirs)
+            ),
         }
     }
 }

@@ -10,6 +10,7 @@
 use super::{Plan, Step, short};
 use crate::error::{Error, Result};
 use crate::git::Repo;
+use crate::git::flow::WorktreeMerge;
 use crate::output::Ui;
 use std::path::{Path, PathBuf};
 
@@ -83,6 +84,8 @@ impl<'a> Interpreter<'a> {
                     self.report(step);
                     undo.push(u);
                 }
+                // Stopped on purpose (a merge conflict to resolve): keep the state.
+                Err(e @ Error::Stopped { .. }) => return Err(e),
                 Err(e) => return Err(self.fail(step, e, undo)),
             }
         }
@@ -90,6 +93,7 @@ impl<'a> Interpreter<'a> {
     }
 
     fn fail(&mut self, step: &Step, err: Error, mut undo: Vec<Undo>) -> Error {
+        let completed = undo.len();
         let mut undone: Vec<String> = Vec::new();
         while let Some(u) = undo.pop() {
             match u {
@@ -109,12 +113,13 @@ impl<'a> Interpreter<'a> {
                 },
             }
         }
-        let undone_all = undo.is_empty();
         let mut message = step.failure();
         if !undone.is_empty() {
             message.push_str(&format!("; {}", undone.join(", ")));
-        } else if undone_all && !matches!(err, Error::Failed { .. }) {
+        } else if completed == 0 {
             message.push_str("; nothing was changed locally");
+        } else if !undo.is_empty() {
+            message.push_str("; the steps before it stay done");
         }
         Error::failed(message, step.hint(), err)
     }
@@ -134,7 +139,26 @@ impl<'a> Interpreter<'a> {
                 "pushed {what} to {remote} (tracking {remote}/{what})"
             )),
             Step::Push { what, remote, .. } => ui.done(format!("pushed {what} to {remote}")),
-            Step::Checkout { branch } => ui.info(format!("switched to {branch}")),
+            Step::Checkout { branch } => ui.info(format!("checked out {branch}")),
+            Step::FastForwardWorktree {
+                branch, to, source, ..
+            } => ui.info(format!(
+                "fast-forwarded {branch} to {source} ({})",
+                short(*to)
+            )),
+            Step::MergeInWorktree {
+                branch,
+                theirs_name,
+                ..
+            } => ui.done(format!("merged {theirs_name} into {branch}")),
+            Step::CommitMerge {
+                branch,
+                theirs_name,
+                ..
+            } => ui.done(format!(
+                "merged {theirs_name} into {branch}, without touching your work tree"
+            )),
+            Step::Tag { name, on, .. } => ui.done(format!("tagged {on} {name}")),
             Step::StayPut { branch } => ui.warn(format!(
                 "you have uncommitted changes, so you stay where you were; `git switch {branch}` when ready"
             )),
@@ -220,6 +244,17 @@ fn inverse(step: &Step) -> Undo {
             from: to.clone(),
             to: from.clone(),
         }),
+        Step::WriteFile { path, .. } => Undo::Step(Step::RemoveFile { path: path.clone() }),
+        Step::FastForwardWorktree { branch, from, .. } => Undo::Step(Step::ResetKeep {
+            branch: branch.clone(),
+            to: *from,
+        }),
+        Step::CommitMerge { branch, ours, .. } => Undo::Step(Step::UpdateRef {
+            name: format!("refs/heads/{branch}"),
+            new: *ours,
+            old: None,
+            log: "undo: kickoff merge".into(),
+        }),
         Step::StayPut { .. } | Step::CreateDir { .. } => Undo::Nothing,
         Step::Push { .. }
         | Step::Checkout { .. }
@@ -228,7 +263,11 @@ fn inverse(step: &Step) -> Undo {
         | Step::DeleteRef { .. }
         | Step::DeleteTag { .. }
         | Step::WriteExecutable { .. }
-        | Step::RemoveFile { .. } => Undo::Irreversible,
+        | Step::RemoveFile { .. }
+        | Step::ResetKeep { .. }
+        // The real effect undoes a merge with `reset --keep` to the commit it
+        // started from, which only it knows.
+        | Step::MergeInWorktree { .. } => Undo::Irreversible,
     }
 }
 
@@ -275,7 +314,14 @@ impl Effects for GitEffects<'_> {
                     env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
                 repo.push_with(remote, &specs, *set_upstream, &env)?;
             }
-            Step::Checkout { branch } => repo.checkout_branch(branch)?,
+            Step::Checkout { branch } => {
+                let previous = repo.current_branch()?;
+                repo.checkout_branch(branch)?;
+                return Ok(match previous {
+                    Some(branch) => Undo::Step(Step::Checkout { branch }),
+                    None => Undo::Irreversible,
+                });
+            }
             Step::StayPut { .. } => {}
             Step::UpdateRef {
                 name,
@@ -303,11 +349,80 @@ impl Effects for GitEffects<'_> {
             })?,
             Step::WriteExecutable { path, content, .. } => write_executable(path, content)
                 .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?,
-            Step::RemoveFile { path } => std::fs::remove_file(path)
-                .map_err(|e| Error::io(format!("cannot remove {}", path.display()), e))?,
+            Step::RemoveFile { path } => match std::fs::remove_file(path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Error::io(format!("cannot remove {}", path.display()), e));
+                }
+                _ => {}
+            },
+            Step::WriteFile { path, content, .. } => write_file(path, content)?,
+            Step::FastForwardWorktree { to, .. } => repo.fast_forward_worktree(*to)?,
+            Step::ResetKeep { to, .. } => repo.reset_keep(*to)?,
+            Step::MergeInWorktree { .. } => return self.merge_in_worktree(step),
+            Step::CommitMerge {
+                branch,
+                tree,
+                ours,
+                theirs,
+                message,
+                ..
+            } => {
+                let commit = repo.write_merge_commit(*tree, &[*ours, *theirs], message)?;
+                let name = format!("refs/heads/{branch}");
+                repo.update_ref_cas(&name, commit, Some(*ours), &format!("kickoff: {message}"))?;
+                return Ok(Undo::Step(Step::UpdateRef {
+                    name,
+                    new: *ours,
+                    old: Some(commit),
+                    log: format!("undo: {message}"),
+                }));
+            }
         }
         Ok(inverse(step))
     }
+}
+
+impl GitEffects<'_> {
+    fn merge_in_worktree(&mut self, step: &Step) -> Result<Undo> {
+        let Step::MergeInWorktree {
+            branch,
+            theirs,
+            theirs_name,
+            message,
+            on_conflict,
+            ..
+        } = step
+        else {
+            unreachable!("called for a work-tree merge")
+        };
+        let before = self.repo.head_oid()?;
+        match self.repo.merge_in_worktree(*theirs, message)? {
+            WorktreeMerge::Committed(_) => Ok(match before {
+                Some(to) => Undo::Step(Step::ResetKeep {
+                    branch: branch.clone(),
+                    to,
+                }),
+                None => Undo::Irreversible,
+            }),
+            WorktreeMerge::Conflicts(files) => Err(Error::Stopped {
+                message: format!(
+                    "merging {theirs_name} into {branch} stopped with conflicts in:\n  {}",
+                    files.join("\n  ")
+                ),
+                hint: Some(on_conflict.clone()),
+            }),
+        }
+    }
+}
+
+/// Write a file, creating its directory.
+fn write_file(path: &Path, content: &str) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+    }
+    std::fs::write(path, content)
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
 }
 
 /// Write through a temporary file and a rename, so nobody ever runs half a file.
@@ -382,7 +497,10 @@ mod tests {
         let mut rec = Recorder::failing_at(3);
         let err = Interpreter::new(&mut rec).run(&plan).unwrap_err();
         assert_eq!(rec.applied.len(), 3);
-        assert_eq!(err.to_string(), "could not check out feature/X-1");
+        assert_eq!(
+            err.to_string(),
+            "could not check out feature/X-1; the steps before it stay done"
+        );
         let mut rec = Recorder::failing_at(0);
         let err = Interpreter::new(&mut rec).run(&plan).unwrap_err();
         assert!(
