@@ -430,3 +430,250 @@ fn changes_are_made_under_the_identity_git_itself_uses() {
     let lease = state_file(&repo.env, &repo.origin, STATE, "slots/dev2.toml").unwrap();
     assert!(lease.contains("override@example.com"), "{lease}");
 }
+
+// ---- 3. hostile data in the shared state -----------------------------------------
+
+/// Write `content` as a blob in `dir`; its id.
+fn blob(repo: &TestRepo, dir: &Path, content: &[u8]) -> String {
+    let file = repo.env.path().join("blob.tmp");
+    std::fs::write(&file, content).unwrap();
+    repo.env
+        .git(dir, &["hash-object", "-w", file.to_str().unwrap()])
+}
+
+/// A tree from `(mode type oid name)` lines, fed to `git mktree` as bytes.
+fn mktree(repo: &TestRepo, dir: &Path, lines: &[Vec<u8>]) -> String {
+    use std::io::Write;
+    let mut child = repo
+        .env
+        .git_cmd(dir, &["mktree"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = Vec::new();
+    for l in lines {
+        input.extend_from_slice(l);
+        input.push(b'\n');
+    }
+    child.stdin.take().unwrap().write_all(&input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn entry(mode: &str, kind: &str, oid: &str, name: &[u8]) -> Vec<u8> {
+    let mut l = format!("{mode} {kind} {oid}\t").into_bytes();
+    l.extend_from_slice(name);
+    l
+}
+
+#[test]
+fn hostile_state_pushed_by_hand_is_skipped_and_an_admin_removes_it() {
+    let repo = pool();
+    ok_in(&repo, &repo.work, &["slot", "claim", K1, "--slot", "dev1"]);
+    ok_in(&repo, &repo.work, &["deploy", K1]);
+    let good = records(&repo);
+    assert_eq!(good.len(), 1);
+    // Mallory builds a state commit by hand on top of the team's.
+    let m = repo.clone_to("mallory");
+    repo.env.git(
+        &m,
+        &["fetch", "--quiet", "origin", &format!("{STATE}:{STATE}")],
+    );
+    let tip = repo.env.git(&m, &["rev-parse", STATE]);
+    let files = |dir: &str| {
+        repo.env
+            .git(&m, &["ls-tree", &format!("{tip}:{dir}")])
+            .lines()
+            .map(|l| l.as_bytes().to_vec())
+            .collect::<Vec<_>>()
+    };
+    let file =
+        |content: &[u8], name: &[u8]| entry("100644", "blob", &blob(&repo, &m, content), name);
+    let mut record = good[0].clone();
+    let good_name = state_paths(&repo.env, &m, STATE)
+        .into_iter()
+        .find(|p| p.starts_with("deployments/"))
+        .unwrap();
+    // Non-ASCII commit: made `slot list` and the dashboard panic.
+    record["commit"] = Value::from("ééééééééééééééééééééééé");
+    record["id"] = Value::from("aaaaaaaaaaaa");
+    let stamp = &good_name["deployments/".len()..good_name.len() - "-dev1-xxxxxxxxxxxx.json".len()];
+    let accented = format!("{stamp}-dev1-aaaaaaaaaaaa.json");
+    // The same id as the good record, on another slot.
+    let mut dup = good[0].clone();
+    dup["slot"] = Value::from("dev2");
+    let dup_name = format!("{stamp}-dev2-{}.json", good[0]["id"].as_str().unwrap());
+    let mut deployments = files("deployments");
+    deployments.push(file(record.to_string().as_bytes(), accented.as_bytes()));
+    deployments.push(file(dup.to_string().as_bytes(), dup_name.as_bytes()));
+    deployments.push(file(
+        &vec![b'x'; 1 << 20],
+        b"20240510T120000Z-dev1-big.json",
+    ));
+    deployments.push(file(b"{}", b"\xff\xfe.json"));
+    let lease = |kickoff: &str, since: &str, until: &str| {
+        format!(
+            "kickoff = \"{kickoff}\"\nsince = \"{since}\"\nuntil = \"{until}\"\nvia = \"claim\"\n\n[holder]\nname = \"M\"\nemail = \"m@example.com\"\n"
+        )
+    };
+    let mut slots = files("slots");
+    slots.push(file(
+        lease(K2, "2030-01-02T00:00:00Z", "2030-01-01T00:00:00Z").as_bytes(),
+        b"dev3.toml",
+    ));
+    slots.push(file(
+        lease(K2, "2024-01-01T00:00:00Z", "2099-01-01T00:00:00Z").as_bytes(),
+        b"dev9.toml",
+    ));
+    let dtree = mktree(&repo, &m, &deployments);
+    let stree = mktree(&repo, &m, &slots);
+    let root = mktree(
+        &repo,
+        &m,
+        &[
+            entry("040000", "tree", &dtree, b"deployments"),
+            entry("040000", "tree", &stree, b"slots"),
+            file(b"\xff\xfe\x00not toml", b"queue.toml"),
+            file(b"hello", b"notes.txt"),
+        ],
+    );
+    let commit = repo
+        .env
+        .git(&m, &["commit-tree", &root, "-p", &tip, "-m", "by hand"]);
+    repo.env.git(
+        &m,
+        &["push", "--quiet", "origin", &format!("{commit}:{STATE}")],
+    );
+
+    // Nobody crashes or is blocked; each bad file is named with the commit.
+    let out = repo.kickoff(&["slot", "list"]).output().unwrap();
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    let short = &commit[..10];
+    for needle in [
+        format!(
+            "state commit {short}: skipping deployments/{accented} (commit is not a commit id); remove it with `kickoff slot admin remove deployments/{accented}`"
+        ),
+        format!("skipping deployments/{dup_name} (another record has the id"),
+        "skipping deployments/20240510T120000Z-dev1-big.json (1048576 bytes is over the limit"
+            .to_string(),
+        "skipping slots/dev3.toml (since is after until)".to_string(),
+        "skipping queue.toml (not UTF-8 text)".to_string(),
+        "ignoring \"notes.txt\"".to_string(),
+        "dev9 is held by kickoff-240510-beta but is not in `slots.names`".to_string(),
+    ] {
+        assert!(err.contains(&needle), "{needle}\n{err}");
+    }
+    let out = repo
+        .kickoff(&["dashboard", "--out", "dash"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // A lease of a slot no longer configured: deploy refuses, no panic.
+    let refused = assert_refused(
+        &repo,
+        &["deploy", K2],
+        1,
+        &["holds dev9, which is not in `slots.names`"],
+    );
+    assert!(!refused.contains("panicked"));
+    // A change goes through; paths kickoff does not write are left out, bad
+    // files at good paths are kept for the admin.
+    ok_in(&repo, &repo.work, &["slot", "release", "dev1"]);
+    let paths = state_paths(&repo.env, &repo.origin, STATE);
+    assert!(
+        !paths
+            .iter()
+            .any(|p| p == "notes.txt" || p.contains(".json\"") || p.contains("\\377")),
+        "{paths:?}"
+    );
+    assert!(paths.contains(&format!("deployments/{accented}")));
+    assert!(paths.contains(&good_name), "the good record survives");
+
+    // The admin's tools: files, a dry run, the removal, the history.
+    let listing = ok_in(&repo, &repo.work, &["slot", "admin", "files"]);
+    assert!(
+        listing.contains("skipped") && listing.contains("slots/dev3.toml"),
+        "{listing}"
+    );
+    let bad = [
+        format!("deployments/{accented}"),
+        format!("deployments/{dup_name}"),
+        "deployments/20240510T120000Z-dev1-big.json".to_string(),
+        "slots/dev3.toml".to_string(),
+        "slots/dev9.toml".to_string(),
+        "queue.toml".to_string(),
+    ];
+    let mut args: Vec<&str> = vec!["slot", "admin", "remove"];
+    args.extend(bad.iter().map(String::as_str));
+    let before = repo.snapshot();
+    let mut dry = args.clone();
+    dry.push("--dry-run");
+    ok_in(&repo, &repo.work, &dry);
+    assert_eq!(before, repo.snapshot(), "--dry-run changes nothing");
+    args.extend(["--reason", "hand-made state"]);
+    ok_in(&repo, &repo.work, &args);
+    let paths = state_paths(&repo.env, &repo.origin, STATE);
+    for b in &bad {
+        assert!(!paths.contains(b), "{b} removed: {paths:?}");
+    }
+    assert!(paths.contains(&good_name));
+    let out = repo.kickoff(&["slot", "list"]).output().unwrap();
+    assert!(!stderr(&out).contains("skipping"), "{}", stderr(&out));
+    let history = ok_in(&repo, &repo.work, &["slot", "admin", "history", "-n", "3"]);
+    assert!(
+        history
+            .lines()
+            .next()
+            .unwrap()
+            .contains("admin: remove deployments/"),
+        "{history}"
+    );
+    let last = repo.origin_git(&["log", "-1", "--format=%B", STATE]);
+    assert!(
+        last.contains("\"op\":\"admin\"") && last.contains("hand-made state"),
+        "{last}"
+    );
+    assert_fsck_clean(&repo.env, &repo.work);
+}
+
+#[test]
+fn admin_reset_frees_every_slot_keeps_the_log_and_refuses_bad_requests() {
+    let repo = pool();
+    ok_in(&repo, &repo.work, &["slot", "claim", K1, "--slot", "dev1"]);
+    ok_in(&repo, &repo.work, &["deploy", K2]);
+    assert_refused(
+        &repo,
+        &["slot", "admin", "remove", "slots/dev4.toml"],
+        1,
+        &["the shared state has no file slots/dev4.toml"],
+    );
+    assert_refused(
+        &repo,
+        &["slot", "admin", "reset"],
+        2,
+        &["needs a confirmation", "--yes"],
+    );
+    let before = repo.snapshot();
+    ok_in(&repo, &repo.work, &["slot", "admin", "reset", "--dry-run"]);
+    assert_eq!(before, repo.snapshot());
+    let out = ok_in(&repo, &repo.work, &["slot", "admin", "reset", "--yes"]);
+    assert!(out.contains("released dev1, dev2"), "{out}");
+    assert_eq!(holder(&repo, "dev1"), None);
+    assert_eq!(holder(&repo, "dev2"), None);
+    assert_eq!(records(&repo).len(), 1, "the log stays");
+    let json: Value = serde_json::from_str(&ok_in_stdout(
+        &repo,
+        &["slot", "admin", "history", "--json", "-n", "1"],
+    ))
+    .unwrap();
+    assert_eq!(json["changes"][0]["op"]["action"]["action"], "reset");
+}
+
+fn ok_in_stdout(repo: &TestRepo, args: &[&str]) -> String {
+    let out = repo.kickoff(args).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+}

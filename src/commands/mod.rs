@@ -22,6 +22,7 @@ pub mod notes;
 pub mod release;
 pub mod show;
 pub mod slot;
+pub mod slot_admin;
 pub mod slot_routes;
 pub mod status;
 pub mod sync;

@@ -19,7 +19,7 @@ pub mod flow;
 pub mod lineage;
 mod state;
 pub mod tags;
-pub use state::PushOutcome;
+pub use state::{CommitInfo, EntryKind, PushOutcome, RawEntry};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {

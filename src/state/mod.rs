@@ -31,6 +31,7 @@ use crate::error::{Error, Result};
 use crate::git::git2::Oid;
 use crate::git::{GitError, PushOutcome, Repo};
 use crate::output::Ui;
+use crate::slots::validate::Problem;
 use crate::slots::{Applied, Op, SlotError, SlotState};
 use std::collections::BTreeMap;
 
@@ -43,6 +44,8 @@ pub const MAX_ATTEMPTS: usize = 40;
 /// How far back the remote's chain is searched for an operation that a
 /// pending local commit carries (already published by another process).
 const PUBLISHED_WINDOW: usize = 500;
+/// State commits larger than this carry no operation kickoff wrote.
+const MAX_COMMIT: u64 = 256 * 1024;
 pub const CRASH_ENV: &str = "KICKOFF_TEST_CRASH_AT";
 pub const CRASH_EXIT: i32 = 86;
 
@@ -98,6 +101,8 @@ pub struct Store<'a> {
     names: Vec<String>,
     ui: &'a Ui,
     journal: Journal,
+    /// Problems already reported by this process.
+    warned: std::cell::RefCell<std::collections::BTreeSet<String>>,
 }
 
 impl<'a> Store<'a> {
@@ -108,6 +113,7 @@ impl<'a> Store<'a> {
             names,
             ui,
             journal: Journal::new(repo.common_dir()),
+            warned: Default::default(),
         }
     }
 
@@ -120,24 +126,151 @@ impl<'a> Store<'a> {
         self.remote.is_some()
     }
 
-    /// The state at a commit (`None`: the empty state).
+    /// The state at a commit (`None`: the empty state). What is bad in it
+    /// is reported (once per process) and left out.
     pub fn load(&self, commit: Option<Oid>) -> Result<SlotState> {
+        Ok(self.load_tree(commit)?.state)
+    }
+
+    /// The state at a commit and the files to carry into the next commit.
+    fn load_tree(&self, commit: Option<Oid>) -> Result<Tree> {
         let Some(c) = commit else {
-            return Ok(SlotState::default());
+            return Ok(Tree::default());
         };
-        let files = self.repo.tree_files(c)?;
-        SlotState::from_files(files).map_err(|(path, reason)| {
-            SlotError::Corrupt {
-                commit: c.to_string(),
-                path,
-                reason,
-            }
-            .into()
+        let entries = self.repo.state_entries(c)?;
+        let loaded = crate::slots::validate::load(entries, |oid| {
+            self.repo.blob_content(*oid).map_err(|e| e.to_string())
+        });
+        self.report(c, &loaded.problems);
+        Ok(Tree {
+            state: loaded.state,
+            files: loaded.keep,
         })
+    }
+
+    /// Warn about what a state commit holds that cannot be used.
+    fn report(&self, commit: Oid, problems: &[Problem]) {
+        let short = &commit.to_string()[..10];
+        let mut warned = self.warned.borrow_mut();
+        for p in problems {
+            if !warned.insert(format!("{}\0{}", p.path, p.reason)) {
+                continue;
+            }
+            if p.dropped {
+                self.ui.warn(format!(
+                    "state commit {short}: ignoring {:?} ({}); the next state change leaves it out",
+                    p.path, p.reason
+                ));
+            } else {
+                self.ui.warn(format!(
+                    "state commit {short}: skipping {} ({}); remove it with `kickoff slot admin remove {}`",
+                    p.path, p.reason, p.path
+                ));
+            }
+        }
+    }
+
+    /// Write the commit that takes `tree` (at `parent`) to `after`.
+    fn commit_change(
+        &self,
+        parent: Option<Oid>,
+        tree: &mut Tree,
+        after: SlotState,
+        message: &str,
+    ) -> Result<Oid> {
+        for (path, content) in changes(&tree.state, &after) {
+            match content {
+                Some(bytes) => {
+                    let oid = self.repo.write_blob(&bytes)?;
+                    tree.files.insert(path, oid);
+                }
+                None => {
+                    tree.files.remove(&path);
+                }
+            }
+        }
+        tree.state = after;
+        Ok(self.repo.write_state_commit(parent, &tree.files, message)?)
+    }
+
+    /// Every entry of a state commit's tree and whether kickoff uses it.
+    pub fn files(&self, commit: Oid) -> Result<Vec<FileInfo>> {
+        let entries = self.repo.state_entries(commit)?;
+        let loaded = crate::slots::validate::load(entries.clone(), |oid| {
+            self.repo.blob_content(*oid).map_err(|e| e.to_string())
+        });
+        Ok(entries
+            .iter()
+            .map(|e| {
+                let path = String::from_utf8_lossy(&e.path).into_owned();
+                let problem = loaded.problems.iter().find(|p| p.path == path);
+                FileInfo {
+                    status: match problem {
+                        None => "ok",
+                        Some(p) if p.dropped => "dropped",
+                        Some(_) => "skipped",
+                    },
+                    reason: problem.map(|p| p.reason.clone()),
+                    size: e.size,
+                    path,
+                }
+            })
+            .collect())
+    }
+
+    /// The last `limit` changes of the chain ending at `tip`, newest first.
+    pub fn history(&self, tip: Oid, limit: usize) -> Result<Vec<HistoryEntry>> {
+        let mut out = Vec::new();
+        let mut next = Some(tip);
+        while let Some(c) = next.filter(|_| out.len() < limit) {
+            if self.repo.object_size(c)? > MAX_COMMIT {
+                out.push(HistoryEntry {
+                    commit: c.to_string(),
+                    at: chrono::DateTime::UNIX_EPOCH,
+                    by: crate::slots::Person {
+                        name: "?".into(),
+                        email: "?".into(),
+                    },
+                    summary: "(a commit too large to read)".into(),
+                    op: None,
+                });
+                next = self.parent(c);
+                continue;
+            }
+            let info = self.repo.commit_info(c)?;
+            let clean = |s: &str, max: usize| -> String {
+                s.chars()
+                    .map(|ch| if ch.is_control() { ' ' } else { ch })
+                    .take(max)
+                    .collect()
+            };
+            out.push(HistoryEntry {
+                commit: c.to_string(),
+                at: chrono::DateTime::from_timestamp(info.time, 0).unwrap_or_default(),
+                by: crate::slots::Person {
+                    name: clean(&info.name, 200),
+                    email: clean(&info.email, 200),
+                },
+                summary: clean(
+                    info.message
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .trim_start_matches("kickoff state: "),
+                    200,
+                ),
+                op: parse_op(&info.message),
+            });
+            next = info.parent;
+        }
+        Ok(out)
     }
 
     /// The operation a state commit carries, if it is one kickoff wrote.
     pub fn op_of(&self, commit: Oid) -> Result<Option<Op>> {
+        if self.repo.object_size(commit)? > MAX_COMMIT {
+            return Ok(None);
+        }
         Ok(parse_op(&self.repo.commit_message(commit)?))
     }
 
@@ -270,18 +403,19 @@ impl<'a> Store<'a> {
                 }
             }
             let rebuilt = self.rebuild(base, op.map(Op::id))?;
-            let (mut state, mut tip) = (rebuilt.state, rebuilt.tip);
+            let (mut tree, mut tip) = (rebuilt.tree, rebuilt.tip);
+            let mut state = tree.state.clone();
             let mut changed = false;
             stats.replayed = rebuilt.replayed.len();
             stats.dropped = rebuilt.dropped;
             let applied = match op {
                 Some(op) => {
-                    let before = state.clone();
                     let applied = op.apply(&mut state, &self.names)?;
-                    if state != before {
-                        tip = Some(self.repo.write_changes_commit(
+                    if state != tree.state {
+                        tip = Some(self.commit_change(
                             tip,
-                            &changes(&before, &state),
+                            &mut tree,
+                            state.clone(),
                             &message(op),
                         )?);
                         changed = true;
@@ -485,7 +619,7 @@ impl<'a> Store<'a> {
     /// journal) applied again, one commit each. `skip`: the operation the
     /// caller applies itself.
     fn rebuild(&self, base: Option<Oid>, skip: Option<&str>) -> Result<Rebuilt> {
-        let mut state = self.load(base)?;
+        let mut tree = self.load_tree(base)?;
         let mut tip = base;
         let (mut replayed, mut dropped) = (Vec::new(), 0);
         let pending: Vec<Op> = self
@@ -505,18 +639,13 @@ impl<'a> Store<'a> {
                 self.journal.remove(op.id());
                 continue;
             }
-            let mut next = state.clone();
+            let mut next = tree.state.clone();
             match op.apply(&mut next, &self.names) {
-                Ok(_) if next == state => {
+                Ok(_) if next == tree.state => {
                     replayed.push(op.id().to_string());
                 }
                 Ok(_) => {
-                    tip = Some(self.repo.write_changes_commit(
-                        tip,
-                        &changes(&state, &next),
-                        &message(&op),
-                    )?);
-                    state = next;
+                    tip = Some(self.commit_change(tip, &mut tree, next, &message(&op))?);
                     replayed.push(op.id().to_string());
                     self.ui.info(format!(
                         "completing an interrupted change: {}",
@@ -534,7 +663,7 @@ impl<'a> Store<'a> {
             }
         }
         Ok(Rebuilt {
-            state,
+            tree,
             tip,
             replayed,
             dropped,
@@ -542,9 +671,40 @@ impl<'a> Store<'a> {
     }
 }
 
+/// A file of the state tree, for `kickoff slot admin files`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileInfo {
+    pub path: String,
+    /// `ok`, `skipped` (bad content: kept until removed) or `dropped` (not
+    /// a path kickoff writes: left out of the next commit).
+    pub status: &'static str,
+    pub size: u64,
+    pub reason: Option<String>,
+}
+
+/// One change of the state's history.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HistoryEntry {
+    pub commit: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// The committer.
+    pub by: crate::slots::Person,
+    pub summary: String,
+    /// The operation, when the commit carries one kickoff wrote.
+    pub op: Option<Op>,
+}
+
+/// A state and the files of the tree it was read from (blob ids), which the
+/// next commit starts from: unchanged files are not rewritten.
+#[derive(Debug, Clone, Default)]
+struct Tree {
+    state: SlotState,
+    files: BTreeMap<String, Oid>,
+}
+
 /// The state after this clone's unpublished changes were applied again.
 struct Rebuilt {
-    state: SlotState,
+    tree: Tree,
     tip: Option<Oid>,
     /// Ids of the operations applied again (published with the next push).
     replayed: Vec<String>,
@@ -621,6 +781,12 @@ fn changes(before: &SlotState, after: &SlotState) -> BTreeMap<String, Option<Vec
         }
     }
     for path in old.keys() {
+        if !new.contains_key(path) {
+            out.insert(path.clone(), None);
+        }
+    }
+    // A file skipped as unreadable that the change removes (an administrator's).
+    for path in before.unreadable.difference(&after.unreadable) {
         if !new.contains_key(path) {
             out.insert(path.clone(), None);
         }
