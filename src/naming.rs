@@ -284,9 +284,15 @@ impl TicketPattern {
     }
 
     /// Every ticket key mentioned in a text (commit messages), in order of appearance.
+    ///
+    /// The text is cut into words first (at white space, control characters,
+    /// quotes and backslashes), and the pattern looks inside each word: so a
+    /// ticket never holds any of those, however loose the pattern. A commit
+    /// message cannot smuggle a line into a tag trailer or an env file.
     pub fn find_all<'a>(&'a self, text: &'a str) -> impl Iterator<Item = Ticket> + 'a {
-        self.anywhere
-            .find_iter(text)
+        text.split(|c: char| c.is_whitespace() || c.is_control() || "'\"`\\".contains(c))
+            .filter(|w| !w.is_empty())
+            .flat_map(|w| self.anywhere.find_iter(w))
             .map(|m| Ticket(m.as_str().to_string()))
     }
 }
@@ -501,5 +507,17 @@ mod tests {
             .map(|t| t.to_string())
             .collect();
         assert_eq!(found, ["DASH-1", "OPS-22"]);
+    }
+
+    /// A loose pattern (`[^ ,]+` also matches line breaks) once let a commit
+    /// message put `DASH-5\nINJECTED=1` into env files and tag trailers.
+    #[test]
+    fn tickets_never_span_lines_or_quotes() {
+        let p = TicketPattern::new("[A-Z]+-[^ ,]+").unwrap();
+        let found: Vec<_> = p
+            .find_all("fix DASH-5\nINJECTED=1 and 'OPS-7' \x1bX-1\tY-2\\Z-3")
+            .map(|t| t.to_string())
+            .collect();
+        assert_eq!(found, ["DASH-5", "OPS-7", "X-1", "Y-2", "Z-3"]);
     }
 }

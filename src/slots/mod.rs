@@ -17,6 +17,7 @@ pub mod board;
 pub mod compose;
 pub mod config;
 pub mod dashboard;
+pub mod envfile;
 pub mod model;
 pub mod recorded;
 pub mod routes;
@@ -70,6 +71,9 @@ pub enum SlotError {
     Busy { attempts: usize },
     #[error("--offline cannot change the shared state")]
     OfflineWrite,
+    /// The env file cannot be written (a value it cannot hold, a link in the way).
+    #[error(transparent)]
+    EnvFile(#[from] envfile::EnvFileError),
     #[error("the shared state has no file {path}")]
     NoSuchFile { path: String },
     #[error("the state commit {commit} holds an unreadable file {path}: {reason}")]
@@ -89,6 +93,7 @@ impl SlotError {
             | SlotError::DeployNotConfigured
             | SlotError::DeployNotFound { .. }
             | SlotError::OfflineWrite => 2,
+            SlotError::EnvFile(e) => e.exit_code(),
             _ => 1,
         }
     }
@@ -109,6 +114,7 @@ impl SlotError {
             SlotError::DeployFailed { .. } => "read the deploy output above, fix the cause and run `kickoff deploy` again".into(),
             SlotError::Busy { .. } => "run the command again (a claim, release or renewal was not made; a deployment record is kept and published by the next command)".into(),
             SlotError::OfflineWrite => "drop --offline: claims and deployments must be accepted by the remote".into(),
+            SlotError::EnvFile(e) => return e.hint(),
             SlotError::NoSuchFile { .. } => "`kickoff slot admin files` lists the files of the shared state".into(),
             SlotError::Corrupt { .. } => return None,
         })

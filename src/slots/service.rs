@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::git::Repo;
 use crate::output::Ui;
+use crate::sanitize::Esc;
 use crate::state::{Loaded, Store};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -101,9 +102,12 @@ pub fn read_board(repo: &Repo, config: &Config, ui: &Ui, offline: bool) -> Resul
     let loaded = store(repo, config, ui).read(offline)?;
     for (slot, lease) in &loaded.state.leases {
         if config.slots.index_of(slot).is_none() {
+            // Both names come from the shared state: escaped, so a line break
+            // in a crafted one cannot forge lines of this warning.
+            let slot = Esc(slot);
             ui.warn(format!(
                 "{slot} is held by {} but is not in `slots.names`; add it back to see it, or release it with `kickoff slot release {slot} --force` once it is",
-                lease.kickoff
+                Esc(&lease.kickoff)
             ));
         }
     }
