@@ -205,31 +205,43 @@ pub fn kickoff_of_branch(
     Ok(None)
 }
 
-/// Resolve the kickoff a command means: the explicit name when given (which must
-/// exist), else the current branch's kickoff, else a prompt on a terminal, else
-/// an error listing the live kickoffs.
-pub fn resolve(
-    repo: &Repo,
-    config: &Config,
-    ui: &crate::output::Ui,
-    explicit: Option<&str>,
-    flag: &str,
-) -> Result<Kickoff> {
+/// Which kickoff a command means, as far as the repository says: the one
+/// named, else the current branch's; otherwise the live kickoffs to choose
+/// from (the command asks, or fails listing them).
+#[derive(Debug, Clone)]
+pub enum Resolved {
+    Found(Kickoff),
+    Choose {
+        /// Every known kickoff, to look the choice up in.
+        known: Vec<Kickoff>,
+        /// The live kickoffs' branch names, to choose from.
+        choices: Vec<String>,
+        /// HEAD is detached, so no kickoff is implied at all.
+        detached: bool,
+    },
+}
+
+/// Resolve the kickoff a command means without asking anyone (see [`Resolved`]).
+pub fn resolve(repo: &Repo, config: &Config, explicit: Option<&str>) -> Result<Resolved> {
     let known = all(repo, config)?;
     if let Some(given) = explicit {
         let name = KickoffName::parse(given)?;
-        return known.into_iter().find(|k| k.name == name).ok_or_else(|| {
-            Error::refused_hint(
-                format!("no kickoff named {name}, locally or on {}", config.remote),
-                "`kickoff list` shows the live kickoffs",
-            )
-        });
+        return known
+            .into_iter()
+            .find(|k| k.name == name)
+            .map(Resolved::Found)
+            .ok_or_else(|| {
+                Error::refused_hint(
+                    format!("no kickoff named {name}, locally or on {}", config.remote),
+                    "`kickoff list` shows the live kickoffs",
+                )
+            });
     }
     let current = repo.current_branch()?;
     if let Some(branch) = &current {
         if let Some(name) = kickoff_of_branch(repo, config, branch)? {
             if let Some(k) = known.iter().find(|k| k.name == name) {
-                return Ok(k.clone());
+                return Ok(Resolved::Found(k.clone()));
             }
         }
     }
@@ -240,18 +252,20 @@ pub fn resolve(
             "start one with `kickoff new <summary>`",
         ));
     }
-    if current.is_none() && !ui.interactive() {
-        return Err(Error::usage_hint(
-            format!(
-                "HEAD is detached, so no kickoff is implied; choose one of:\n  {}",
-                choices.join("\n  ")
-            ),
-            format!("name the kickoff with {flag}, or check out a kickoff or feature branch"),
-        ));
-    }
-    let picked = crate::prompt::select(ui, "kickoff", flag, &choices)?;
-    Ok(known
-        .into_iter()
-        .find(|k| k.branch() == picked)
-        .expect("picked from the known kickoffs"))
+    Ok(Resolved::Choose {
+        known,
+        choices,
+        detached: current.is_none(),
+    })
+}
+
+/// How the main a command works against is named: `origin/main` when the
+/// remote has it, else the local `main`.
+pub fn main_name(repo: &Repo, cfg: &Config, remote: Option<&str>) -> crate::git::Result<String> {
+    Ok(match remote {
+        Some(r) if repo.remote_branch_oid(r, &cfg.main_branch)?.is_some() => {
+            format!("{r}/{}", cfg.main_branch)
+        }
+        _ => cfg.main_branch.clone(),
+    })
 }

@@ -610,15 +610,10 @@ pub fn features_merged(repo: &Repo, tip: Oid, features: &[FoundFeature]) -> Resu
 
 /// The committer date of a commit, in the committer's own offset.
 fn commit_date(repo: &Repo, oid: Oid) -> Result<DateTime<FixedOffset>> {
-    let time = repo
-        .raw()
-        .find_commit(oid)
-        .map_err(crate::git::GitError::from)?
-        .committer()
-        .when();
-    let offset = FixedOffset::east_opt(time.offset_minutes() * 60)
+    let (seconds, offset_minutes) = repo.commit_time_and_offset(oid)?;
+    let offset = FixedOffset::east_opt(offset_minutes * 60)
         .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
-    Ok(DateTime::from_timestamp(time.seconds(), 0)
+    Ok(DateTime::from_timestamp(seconds, 0)
         .unwrap_or_default()
         .with_timezone(&offset))
 }

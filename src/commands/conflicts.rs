@@ -159,20 +159,13 @@ pub fn newest_tips(
         (None, None) => (Vec::new(), None),
         (Some(l), Some(r)) if l == r => (vec![Tip::new(name, l)], None),
         (Some(l), Some(r)) => {
-            let raw = repo.raw();
-            if raw
-                .graph_descendant_of(r, l)
-                .map_err(crate::git::GitError::from)?
-            {
+            if repo.is_ancestor(l, r)? {
                 let note = format!(
                     "{name}: checked at {remote} ({}), which is ahead of the local branch",
                     short(r)
                 );
                 (vec![Tip::new(name, r)], Some(note))
-            } else if raw
-                .graph_descendant_of(l, r)
-                .map_err(crate::git::GitError::from)?
-            {
+            } else if repo.is_ancestor(r, l)? {
                 (vec![Tip::new(name, l)], None)
             } else {
                 let note = format!(
@@ -303,14 +296,11 @@ pub fn remote_age(repo: &Repo, config: &Config) -> Option<std::time::Duration> {
         })
         .max();
     let reflog = repo
-        .raw()
-        .reflog(&format!(
+        .last_reflog_time(&format!(
             "refs/remotes/{}/{}",
             config.remote, config.main_branch
         ))
-        .ok()
-        .and_then(|log| {
-            let t = log.get(0)?.committer().when().seconds();
+        .and_then(|t| {
             Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(t).ok()?))
         });
     let newest = fetch_head.into_iter().chain(reflog).max()?;

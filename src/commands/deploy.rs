@@ -111,7 +111,7 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
             ));
         }
     }
-    let k = crate::kickoffs::resolve(
+    let k = super::resolve_kickoff(
         &s.repo,
         &s.config,
         &g.ui,

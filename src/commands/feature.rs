@@ -6,7 +6,7 @@ use crate::config::valid_branch_name;
 use crate::error::{Error, Result};
 use crate::git::flow::{kickoff_key, merge_base_key};
 use crate::git::git2::Oid;
-use crate::kickoffs::{self, Kickoff};
+use crate::kickoffs::Kickoff;
 use crate::naming::{FeatureName, Slug};
 use crate::plan::{NewBranch, Plan};
 
@@ -69,7 +69,7 @@ pub fn run(args: FeatureArgs, g: &Global) -> Result<()> {
     if session.has_remote() {
         session.repo.fetch_branches(&cfg.remote, &cfg.main_branch)?;
     }
-    let kickoff = kickoffs::resolve(
+    let kickoff = super::resolve_kickoff(
         &session.repo,
         cfg,
         &g.ui,

@@ -71,7 +71,7 @@ pub fn plan(s: &Session, g: &Global, args: &LandArgs) -> Result<LandPlan> {
     if let Some(r) = &remote {
         repo.fetch_branches(r, &cfg.main_branch)?;
     }
-    let kickoff = kickoffs::resolve(
+    let kickoff = super::resolve_kickoff(
         repo,
         cfg,
         &g.ui,
@@ -90,12 +90,7 @@ pub fn plan(s: &Session, g: &Global, args: &LandArgs) -> Result<LandPlan> {
         None => 0,
     };
     let main_old = kickoffs::require_main_tip(repo, cfg)?;
-    let main_from = match &remote {
-        Some(r) if repo.remote_branch_oid(r, &cfg.main_branch)?.is_some() => {
-            format!("{r}/{}", cfg.main_branch)
-        }
-        _ => cfg.main_branch.clone(),
-    };
+    let main_from = kickoffs::main_name(repo, cfg, remote.as_deref())?;
     let local_main = repo.branch_oid(&cfg.main_branch)?;
     let local_main_ahead = match local_main {
         Some(l) => repo.ahead_behind(l, main_old)?.ahead,
@@ -130,17 +125,7 @@ pub fn plan(s: &Session, g: &Global, args: &LandArgs) -> Result<LandPlan> {
     };
     let mode = land::decide(&facts).map_err(|r| Error::refused_hint(r.to_string(), r.hint()))?;
     let message = merge_message(&cfg.main_branch, &kickoff, facts.version.as_ref());
-    let new_main = match mode {
-        LandMode::Merge => repo
-            .merge_commit_in_memory(main_old, tip, &message)?
-            .ok_or_else(|| {
-                Error::refused(format!(
-                    "merging {} into {} has conflicts",
-                    kickoff.name, cfg.main_branch
-                ))
-            })?,
-        _ => tip,
-    };
+    let new_main = new_main(s, mode, main_old, &kickoff, &message)?;
     Ok(LandPlan {
         new_main,
         message,
@@ -153,6 +138,28 @@ pub fn plan(s: &Session, g: &Global, args: &LandArgs) -> Result<LandPlan> {
         main_checked_out,
         push: remote.filter(|_| !args.no_push),
     })
+}
+
+/// The commit main becomes: the kickoff's tip, or a merge commit written
+/// (unreferenced) now so that the plan can name it.
+fn new_main(
+    s: &Session,
+    mode: LandMode,
+    main_old: Oid,
+    kickoff: &Kickoff,
+    message: &str,
+) -> Result<Oid> {
+    if mode != LandMode::Merge {
+        return Ok(kickoff.tip());
+    }
+    s.repo
+        .merge_commit_in_memory(main_old, kickoff.tip(), message)?
+        .ok_or_else(|| {
+            Error::refused(format!(
+                "merging {} into {} has conflicts",
+                kickoff.name, s.config.main_branch
+            ))
+        })
 }
 
 impl LandPlan {

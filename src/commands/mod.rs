@@ -4,6 +4,7 @@
 use crate::config::Config;
 use crate::error::Result;
 use crate::git::Repo;
+use crate::kickoffs::{self, Kickoff, Resolved};
 use crate::output::Ui;
 use crate::plan::{GitEffects, Interpreter, Plan};
 use std::path::PathBuf;
@@ -132,6 +133,40 @@ pub(crate) fn run_plan_on(repo: &Repo, g: &Global, plan: &Plan) -> Result<()> {
         .with_ui(&g.ui)
         .with_log(std::env::var_os("KICKOFF_PLAN_LOG").map(Into::into))
         .run(plan)
+}
+
+/// Resolve the kickoff a command means: the explicit name when given (which
+/// must exist), else the current branch's kickoff, else a prompt on a
+/// terminal, else an error listing the live kickoffs.
+pub(crate) fn resolve_kickoff(
+    repo: &Repo,
+    config: &Config,
+    ui: &Ui,
+    explicit: Option<&str>,
+    flag: &str,
+) -> Result<Kickoff> {
+    let (known, choices, detached) = match kickoffs::resolve(repo, config, explicit)? {
+        Resolved::Found(k) => return Ok(k),
+        Resolved::Choose {
+            known,
+            choices,
+            detached,
+        } => (known, choices, detached),
+    };
+    if detached && !ui.interactive() {
+        return Err(crate::error::Error::usage_hint(
+            format!(
+                "HEAD is detached, so no kickoff is implied; choose one of:\n  {}",
+                choices.join("\n  ")
+            ),
+            format!("name the kickoff with {flag}, or check out a kickoff or feature branch"),
+        ));
+    }
+    let picked = crate::prompt::select(ui, "kickoff", flag, &choices)?;
+    Ok(known
+        .into_iter()
+        .find(|k| k.branch() == picked)
+        .expect("picked from the known kickoffs"))
 }
 
 /// An open repository and its settings: what most commands start from.

@@ -135,7 +135,7 @@ pub fn plan(
         }
         None => Catalog::local(repo)?,
     };
-    let kickoff = kickoffs::resolve(repo, cfg, &g.ui, args.kickoff.as_deref(), "--kickoff")?;
+    let kickoff = super::resolve_kickoff(repo, cfg, &g.ui, args.kickoff.as_deref(), "--kickoff")?;
     let version = match (explicit, args.bump) {
         (Some(v), _) => v,
         (None, Some(bump)) => release::next_version(catalog.versions(), bump),

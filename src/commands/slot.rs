@@ -274,7 +274,7 @@ fn claim(args: ClaimArgs, g: &Global) -> Result<()> {
         }
     }
     service::fetch_branches(&s.repo, &s.config, false)?;
-    let k = crate::kickoffs::resolve(
+    let k = super::resolve_kickoff(
         &s.repo,
         &s.config,
         &g.ui,

@@ -5,7 +5,6 @@ use crate::commands::Session;
 use crate::commands::new::short;
 use crate::error::Result;
 use crate::git::git2::Oid;
-use crate::kickoffs;
 use crate::overview::{FeatureState, ParentSource, Snapshot, StatusDoc, UpstreamState};
 
 /// Show one kickoff in detail: its base on main, commits ahead of and behind
@@ -35,7 +34,7 @@ pub fn run(args: StatusArgs, g: &Global) -> Result<()> {
         s.repo
             .fetch_branches(&s.config.remote, &s.config.main_branch)?;
     }
-    let k = kickoffs::resolve(
+    let k = super::resolve_kickoff(
         &s.repo,
         &s.config,
         &g.ui,

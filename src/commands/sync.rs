@@ -339,13 +339,40 @@ pub fn run(args: SyncArgs, g: &Global) -> Result<()> {
     super::run_plan(&session, g, &plan.steps())
 }
 
+/// A kickoff whose commits main already holds (it was landed) has nothing to sync.
+fn refuse_if_landed(
+    s: &Session,
+    kickoff: &Kickoff,
+    ours: Oid,
+    theirs: Oid,
+    theirs_name: &str,
+) -> Result<()> {
+    if !s.repo.is_ancestor(ours, theirs)? {
+        return Ok(());
+    }
+    let probe = Kickoff {
+        local: Some(ours),
+        ..kickoff.clone()
+    };
+    if kickoffs::merged_given(&s.repo, theirs, &[probe], vec![true])?[0] {
+        return Err(Error::refused_hint(
+            format!(
+                "{} is already merged into {theirs_name}; there is nothing to sync",
+                kickoff.branch()
+            ),
+            "start a new kickoff for further work: `kickoff new <summary>`",
+        ));
+    }
+    Ok(())
+}
+
 fn plan(s: &Session, g: &Global, args: &SyncArgs) -> Result<SyncPlan> {
     let cfg = &s.config;
     let remote = s.has_remote().then(|| cfg.remote.clone());
     if let Some(r) = &remote {
         s.repo.fetch_branches(r, &cfg.main_branch)?;
     }
-    let kickoff = kickoffs::resolve(
+    let kickoff = super::resolve_kickoff(
         &s.repo,
         cfg,
         &g.ui,
@@ -354,12 +381,7 @@ fn plan(s: &Session, g: &Global, args: &SyncArgs) -> Result<SyncPlan> {
     )?;
     let branch = kickoff.branch();
     let theirs = kickoffs::require_main_tip(&s.repo, cfg)?;
-    let theirs_name = match &remote {
-        Some(r) if s.repo.remote_branch_oid(r, &cfg.main_branch)?.is_some() => {
-            format!("{r}/{}", cfg.main_branch)
-        }
-        _ => cfg.main_branch.clone(),
-    };
+    let theirs_name = kickoffs::main_name(&s.repo, cfg, remote.as_deref())?;
     let ab = match (kickoff.local, kickoff.remote) {
         (Some(l), Some(r)) => Some(s.repo.ahead_behind(l, r)?),
         _ => None,
@@ -375,18 +397,7 @@ fn plan(s: &Session, g: &Global, args: &SyncArgs) -> Result<SyncPlan> {
         ));
     }
     let ours = start.ours();
-    if s.repo.is_ancestor(ours, theirs)? {
-        let probe = Kickoff {
-            local: Some(ours),
-            ..kickoff.clone()
-        };
-        if kickoffs::merged_given(&s.repo, theirs, &[probe], vec![true])?[0] {
-            return Err(Error::refused_hint(
-                format!("{branch} is already merged into {theirs_name}; there is nothing to sync"),
-                "start a new kickoff for further work: `kickoff new <summary>`",
-            ));
-        }
-    }
+    refuse_if_landed(s, &kickoff, ours, theirs, &theirs_name)?;
     let up_to_date = s.repo.is_ancestor(theirs, ours)?;
     let checked_out_here = s.repo.current_branch()?.as_deref() == Some(branch.as_str());
     let clean = s.repo.is_clean()?;
@@ -405,10 +416,6 @@ fn plan(s: &Session, g: &Global, args: &SyncArgs) -> Result<SyncPlan> {
         preview.as_ref(),
     )?;
     let want_push = !args.no_push && (args.push || cfg.push);
-    let conflicts = match &preview {
-        Some(TreeMerge::Conflicts(files)) => files.clone(),
-        _ => Vec::new(),
-    };
     let push = remote.filter(|_| want_push);
     let record = SyncRecord {
         version: RECORD_VERSION,
@@ -420,6 +427,10 @@ fn plan(s: &Session, g: &Global, args: &SyncArgs) -> Result<SyncPlan> {
         theirs: theirs.to_string(),
         theirs_name: theirs_name.clone(),
         push: push.clone(),
+    };
+    let conflicts = match preview {
+        Some(TreeMerge::Conflicts(files)) => files,
+        _ => Vec::new(),
     };
     Ok(SyncPlan {
         message: format!("Merge {theirs_name} into {branch}"),

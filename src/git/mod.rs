@@ -493,6 +493,18 @@ impl Repo {
         Ok(self.inner.find_commit(oid)?.committer().when().seconds())
     }
 
+    /// Committer time of a commit and the committer's UTC offset in minutes.
+    pub fn commit_time_and_offset(&self, oid: Oid) -> Result<(i64, i32)> {
+        let when = self.inner.find_commit(oid)?.committer().when();
+        Ok((when.seconds(), when.offset_minutes()))
+    }
+
+    /// When a ref last moved, from its newest reflog entry (seconds since the epoch).
+    pub fn last_reflog_time(&self, full: &str) -> Option<i64> {
+        let log = self.inner.reflog(full).ok()?;
+        Some(log.get(0)?.committer().when().seconds())
+    }
+
     pub fn commit_summary(&self, oid: Oid) -> Result<String> {
         Ok(self
             .inner

@@ -41,11 +41,18 @@ impl ConflictMode {
 }
 
 /// One entry of `hook.allow_branches`: a glob (`*` stays inside one path
-/// segment, `**` crosses them, `?` is one character) or `re:<regex>`.
+/// segment, `**` crosses them, `?` is one character, `{a,b}` either) or
+/// `re:<regex>`.
 #[derive(Debug, Clone)]
 pub struct BranchPattern {
     source: String,
-    regex: Regex,
+    matcher: Matcher,
+}
+
+#[derive(Debug, Clone)]
+enum Matcher {
+    Glob(globset::GlobMatcher),
+    Regex(Regex),
 }
 
 impl BranchPattern {
@@ -53,41 +60,34 @@ impl BranchPattern {
         if source.is_empty() {
             return Err("an empty pattern".into());
         }
-        let regex = match source.strip_prefix("re:") {
-            Some(re) => Regex::new(&format!("^(?:{re})$")).map_err(|e| e.to_string())?,
-            None => Regex::new(&glob_to_regex(source)).expect("escaped glob compiles"),
+        let matcher = match source.strip_prefix("re:") {
+            Some(re) => {
+                Matcher::Regex(Regex::new(&format!("^(?:{re})$")).map_err(|e| e.to_string())?)
+            }
+            None => Matcher::Glob(
+                globset::GlobBuilder::new(source)
+                    .literal_separator(true)
+                    .build()
+                    .map_err(|e| e.kind().to_string())?
+                    .compile_matcher(),
+            ),
         };
         Ok(BranchPattern {
             source: source.to_string(),
-            regex,
+            matcher,
         })
     }
 
     pub fn matches(&self, branch: &str) -> bool {
-        self.regex.is_match(branch)
+        match &self.matcher {
+            Matcher::Glob(g) => g.is_match(branch),
+            Matcher::Regex(r) => r.is_match(branch),
+        }
     }
 
     pub fn as_str(&self) -> &str {
         &self.source
     }
-}
-
-fn glob_to_regex(glob: &str) -> String {
-    let mut out = String::from("^");
-    let mut chars = glob.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '*' if chars.peek() == Some(&'*') => {
-                chars.next();
-                out.push_str(".*");
-            }
-            '*' => out.push_str("[^/]*"),
-            '?' => out.push_str("[^/]"),
-            c => out.push_str(&regex::escape(&c.to_string())),
-        }
-    }
-    out.push('$');
-    out
 }
 
 /// The `[hook]` section of `.kickoff.toml`, validated.

@@ -60,19 +60,12 @@ impl TestEnv {
     fn apply_at(&self, cmd: &mut Command, time: i64) {
         let empty = self.path().join("gitconfig-empty");
         let date = format!("@{time} +0000");
-        for var in [
-            "GIT_DIR",
-            "GIT_WORK_TREE",
-            "GIT_INDEX_FILE",
-            "GIT_OBJECT_DIRECTORY",
-            "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-            "GIT_CEILING_DIRECTORIES",
-            "EDITOR",
-            "VISUAL",
-            "KICKOFF_CONFIG",
-            "CLICOLOR_FORCE",
-        ] {
-            cmd.env_remove(var);
+        // The whole environment is replaced: only PATH (to find git) is
+        // kept, so nothing of the machine's or the developer's settings
+        // (GIT_*, EDITOR, XDG_*, KICKOFF_*, colour) reaches a test.
+        cmd.env_clear();
+        if let Some(path) = std::env::var_os("PATH") {
+            cmd.env("PATH", path);
         }
         cmd.env("HOME", self.path().join("home"))
             .env("XDG_CONFIG_HOME", self.path().join("home/.config"))
@@ -326,8 +319,52 @@ impl TestRepo {
             status: self.git(&["status", "--porcelain=v1", "--untracked-files=all"]),
             head: self.git(&["rev-parse", "--symbolic-full-name", "HEAD"]),
             kickoff_toml: std::fs::read_to_string(self.work.join(".kickoff.toml")).ok(),
+            kickoff_dir: files_under(&self.work.join(".git/kickoff"), CACHES),
+            hooks: files_under(&self.work.join(".git/hooks"), &[]),
         }
     }
+}
+
+/// Files under `.git/kickoff/` that a refusal may refresh, like the
+/// remote-tracking refs: the conflict radar's caches, and the empty file the
+/// shared state is locked on.
+const CACHES: &[&str] = &["conflicts-cache.json", "conflicts-diffs.bin", "state.lock"];
+
+/// Every file under `dir` (recursively, `skip` names left out) with its
+/// bytes and, on unix, its mode: what a refusal must not write or change.
+pub fn files_under(dir: &Path, skip: &[&str]) -> BTreeMap<String, (Vec<u8>, u32)> {
+    let mut out = BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if skip.contains(&name.as_str()) {
+                continue;
+            }
+            let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            if meta.is_dir() {
+                todo.push(path);
+                continue;
+            }
+            #[cfg(unix)]
+            let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions());
+            #[cfg(not(unix))]
+            let mode = 0;
+            let rel = path
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            out.insert(rel, (std::fs::read(&path).unwrap_or_default(), mode));
+        }
+    }
+    out
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -338,6 +375,10 @@ pub struct Snapshot {
     pub status: String,
     pub head: String,
     pub kickoff_toml: Option<String>,
+    /// `.git/kickoff/` (journal, records, env files), caches left out.
+    pub kickoff_dir: BTreeMap<String, (Vec<u8>, u32)>,
+    /// The hooks directory, files and modes.
+    pub hooks: BTreeMap<String, (Vec<u8>, u32)>,
 }
 
 pub fn write_file(dir: &Path, path: &str, content: &str) {
