@@ -454,3 +454,192 @@ fn a_remote_named_like_an_option_is_still_checked() {
     let hook = std::fs::read_to_string(repo.work.join(".git/hooks/pre-push")).unwrap();
     assert!(hook.contains("hook pre-push -- \"$@\""), "{hook}");
 }
+
+// ---- case 6: terminal control from names, messages and shared state ------------------
+
+const HOSTILE: &str = "Eve\x1b]0;pwned\x07\x1b[2J\u{9b}31m";
+
+/// Neither stream carries a raw control character other than line breaks
+/// and tabs, nor a line that starts like one kickoff did not write.
+fn assert_inert(what: &str, out: &std::process::Output) {
+    if std::env::var_os("PEEK").is_some() {
+        eprintln!("== {what}\n{}{}", stdout(out), stderr(out));
+    }
+    for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+        let text = String::from_utf8_lossy(bytes);
+        let bad: Vec<char> = text
+            .chars()
+            .filter(|c| c.is_control() && !matches!(c, '\n' | '\t'))
+            .collect();
+        assert!(bad.is_empty(), "{what}: raw {bad:?} on {stream}:\n{text}");
+        assert!(
+            !text.lines().any(|l| l.starts_with("warning: forged")),
+            "{what}: a forged line on {stream}:\n{text}"
+        );
+    }
+}
+
+/// Put `files` (path, content) into origin's state ref as one more commit.
+fn forge_state(repo: &TestRepo, files: &[(&str, &str)]) {
+    let index = repo.env.path().join("forge-index");
+    let git = |args: &[&str], input: Option<&[u8]>| -> String {
+        let mut cmd = repo.env.git_cmd(&repo.origin, args);
+        cmd.env("GIT_INDEX_FILE", &index);
+        if input.is_some() {
+            cmd.stdin(std::process::Stdio::piped());
+        }
+        cmd.stdout(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        if let Some(bytes) = input {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(bytes).unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "git {args:?}");
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    git(&["read-tree", "refs/kickoff/state"], None);
+    let mut info = Vec::new();
+    for (path, content) in files {
+        let blob = git(&["hash-object", "-w", "--stdin"], Some(content.as_bytes()));
+        info.extend_from_slice(format!("100644 {blob}\t{path}\0").as_bytes());
+    }
+    git(&["update-index", "-z", "--index-info"], Some(&info));
+    let tree = git(&["write-tree"], None);
+    let commit = git(
+        &[
+            "commit-tree",
+            tree.as_str(),
+            "-p",
+            "refs/kickoff/state",
+            "-m",
+            "forged",
+        ],
+        None,
+    );
+    git(&["update-ref", "refs/kickoff/state", commit.as_str()], None);
+}
+
+#[test]
+fn names_and_messages_cannot_drive_the_terminal() {
+    let repo = slots_repo(SLOTS_TOML, &["alpha"]);
+    // A teammate whose git identity carries escape sequences cannot claim: the
+    // lease would be unreadable (so look free) to everyone else.
+    let before = repo.snapshot();
+    let out = repo
+        .kickoff(&["slot", "claim", K1, "--slot", "dev1"])
+        .env("GIT_COMMITTER_NAME", HOSTILE)
+        .env("GIT_AUTHOR_NAME", HOSTILE)
+        .output()
+        .unwrap();
+    assert_inert("slot claim", &out);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Eve\\x1b]0;pwned\\x07")
+            && stderr(&out).contains("control characters"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(before, repo.snapshot());
+    repo.ok(&["slot", "claim", K1, "--slot", "dev1"]);
+    // Shared state written by hand: a holder name with escapes, a reason with
+    // a line break, and a slot file whose name forges a warning line.
+    let lease = repo.ok(&["slot", "list", "--json"]);
+    assert!(lease.contains("dev1"), "{lease}");
+    let toml = format!(
+        "kickoff = \"{K1}\"\nsince = \"2024-05-10T12:00:00Z\"\nuntil = \"2099-01-01T00:00:00Z\"\nvia = \"claim\"\nreason = \"x\\nwarning: forged reason\"\n\n[holder]\nname = \"Mallory\\u001b[2J\\u001b]0;pwned\\u0007\"\nemail = \"m@example.com\"\n"
+    );
+    forge_state(
+        &repo,
+        &[
+            ("slots/dev2.toml", &toml),
+            ("slots/dev3\nwarning: forged slot.toml", &toml),
+            ("slots/dev4\x1b[2J.toml", &toml),
+        ],
+    );
+    for args in [
+        &["slot", "list"][..],
+        &["slot", "list", "--json"],
+        &["dashboard", "--out", "site"],
+        &["deploy", K1, "--dry-run"],
+    ] {
+        let out = repo.kickoff(args).output().unwrap();
+        assert_inert(&format!("{args:?}"), &out);
+    }
+    let page = std::fs::read_to_string(repo.work.join("site/index.html")).unwrap();
+    assert!(!page.contains('\x1b'), "the page holds a raw ESC");
+
+    // Commit messages and tag trailers reach `notes`, `which` and `show`.
+    repo.commit_on(
+        K1,
+        "x.txt",
+        "x\n",
+        &format!("DASH-9 {HOSTILE}\n\nwarning: forged body"),
+    );
+    repo.git(&["push", "--quiet", "origin", K1]);
+    for args in [
+        &["notes", K1][..],
+        &["which", "DASH-9"],
+        &["status", K1],
+        &["list"],
+    ] {
+        let out = repo.kickoff(args).output().unwrap();
+        assert_inert(&format!("{args:?}"), &out);
+    }
+    let notes = repo.ok(&["notes", K1]);
+    assert!(
+        notes.contains("DASH-9 Eve\\x1b]0;pwned\\x07\\x1b[2J\\x9b31m"),
+        "{notes}"
+    );
+}
+
+// ---- case 4: credentials in URLs ---------------------------------------------------------
+
+/// Pushing a platform tag to `http://user:SECRET@host/repo.git` made the hook
+/// print "... differs from http://user:SECRET@.../kickoff-...". Through a
+/// real smart-HTTP remote on 127.0.0.1 (git http-backend behind a small
+/// bridge), the hook now shows `user:***@`, like git itself.
+#[test]
+fn credentials_in_remote_urls_are_never_printed() {
+    let repo = hooked();
+    let server = common::git_http::GitHttp::serve(&repo.env, repo.env.path());
+    let url = server.url("user:SECRET", "origin.git");
+    let base = repo.rev("main").unwrap();
+    let kickoff = "kickoff-240510-dashboard";
+    repo.git(&["checkout", "--quiet", "-b", kickoff]);
+    repo.commit("k.txt", "one\n", "DASH-101 work");
+    push_ok(&git_push(&repo, &[&url, kickoff], false));
+    let local = repo.commit("k.txt", "two\n", "DASH-101 more work");
+    repo.git(&[
+        "tag",
+        "-a",
+        "platform/v1.0.0",
+        "-m",
+        &full_tag_message("v1.0.0", kickoff, &base),
+        &local,
+    ]);
+    let before = repo.origin_refs();
+    let out = git_push(&repo, &[&url, "platform/v1.0.0"], false);
+    let err = push_refused(
+        &out,
+        &["[release-rules]", "differs from", "user:***@127.0.0.1"],
+    );
+    assert!(!err.contains("SECRET"), "{err}");
+    assert_eq!(before, repo.origin_refs());
+
+    // A remote that does not answer: kickoff's own error names the URL.
+    let dead = format!("http://user:SECRET@127.0.0.1:{}/gone.git", {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    });
+    repo.git(&["remote", "set-url", "origin", &dead]);
+    for args in [
+        &["list", "--fetch"][..],
+        &["release", "--bump", "minor", "--dry-run"],
+    ] {
+        let out = repo.kickoff(args).output().unwrap();
+        let text = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(!text.contains("SECRET"), "{args:?}:\n{text}");
+        assert!(text.contains("127.0.0.1"), "{args:?}:\n{text}");
+    }
+}

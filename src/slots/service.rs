@@ -6,7 +6,7 @@
 use super::board::{Board, board};
 use super::{Op, Outcome, Person, SlotError};
 use crate::config::Config;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::git::Repo;
 use crate::output::Ui;
 use crate::sanitize::Esc;
@@ -30,12 +30,30 @@ pub fn now() -> DateTime<Utc> {
 }
 
 /// Who is acting: git's committer identity.
+///
+/// The identity goes into the shared state, whose readers skip a lease with
+/// control characters in a name: a claim recorded under such a name would look
+/// free to everyone else. So it is refused here, before anything is written.
 pub fn person(repo: &Repo) -> Result<Person> {
     let sig = repo.signature()?;
-    Ok(Person {
+    let p = Person {
         name: sig.name().unwrap_or("unknown").to_string(),
         email: sig.email().unwrap_or("unknown").to_string(),
-    })
+    };
+    if format!("{}{}", p.name, p.email)
+        .chars()
+        .any(char::is_control)
+    {
+        return Err(Error::usage_hint(
+            format!(
+                "your git identity \"{} <{}>\" holds control characters",
+                Esc(&p.name),
+                Esc(&p.email)
+            ),
+            "set a plain one: git config user.name \"Your Name\" (and user.email)",
+        ));
+    }
+    Ok(p)
 }
 
 /// The state store of a repository: shared through the configured remote
