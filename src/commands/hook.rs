@@ -334,8 +334,13 @@ fn release_rules(
     pushed_kickoff: Option<Oid>,
     facts: &mut TagFacts,
 ) -> Result<()> {
-    let checked =
-        release::catalog::check_pushed_tag(&s.repo, &args.remote_name, &line.remote_ref, object)?;
+    let checked = release::catalog::check_pushed_tag(
+        &s.repo,
+        &args.remote_name,
+        &s.config.main_branch,
+        &line.remote_ref,
+        object,
+    )?;
     let PushedTag::Checked { facts: rf, verdict } = checked else {
         // Malformed tags are reported by the policy's own platform-tag checks.
         return Ok(());
