@@ -462,3 +462,48 @@ fn a_refused_claim_tells_the_stored_state_and_the_pending_promotion() {
     assert_eq!(listed["slots"][0]["kickoff"], ALPHA);
     assert_eq!(listed["queue"][0]["kickoff"], BETA);
 }
+
+// ---- version labels of deployments ---------------------------------------------------
+
+/// Deploying a kickoff with no commits of its own labelled it with another
+/// kickoff's platform version (the tag on the commit it shares with main).
+#[test]
+fn a_deployment_is_labelled_only_with_a_version_of_its_own_kickoff() {
+    let repo = slots_repo(SLOTS_TOML, &[]);
+    let shipped = repo.new_kickoff("shipped", "240501");
+    repo.commit_pushed(&shipped, "s.txt", "SHIP-1 shipped work");
+    repo.ok(&["release", "--platform", "1.4.0", "--kickoff", &shipped]);
+    repo.ok(&["land", &shipped]);
+    // Cut after the landing: no commits of its own yet, so its tip is the
+    // commit tagged platform/v1.4.0 for the other kickoff.
+    let fresh = repo.new_kickoff("fresh", "240601");
+    assert_eq!(repo.rev(&fresh), repo.rev("platform/v1.4.0"));
+
+    let record = |kickoff: &str, slot: &str| -> serde_json::Value {
+        let out = repo
+            .kickoff(&["deploy", kickoff, "--slot", slot])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let file = stdout(&out).trim().to_string();
+        let path = format!("deployments/{file}");
+        serde_json::from_str(&slot_state(&repo, &path).expect("record on origin")).unwrap()
+    };
+    let fresh_record = record(&fresh, "dev1");
+    assert_eq!(fresh_record["kickoff"], fresh.as_str());
+    assert_eq!(fresh_record["platform_version"], serde_json::Value::Null);
+    let env = std::fs::read_to_string(repo.work.join(".git/kickoff/env/dev1.env")).unwrap();
+    assert!(
+        !env.contains("1.4.0"),
+        "the fresh kickoff's env file names another kickoff's version:\n{env}"
+    );
+    let board: serde_json::Value =
+        serde_json::from_str(&repo.ok(&["slot", "list", "--json"])).unwrap();
+    assert_eq!(
+        board["slots"][0]["last_deployment"]["platform_version"],
+        serde_json::Value::Null
+    );
+    // The released kickoff's own deployment keeps its version.
+    let shipped_record = record(&shipped, "dev2");
+    assert_eq!(shipped_record["platform_version"], "1.4.0");
+}
