@@ -367,10 +367,20 @@ fn kickoff_land_allows_only_a_fast_forward_of_main() {
     assert_eq!(repo.origin_refs()["refs/heads/main"], next);
 }
 
-fn full_tag_message(version: &str, kickoff: &str, base: &str) -> String {
-    format!(
+/// An annotated `name` on `commit` with the message `kickoff release` writes
+/// (`version` as in the subject, `vX.Y.Z`).
+fn platform_tag(
+    repo: &TestRepo,
+    name: &str,
+    version: &str,
+    kickoff: &str,
+    base: &str,
+    commit: &str,
+) {
+    let message = format!(
         "platform {version}: {kickoff}\n\nKickoff: {kickoff}\nKickoff-Base: {base}\nDeploy-Date: 2024-06-03\nTicket: DASH-101\n"
-    )
+    );
+    repo.git(&["tag", "-a", name, "-m", &message, commit]);
 }
 
 /// An annotated `platform/v1.6.0+build.5` with every trailer was accepted,
@@ -388,14 +398,14 @@ fn platform_tags_with_build_metadata_are_refused_and_junk_may_be_deleted() {
         false,
     ));
     let tag = "platform/v1.6.0+build.5";
-    repo.git(&[
-        "tag",
-        "-a",
+    platform_tag(
+        &repo,
         tag,
-        "-m",
-        &full_tag_message("v1.6.0+build.5", "kickoff-240510-dashboard", &base),
+        "v1.6.0+build.5",
+        "kickoff-240510-dashboard",
+        &base,
         &tip,
-    ]);
+    );
     let before = repo.origin_refs();
     push_refused(
         &git_push(&repo, &["origin", tag], false),
@@ -610,14 +620,7 @@ fn credentials_in_remote_urls_are_never_printed() {
     repo.commit("k.txt", "one\n", "DASH-101 work");
     push_ok(&git_push(&repo, &[&url, kickoff], false));
     let local = repo.commit("k.txt", "two\n", "DASH-101 more work");
-    repo.git(&[
-        "tag",
-        "-a",
-        "platform/v1.0.0",
-        "-m",
-        &full_tag_message("v1.0.0", kickoff, &base),
-        &local,
-    ]);
+    platform_tag(&repo, "platform/v1.0.0", "v1.0.0", kickoff, &base, &local);
     let before = repo.origin_refs();
     let out = git_push(&repo, &[&url, "platform/v1.0.0"], false);
     let err = push_refused(
@@ -642,4 +645,330 @@ fn credentials_in_remote_urls_are_never_printed() {
         assert!(!text.contains("SECRET"), "{args:?}:\n{text}");
         assert!(text.contains("127.0.0.1"), "{args:?}:\n{text}");
     }
+}
+
+// ---- case 7: the dashboard server ----------------------------------------------------------
+
+/// `kickoff dashboard --serve ADDR` in the background; the address it serves.
+/// The caller kills and waits for the child.
+#[allow(clippy::zombie_processes)]
+fn serve(repo: &TestRepo, addr: &str) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("kickoff"));
+    cmd.current_dir(&repo.work)
+        .args([
+            "dashboard",
+            "--serve",
+            addr,
+            "--refresh",
+            "3600",
+            "--offline",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    repo.env.apply(&mut cmd);
+    let mut child = cmd.spawn().unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(err.read_line(&mut line).unwrap() > 0, "server exited");
+        if let Some(rest) = line.strip_prefix("serving http://") {
+            let addr = rest.split('/').next().unwrap().to_string();
+            return (child, addr);
+        }
+    }
+}
+
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut body = String::new();
+    s.read_to_string(&mut body).unwrap();
+    body
+}
+
+/// Peak memory of a process, in KiB (`VmHWM`).
+fn peak_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// One client that sends a byte every few hundred milliseconds blocked every
+/// other request, and a request line of 400 MB with no newline grew memory
+/// to 418 MB. Now others are served meanwhile, the stalled client is cut off
+/// after the head timeout, and a huge request line is refused after 16 KiB.
+#[test]
+fn dashboard_server_keeps_serving_while_a_client_stalls() {
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+    let repo = slots_repo(SLOTS_TOML, &["alpha"]);
+    let (mut child, addr) = serve(&repo, "127.0.0.1:0");
+    assert!(addr.starts_with("127.0.0.1:"), "{addr}");
+
+    // The staller: a request head that never ends, one byte at a time.
+    let stall_addr = addr.clone();
+    let staller = std::thread::spawn(move || {
+        let mut s = std::net::TcpStream::connect(&stall_addr).unwrap();
+        s.write_all(b"GET / HTTP/1.1\r\nX-Slow: ").unwrap();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(15) {
+            if s.write_all(b"a").is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        start.elapsed()
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let start = Instant::now();
+    for _ in 0..5 {
+        let page = http_get(&addr, "/");
+        assert!(page.starts_with("HTTP/1.1 200 OK"), "{page}");
+        assert!(page.contains("QA slots"));
+    }
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "5 requests beside a stalled client took {:?}",
+        start.elapsed()
+    );
+    assert!(http_get(&addr, "/data.json").contains("\"schema\": 1"));
+    let cut_after = staller.join().unwrap();
+    assert!(
+        cut_after < Duration::from_secs(12),
+        "the stalled client was kept for {cut_after:?}"
+    );
+
+    // A request line of 64 MiB with no newline: refused early, memory flat.
+    let before = peak_kib(child.id());
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let chunk = vec![b'a'; 1 << 20];
+    let mut sent = 0usize;
+    let _ = s.write_all(b"GET /");
+    for _ in 0..64 {
+        if s.write_all(&chunk).is_err() {
+            break;
+        }
+        sent += chunk.len();
+    }
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 4"),
+        "{answer}"
+    );
+    assert!(
+        sent < 64 << 20,
+        "the server read all 64 MiB of a request line"
+    );
+    let grown = peak_kib(child.id()).saturating_sub(before);
+    assert!(grown < 16 * 1024, "memory grew by {grown} KiB");
+    // Still serving.
+    assert!(http_get(&addr, "/").starts_with("HTTP/1.1 200 OK"));
+    // Only GET and HEAD.
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    s.write_all(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 405"), "{answer}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// `--serve` without an address listens on this machine only.
+#[test]
+fn dashboard_serves_on_localhost_by_default() {
+    let repo = slots_repo(SLOTS_TOML, &[]);
+    let out = repo
+        .kickoff(&["dashboard", "--serve", "--help"])
+        .output()
+        .unwrap();
+    assert!(stdout(&out).contains("127.0.0.1:8080"), "{}", stdout(&out));
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("kickoff"));
+    cmd.current_dir(&repo.work)
+        .args(["dashboard", "--serve", "--offline"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    repo.env.apply(&mut cmd);
+    let mut child = cmd.spawn().unwrap();
+    let mut first = String::new();
+    {
+        use std::io::BufRead;
+        let mut err = std::io::BufReader::new(child.stderr.as_mut().unwrap());
+        err.read_line(&mut first).unwrap();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    // The port may be taken on this machine; the address is what matters.
+    assert!(
+        first.starts_with("serving http://127.0.0.1:8080/")
+            || first.contains("cannot listen on 127.0.0.1:8080"),
+        "{first}"
+    );
+}
+
+// ---- the same policy where `--no-verify` cannot skip it -----------------------------------
+
+/// A repository whose bare origin runs `kickoff hook pre-receive`, and no
+/// pre-push hook on the client (as after `git push --no-verify`).
+fn guarded_origin() -> TestRepo {
+    let repo = TestRepo::new();
+    let bin = assert_cmd::cargo::cargo_bin("kickoff");
+    let hook = repo.origin.join("hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        format!("#!/bin/sh\nexec '{}' hook pre-receive\n", bin.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    repo.origin_git(&["config", "receive.advertisePushOptions", "true"]);
+    repo
+}
+
+#[test]
+fn pre_receive_applies_the_pre_push_rules_on_the_remote() {
+    let repo = guarded_origin();
+    let base = repo.rev("main").unwrap();
+    // Branch names.
+    repo.git(&["branch", "wip"]);
+    let before = repo.origin_refs();
+    push_refused(
+        &git_push(&repo, &["origin", "wip"], false),
+        &["remote: refused: refs/heads/wip [branch-name]"],
+    );
+    assert_eq!(before, repo.origin_refs());
+    // A kickoff and a correct platform tag arrive (objects read from the quarantine).
+    let kickoff = "kickoff-240510-dashboard";
+    repo.git(&["checkout", "--quiet", "-b", kickoff]);
+    let tip = repo.commit("k.txt", "k\n", "DASH-101 work");
+    push_ok(&git_push(&repo, &["origin", kickoff], false));
+    platform_tag(&repo, "platform/v1.0.0", "v1.0.0", kickoff, &base, &tip);
+    push_ok(&git_push(&repo, &["origin", "platform/v1.0.0"], false));
+    // Build metadata refused; deleting the released tag refused; junk may go.
+    platform_tag(
+        &repo,
+        "platform/v1.6.0+build.5",
+        "v1.6.0+build.5",
+        kickoff,
+        &base,
+        &tip,
+    );
+    push_refused(
+        &git_push(&repo, &["origin", "platform/v1.6.0+build.5"], false),
+        &["[platform-tag]", "without build metadata"],
+    );
+    push_refused(
+        &git_push(&repo, &["origin", ":refs/tags/platform/v1.0.0"], false),
+        &["[platform-tag-immutable]"],
+    );
+    repo.origin_git(&["tag", "platform/oops", &tip]);
+    push_ok(&git_push(
+        &repo,
+        &["origin", ":refs/tags/platform/oops"],
+        false,
+    ));
+    // Main: refused, a landing fast-forward passes, a landing force push does not.
+    repo.git(&["checkout", "--quiet", "main"]);
+    let next = repo.commit("a.txt", "a\n", "Landed");
+    push_refused(
+        &git_push(&repo, &["origin", "main"], false),
+        &["[main-protected]"],
+    );
+    push_ok(&git_push(
+        &repo,
+        &["-o", "KICKOFF_LAND=1", "origin", "main"],
+        false,
+    ));
+    assert_eq!(repo.origin_refs()["refs/heads/main"], next);
+    repo.git(&["checkout", "--quiet", "--orphan", "evil"]);
+    repo.commit("evil.txt", "x\n", "Unrelated");
+    let before = repo.origin_refs();
+    push_refused(
+        &git_push(
+            &repo,
+            &["-f", "-o", "KICKOFF_LAND=1", "origin", "HEAD:main"],
+            false,
+        ),
+        &["only a fast-forward"],
+    );
+    assert_eq!(before, repo.origin_refs());
+}
+
+#[test]
+fn hook_check_applies_the_rules_to_a_range_in_ci() {
+    let repo = TestRepo::new();
+    let main = repo.rev("main").unwrap();
+    let next = repo.commit("a.txt", "a\n", "Next");
+    let zeros = "0".repeat(40);
+    let check = |range: &str, r: &str, land: bool| {
+        let mut cmd = repo.kickoff(&["hook", "check", "--range", range, "--ref", r]);
+        if land {
+            cmd.env("KICKOFF_LAND", "1");
+        }
+        cmd.output().unwrap()
+    };
+    let out = check(&format!("{main}..{next}"), "refs/heads/main", false);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("[main-protected]"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        check(&format!("{main}..{next}"), "refs/heads/main", true)
+            .status
+            .code(),
+        Some(0)
+    );
+    let out = check(&format!("{next}..{main}"), "refs/heads/main", true);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).contains("only a fast-forward"),
+        "{}",
+        stderr(&out)
+    );
+    let out = check(&format!("{zeros}..HEAD"), "refs/heads/wip", false);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("[branch-name]"), "{}", stderr(&out));
+    assert_eq!(
+        check(
+            &format!("{zeros}..HEAD"),
+            "refs/heads/feature/DASH-1",
+            false
+        )
+        .status
+        .code(),
+        Some(0)
+    );
+    assert_refused(
+        &repo,
+        &[
+            "hook",
+            "check",
+            "--range",
+            "HEAD",
+            "--ref",
+            "refs/heads/main",
+        ],
+        2,
+        &["is not OLD..NEW"],
+    );
+    assert_refused(
+        &repo,
+        &["hook", "check", "--range", "a..b", "--ref", "main"],
+        2,
+        &["not a full ref name"],
+    );
 }
