@@ -1,7 +1,7 @@
 //! `kickoff dashboard --out DIR [--serve ADDR]`: the QA slot board as a static
 //! page and JSON, optionally served over HTTP and refreshed from the state.
 
-use crate::cli::Global;
+use crate::commands::Global;
 use crate::commands::Session;
 use crate::error::{Error, Result};
 use crate::sanitize::redact;
