@@ -729,6 +729,15 @@ fn the_state_lock_is_an_os_lock_a_left_file_never_blocks_a_held_one_waits() {
 fn a_deploy_whose_kickoff_was_killed_is_recorded_once_its_command_has_ended() {
     let repo = pool();
     let (mut child, sh, sleep) = start_hanging_deploy(&repo, false, &[]);
+    // Once kickoff has noted the command's process group in its journal...
+    let start = Instant::now();
+    while !journal(&repo.work).iter().any(|name| {
+        std::fs::read_to_string(repo.work.join(".git/kickoff/journal").join(name))
+            .is_ok_and(|t| t.contains("\"group\""))
+    }) {
+        assert!(start.elapsed() < Duration::from_secs(30));
+        std::thread::sleep(Duration::from_millis(20));
+    }
     child.kill().unwrap(); // SIGKILL: kickoff cannot pass anything on.
     child.wait().unwrap();
     // The command runs on unsupervised: the next command leaves its entry.
