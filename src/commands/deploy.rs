@@ -151,7 +151,9 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
     let tickets = s
         .repo
         .tickets_between(commit, base, &s.config.ticket_pattern, 5000)?;
-    let platform_version = s.repo.platform_version_at(commit)?;
+    let platform_version = crate::release::catalog::Catalog::local(&s.repo)?
+        .version_at(&k.name, commit)
+        .map(|t| t.version.to_string());
 
     if args.dry_run {
         g.ui.info("dry run: nothing changed");

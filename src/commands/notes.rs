@@ -30,6 +30,8 @@ pub struct NotesArgs {
     /// Print JSON (`"schema": 1`, see docs/versions.md).
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub fetch: super::fresh::FetchArgs,
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -52,6 +54,7 @@ pub fn run(args: NotesArgs, g: &Global) -> Result<()> {
         None => None,
     };
     let session = Session::open(g)?;
+    super::fresh::refresh(&session, g, args.fetch.fetch)?;
     let (repo, cfg) = (&session.repo, &session.config);
     let catalog = Catalog::local(repo)?;
     if let Some(s) = &since {
