@@ -732,3 +732,34 @@ fn a_committer_name_with_angle_brackets_signs_as_git_would() {
         stderr(&out)
     );
 }
+
+/// `release` took the kickoff only as `--kickoff` while `sync`, `status`,
+/// `land` and `deploy` took it only positionally: both spellings work
+/// everywhere, and giving both is a usage error.
+#[test]
+fn the_kickoff_is_accepted_positionally_and_as_an_option() {
+    let repo = TestRepo::new();
+    let dash = repo.new_kickoff("dashboard", "240510");
+    repo.commit_pushed(&dash, "d.txt", "DASH-1 work");
+    repo.git(&["checkout", "--quiet", "main"]);
+    let out = repo.ok(&["release", &dash, "--platform", "1.0.0", "--dry-run"]);
+    assert!(
+        out.starts_with(&format!("tag platform/v1.0.0 on {dash}")),
+        "{out}"
+    );
+    repo.ok(&["status", "--kickoff", &dash]);
+    repo.ok(&["sync", "--kickoff", &dash, "--dry-run"]);
+    repo.ok(&["land", "--kickoff", &dash, "--dry-run", "--unreleased"]);
+    assert_refused(
+        &repo,
+        &["release", &dash, "--kickoff", &dash, "--platform", "1.0.0"],
+        2,
+        &["cannot be used with"],
+    );
+    assert_refused(
+        &repo,
+        &["status", &dash, "--kickoff", &dash],
+        2,
+        &["cannot be used with"],
+    );
+}

@@ -32,6 +32,9 @@ use std::process::{Command, Stdio};
 pub struct DeployArgs {
     /// The kickoff [default: the current branch's kickoff].
     pub kickoff: Option<String>,
+    /// The kickoff, as an option like `release` takes it.
+    #[arg(long = "kickoff", value_name = "KICKOFF", conflicts_with = "kickoff")]
+    pub kickoff_flag: Option<String>,
     /// Deploy to this slot (claimed if the kickoff holds no slot).
     #[arg(long, value_name = "SLOT")]
     pub slot: Option<String>,
@@ -123,7 +126,7 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
         &s.repo,
         &s.config,
         &g.ui,
-        args.kickoff.as_deref(),
+        args.kickoff.as_deref().or(args.kickoff_flag.as_deref()),
         "the KICKOFF argument",
     )?;
     let commit = k.remote.or(k.local).expect("a kickoff has a tip");

@@ -39,6 +39,9 @@ pub struct ReleaseArgs {
     /// The kickoff to release [default: the current branch's kickoff].
     #[arg(long, value_name = "K")]
     pub kickoff: Option<String>,
+    /// The kickoff, as a positional argument like other commands take it.
+    #[arg(value_name = "KICKOFF", conflicts_with = "kickoff")]
+    pub kickoff_arg: Option<String>,
     /// Deploy date for the `Deploy-Date` trailer, YYYY-MM-DD or YYMMDD [default: today].
     #[arg(long, value_name = "DATE")]
     pub date: Option<String>,
@@ -136,7 +139,13 @@ pub fn plan(
         }
         None => Catalog::local(repo)?,
     };
-    let kickoff = super::resolve_kickoff(repo, cfg, &g.ui, args.kickoff.as_deref(), "--kickoff")?;
+    let kickoff = super::resolve_kickoff(
+        repo,
+        cfg,
+        &g.ui,
+        args.kickoff.as_deref().or(args.kickoff_arg.as_deref()),
+        "--kickoff",
+    )?;
     let version = match (explicit, args.bump) {
         (Some(v), _) => v,
         (None, Some(bump)) => release::next_version(catalog.versions(), bump),
