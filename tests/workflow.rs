@@ -616,3 +616,150 @@ fn read_commands_warn_when_the_last_fetch_is_older_than_a_day() {
     let out = repo.kickoff(&["list"]).output().unwrap();
     assert!(!stderr(&out).contains("last fetched"), "{}", stderr(&out));
 }
+
+// ---- shallow clones ------------------------------------------------------------------
+
+/// In a shallow clone `list` showed landed kickoffs as live and "13 ahead"
+/// (truly 4), and `release --dry-run` claimed missing versions that main
+/// holds. Commands whose answer depends on history refuse with a hint.
+#[test]
+fn history_commands_refuse_a_shallow_clone_with_the_unshallow_hint() {
+    let repo = TestRepo::new();
+    let dash = repo.new_kickoff("dashboard", "240510");
+    for n in 1..=3 {
+        repo.commit_pushed(&dash, &format!("d{n}.txt"), &format!("DASH-{n} work"));
+    }
+    repo.ok(&["release", "--platform", "1.0.0"]);
+    let ci = repo.env.path().join("ci");
+    let url = format!("file://{}", repo.origin.display());
+    repo.env.git(
+        repo.env.path(),
+        &[
+            "clone",
+            "--quiet",
+            "--depth",
+            "1",
+            "--no-single-branch",
+            &url,
+            ci.to_str().unwrap(),
+        ],
+    );
+    assert!(ci.join(".git/shallow").is_file());
+    let shallow = TestRepo {
+        env: TestEnv::new(),
+        work: ci.clone(),
+        origin: repo.origin.clone(),
+    };
+    for args in [
+        &["list"][..],
+        &["status", &dash],
+        &["notes", "1.0.0"],
+        &["which", "DASH-1"],
+        &["show", "1.0.0"],
+        &[
+            "release",
+            "--platform",
+            "1.1.0",
+            "--kickoff",
+            &dash,
+            "--dry-run",
+        ],
+        &["land", &dash, "--dry-run"],
+        &["sync", &dash, "--dry-run"],
+    ] {
+        let err = assert_refused(
+            &shallow,
+            args,
+            1,
+            &[
+                "this clone is shallow",
+                "needs the whole history",
+                "git fetch --unshallow origin",
+            ],
+        );
+        assert!(!err.contains("ahead"), "{args:?}: {err}");
+    }
+    // Deepened, the same clone answers.
+    shallow.git(&["fetch", "--quiet", "--unshallow", "origin"]);
+    shallow.ok(&["list"]);
+}
+
+// ---- smaller wrong answers -----------------------------------------------------------
+
+/// A deploy program that is not executable was reported as missing.
+#[test]
+fn a_deploy_program_without_execute_permission_is_named_as_such() {
+    let repo = slots_repo(SLOTS_TOML, &["alpha"]);
+    let config = SLOTS_TOML.replace("deploy = [\"true\"]", "deploy = [\"./deploy.sh\"]");
+    repo.write("deploy.sh", "#!/bin/sh\nexit 0\n");
+    repo.commit(".kickoff.toml", &config, "Deploy with a script");
+    let err = assert_refused(
+        &repo,
+        &["deploy", ALPHA],
+        2,
+        &[
+            "the deploy command `./deploy.sh`",
+            "is not executable",
+            "chmod +x",
+        ],
+    );
+    assert!(!err.contains("does not exist"), "{err}");
+    assert!(!repo.origin_refs().contains_key("refs/kickoff/state"));
+}
+
+/// A committer name with `<` gave a raw libgit2 error; git itself drops the
+/// character, and so does kickoff.
+#[test]
+fn a_committer_name_with_angle_brackets_signs_as_git_would() {
+    let repo = slots_repo(SLOTS_TOML, &["alpha"]);
+    let out = repo
+        .kickoff(&["slot", "claim", ALPHA])
+        .env("GIT_COMMITTER_NAME", "Ada <QA> Tester")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lease = slot_state(&repo, "slots/dev1.toml").unwrap();
+    assert!(lease.contains("name = \"Ada QA Tester\""), "{lease}");
+    let out = repo
+        .kickoff(&["slot", "release", "dev1"])
+        .env("GIT_COMMITTER_NAME", "<>")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("your git identity has no usable committer name"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// `release` took the kickoff only as `--kickoff` while `sync`, `status`,
+/// `land` and `deploy` took it only positionally: both spellings work
+/// everywhere, and giving both is a usage error.
+#[test]
+fn the_kickoff_is_accepted_positionally_and_as_an_option() {
+    let repo = TestRepo::new();
+    let dash = repo.new_kickoff("dashboard", "240510");
+    repo.commit_pushed(&dash, "d.txt", "DASH-1 work");
+    repo.git(&["checkout", "--quiet", "main"]);
+    let out = repo.ok(&["release", &dash, "--platform", "1.0.0", "--dry-run"]);
+    assert!(
+        out.starts_with(&format!("tag platform/v1.0.0 on {dash}")),
+        "{out}"
+    );
+    repo.ok(&["status", "--kickoff", &dash]);
+    repo.ok(&["sync", "--kickoff", &dash, "--dry-run"]);
+    repo.ok(&["land", "--kickoff", &dash, "--dry-run", "--unreleased"]);
+    assert_refused(
+        &repo,
+        &["release", &dash, "--kickoff", &dash, "--platform", "1.0.0"],
+        2,
+        &["cannot be used with"],
+    );
+    assert_refused(
+        &repo,
+        &["status", &dash, "--kickoff", &dash],
+        2,
+        &["cannot be used with"],
+    );
+}

@@ -32,6 +32,9 @@ use std::process::{Command, Stdio};
 pub struct DeployArgs {
     /// The kickoff [default: the current branch's kickoff].
     pub kickoff: Option<String>,
+    /// The kickoff, as an option like `release` takes it.
+    #[arg(long = "kickoff", value_name = "KICKOFF", conflicts_with = "kickoff")]
+    pub kickoff_flag: Option<String>,
     /// Deploy to this slot (claimed if the kickoff holds no slot).
     #[arg(long, value_name = "SLOT")]
     pub slot: Option<String>,
@@ -93,10 +96,17 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
     if argv.is_empty() {
         return Err(SlotError::DeployNotConfigured.into());
     }
-    let program =
-        find_program(s.repo.workdir(), &argv[0]).ok_or_else(|| SlotError::DeployNotFound {
-            program: argv[0].clone(),
-        })?;
+    let program = find_program(s.repo.workdir(), &argv[0]).ok_or_else(|| {
+        match not_executable(s.repo.workdir(), &argv[0]) {
+            Some(path) => SlotError::DeployNotExecutable {
+                program: argv[0].clone(),
+                path: path.display().to_string(),
+            },
+            None => SlotError::DeployNotFound {
+                program: argv[0].clone(),
+            },
+        }
+    })?;
     envfile::preflight(
         s.repo.workdir(),
         s.repo.common_dir(),
@@ -116,7 +126,7 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
         &s.repo,
         &s.config,
         &g.ui,
-        args.kickoff.as_deref(),
+        args.kickoff.as_deref().or(args.kickoff_flag.as_deref()),
         "the KICKOFF argument",
     )?;
     let commit = k.remote.or(k.local).expect("a kickoff has a tip");
@@ -472,6 +482,20 @@ fn command(s: &Session, g: &Global, plan: &DeployPlan) -> Command {
 
 /// The deploy program: a path (relative to the work tree) when it has a `/`,
 /// else looked up on PATH. Must be an executable file.
+/// The file a deploy program names when it exists but cannot be run (no
+/// execute permission), so the refusal says that rather than "missing".
+fn not_executable(workdir: &Path, program: &str) -> Option<PathBuf> {
+    let is_file = |p: &Path| p.is_file();
+    if program.contains('/') {
+        let p = workdir.join(program);
+        return is_file(&p).then_some(p);
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(program))
+        .find(|p| is_file(p))
+}
+
 pub fn find_program(workdir: &Path, program: &str) -> Option<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
     let executable = |p: &Path| {

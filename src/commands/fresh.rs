@@ -9,7 +9,7 @@
 
 use crate::cli::Global;
 use crate::commands::Session;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// After this long without a fetch, read commands warn.
 pub const STALE_AFTER_SECS: i64 = 24 * 60 * 60;
@@ -49,6 +49,26 @@ pub fn refresh(s: &Session, g: &Global, fetch: bool) -> Result<()> {
         g.ui.warn(warning);
     }
     Ok(())
+}
+
+/// Refuse to answer from a shallow clone. Ahead/behind counts, whether a
+/// kickoff landed, which versions a kickoff contains and the tickets of a
+/// range all walk history; in a shallow clone (a CI checkout with
+/// `--depth`) the walk stops at the cut and the figures come out wrong
+/// without any error. `command` names the command for the message.
+pub fn require_full_history(s: &Session, command: &str) -> Result<()> {
+    if !s.repo.is_shallow() {
+        return Ok(());
+    }
+    Err(Error::refused_hint(
+        format!(
+            "this clone is shallow: `kickoff {command}` needs the whole history, and would print wrong figures from a cut one"
+        ),
+        format!(
+            "deepen it with `git fetch --unshallow {}`, then run the command again",
+            s.config.remote
+        ),
+    ))
 }
 
 /// The warning for remote-tracking refs last updated `age` seconds ago.

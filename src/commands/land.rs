@@ -23,6 +23,9 @@ pub struct LandArgs {
     /// The kickoff to land [default: the current branch's kickoff].
     #[arg(value_name = "KICKOFF")]
     pub kickoff: Option<String>,
+    /// The kickoff, as an option like `release` takes it.
+    #[arg(long = "kickoff", value_name = "KICKOFF", conflicts_with = "kickoff")]
+    pub kickoff_flag: Option<String>,
     /// Update the local main only.
     #[arg(long)]
     pub no_push: bool,
@@ -57,6 +60,7 @@ pub struct LandPlan {
 
 pub fn run(args: LandArgs, g: &Global) -> Result<()> {
     let session = Session::open(g)?;
+    super::fresh::require_full_history(&session, "land")?;
     let plan = plan(&session, g, &args)?;
     if args.dry_run {
         let steps = plan.steps(&session.config.main_branch);
@@ -75,7 +79,7 @@ pub fn plan(s: &Session, g: &Global, args: &LandArgs) -> Result<LandPlan> {
         repo,
         cfg,
         &g.ui,
-        args.kickoff.as_deref(),
+        args.kickoff.as_deref().or(args.kickoff_flag.as_deref()),
         "the KICKOFF argument",
     )?;
     let catalog = Catalog::local(repo)?;

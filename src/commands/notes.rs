@@ -55,6 +55,7 @@ pub fn run(args: NotesArgs, g: &Global) -> Result<()> {
     };
     let session = Session::open(g)?;
     super::fresh::refresh(&session, g, args.fetch.fetch)?;
+    super::fresh::require_full_history(&session, "notes")?;
     let (repo, cfg) = (&session.repo, &session.config);
     let catalog = Catalog::local(repo)?;
     if let Some(s) = &since {

@@ -39,6 +39,9 @@ pub struct ReleaseArgs {
     /// The kickoff to release [default: the current branch's kickoff].
     #[arg(long, value_name = "K")]
     pub kickoff: Option<String>,
+    /// The kickoff, as a positional argument like other commands take it.
+    #[arg(value_name = "KICKOFF", conflicts_with = "kickoff")]
+    pub kickoff_arg: Option<String>,
     /// Deploy date for the `Deploy-Date` trailer, YYYY-MM-DD or YYMMDD [default: today].
     #[arg(long, value_name = "DATE")]
     pub date: Option<String>,
@@ -111,6 +114,7 @@ pub fn run(args: ReleaseArgs, g: &Global) -> Result<()> {
         None => chrono::Local::now().date_naive(),
     };
     let session = Session::open(g)?;
+    super::fresh::require_full_history(&session, "release")?;
     let plan = plan(&session, g, &args, explicit, date)?;
     if args.dry_run {
         print_plan(g, &plan, args.json)?;
@@ -135,7 +139,13 @@ pub fn plan(
         }
         None => Catalog::local(repo)?,
     };
-    let kickoff = kickoffs::resolve(repo, cfg, &g.ui, args.kickoff.as_deref(), "--kickoff")?;
+    let kickoff = kickoffs::resolve(
+        repo,
+        cfg,
+        &g.ui,
+        args.kickoff.as_deref().or(args.kickoff_arg.as_deref()),
+        "--kickoff",
+    )?;
     let version = match (explicit, args.bump) {
         (Some(v), _) => v,
         (None, Some(bump)) => release::next_version(catalog.versions(), bump),

@@ -74,6 +74,7 @@ pub fn run(args: ShowArgs, g: &Global) -> Result<()> {
     let query = parse_query(&args.what)?;
     let session = Session::open(g)?;
     super::fresh::refresh(&session, g, args.fetch.fetch)?;
+    super::fresh::require_full_history(&session, "show")?;
     let (repo, cfg) = (&session.repo, &session.config);
     let catalog = Catalog::local(repo)?;
     let (kickoff, tags): (Option<String>, Vec<&PlatformTag>) = match &query {

@@ -21,6 +21,9 @@ pub struct StatusArgs {
     /// The kickoff [default: the current branch's kickoff].
     #[arg(value_name = "KICKOFF")]
     pub kickoff: Option<String>,
+    /// The kickoff, as an option like `release` takes it.
+    #[arg(long = "kickoff", value_name = "KICKOFF", conflicts_with = "kickoff")]
+    pub kickoff_flag: Option<String>,
     /// Print JSON (`"schema": 1`, see docs/formats.md).
     #[arg(long)]
     pub json: bool,
@@ -31,11 +34,12 @@ pub struct StatusArgs {
 pub fn run(args: StatusArgs, g: &Global) -> Result<()> {
     let s = Session::open(g)?;
     super::fresh::refresh(&s, g, args.fetch.fetch)?;
+    super::fresh::require_full_history(&s, "status")?;
     let k = kickoffs::resolve(
         &s.repo,
         &s.config,
         &g.ui,
-        args.kickoff.as_deref(),
+        args.kickoff.as_deref().or(args.kickoff_flag.as_deref()),
         "the KICKOFF argument",
     )?;
     crate::kickoffs::require_main_tip(&s.repo, &s.config)?;

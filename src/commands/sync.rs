@@ -34,6 +34,9 @@ pub struct SyncArgs {
     /// The kickoff to sync [default: the current branch's kickoff].
     #[arg(value_name = "KICKOFF", conflicts_with_all = ["cont", "abort"])]
     pub kickoff: Option<String>,
+    /// The kickoff, as an option like `release` takes it.
+    #[arg(long = "kickoff", value_name = "KICKOFF", conflicts_with_all = ["kickoff", "cont", "abort"])]
+    pub kickoff_flag: Option<String>,
     /// Commit the merge once its conflicts are resolved, and push it.
     #[arg(long = "continue", id = "cont", conflicts_with = "abort")]
     pub cont: bool,
@@ -307,6 +310,7 @@ const RESOLVE_HINT: &str = "resolve them and `git add` them, then `kickoff sync 
 
 pub fn run(args: SyncArgs, g: &Global) -> Result<()> {
     let session = Session::open(g)?;
+    super::fresh::require_full_history(&session, "sync")?;
     if args.cont {
         return run_continue(&session, g);
     }
@@ -349,7 +353,7 @@ fn plan(s: &Session, g: &Global, args: &SyncArgs) -> Result<SyncPlan> {
         &s.repo,
         cfg,
         &g.ui,
-        args.kickoff.as_deref(),
+        args.kickoff.as_deref().or(args.kickoff_flag.as_deref()),
         "the KICKOFF argument",
     )?;
     let branch = kickoff.branch();

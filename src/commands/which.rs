@@ -63,6 +63,7 @@ pub struct WhichJson {
 pub fn run(args: WhichArgs, g: &Global) -> Result<()> {
     let session = Session::open(g)?;
     super::fresh::refresh(&session, g, args.fetch.fetch)?;
+    super::fresh::require_full_history(&session, "which")?;
     let (repo, cfg) = (&session.repo, &session.config);
     let ticket = cfg.ticket_pattern.ticket(&args.ticket)?.to_string();
     let catalog = Catalog::local(repo)?;

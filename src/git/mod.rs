@@ -277,6 +277,11 @@ impl Repo {
         Ok(tracking.max(fetched))
     }
 
+    /// Whether this is a shallow clone (history cut at some depth).
+    pub fn is_shallow(&self) -> bool {
+        self.inner.is_shallow()
+    }
+
     /// `git push <remote> <refspec>...`, with `--set-upstream` when asked.
     pub fn push(&self, remote: &str, refspecs: &[&str], set_upstream: bool) -> Result<()> {
         self.push_with(remote, refspecs, set_upstream, &[])
