@@ -27,21 +27,6 @@ impl DashboardData {
     }
 }
 
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn short(commit: &str) -> &str {
     &commit[..commit.len().min(10)]
 }
@@ -75,154 +60,188 @@ ol.queue { padding-left: 1.4rem; margin: 0; }
 .empty { color: var(--muted); }
 "#;
 
+/// The page: `templates/dashboard.html`, compiled in by askama, which
+/// escapes every value for HTML (names, reasons and tickets come from people
+/// with push access; see docs/security.md).
+#[derive(askama::Template)]
+#[template(path = "dashboard.html")]
+struct PageView<'a> {
+    style: &'static str,
+    generated: String,
+    state: Option<&'a str>,
+    cards: Vec<Card<'a>>,
+    queue: Vec<QueueRow<'a>>,
+    log_note: String,
+    log: Vec<LogRow<'a>>,
+}
+
+struct Card<'a> {
+    name: &'a str,
+    status: &'static str,
+    held: Option<Held<'a>>,
+    deployed: Option<Deployed>,
+    apps: &'a [super::config::Endpoint],
+}
+
+struct Held<'a> {
+    kickoff: &'a str,
+    holder: &'a str,
+    since: Option<String>,
+    until_label: &'static str,
+    until: Option<String>,
+    reason: Option<&'a str>,
+}
+
+struct Deployed {
+    what: String,
+    at: String,
+    version: Option<String>,
+    tickets: String,
+    stale: bool,
+}
+
+struct QueueRow<'a> {
+    position: usize,
+    kickoff: &'a str,
+    holder: &'a str,
+    since: String,
+    slot: Option<&'a str>,
+}
+
+struct LogRow<'a> {
+    when: String,
+    slot: &'a str,
+    kickoff: &'a str,
+    commit: &'a str,
+    version: &'a str,
+    tickets: String,
+    who: &'a str,
+    status: &'static str,
+    took: String,
+}
+
+fn card(s: &super::board::SlotView) -> Card<'_> {
+    let held = match (&s.kickoff, &s.holder) {
+        (Some(k), Some(p)) => Some(Held {
+            kickoff: k,
+            holder: &p.name,
+            since: s.since.as_ref().map(human),
+            until_label: if s.status == SlotStatus::Expired {
+                "expired"
+            } else {
+                "until"
+            },
+            until: s.until.as_ref().map(human),
+            reason: s.reason.as_deref(),
+        }),
+        _ => None,
+    };
+    let deployed = s.last_deployment.as_ref().map(|d| Deployed {
+        what: format!("{} {} ({})", d.kickoff, short(&d.commit), d.status.as_str()),
+        at: format!("{} by {}", human(&d.finished_at), d.who.name),
+        version: d.platform_version.clone(),
+        tickets: if d.tickets.is_empty() {
+            "none".to_string()
+        } else {
+            d.tickets.join(", ")
+        },
+        stale: s.stale == Some(true),
+    });
+    Card {
+        name: &s.name,
+        status: s.status.as_str(),
+        held,
+        deployed,
+        apps: &s.apps,
+    }
+}
+
 /// The whole page.
 pub fn render(data: &DashboardData) -> String {
+    use askama::Template;
     let b = &data.board;
-    let mut h = String::new();
-    h.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-    h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    h.push_str("<title>QA slots</title>\n<style>");
-    h.push_str(STYLE);
-    h.push_str("</style>\n</head>\n<body>\n<h1>QA slots</h1>\n");
-    h.push_str(&format!(
-        "<p class=\"meta\">As of {}{}</p>\n",
-        esc(&human(&b.generated_at)),
-        b.state_commit
-            .as_deref()
-            .map(|c| format!(" &middot; state {}", esc(short(c))))
-            .unwrap_or_default()
-    ));
-    h.push_str("<div class=\"grid\">\n");
-    for s in &b.slots {
-        h.push_str(&format!(
-            "<section class=\"slot {st}\" id=\"slot-{n}\">\n<h3><span>{n}</span><span class=\"badge\">{st}</span></h3>\n",
-            st = s.status.as_str(),
-            n = esc(&s.name)
-        ));
-        match (&s.kickoff, &s.holder) {
-            (Some(k), Some(p)) => {
-                h.push_str(&format!("<p class=\"kickoff\">{}</p>\n<dl>\n", esc(k)));
-                h.push_str(&format!("<dt>held by</dt><dd>{}</dd>\n", esc(&p.name)));
-                if let Some(since) = &s.since {
-                    h.push_str(&format!("<dt>since</dt><dd>{}</dd>\n", esc(&human(since))));
-                }
-                if let Some(until) = &s.until {
-                    let label = if s.status == SlotStatus::Expired {
-                        "expired"
-                    } else {
-                        "until"
-                    };
-                    h.push_str(&format!(
-                        "<dt>{label}</dt><dd>{}</dd>\n",
-                        esc(&human(until))
-                    ));
-                }
-                if let Some(r) = &s.reason {
-                    h.push_str(&format!("<dt>reason</dt><dd>{}</dd>\n", esc(r)));
-                }
-            }
-            _ => h.push_str("<p class=\"kickoff empty\">free</p>\n<dl>\n"),
-        }
-        match &s.last_deployment {
-            Some(d) => {
-                h.push_str(&format!(
-                    "<dt>deployed</dt><dd>{} {} ({})</dd>\n",
-                    esc(&d.kickoff),
-                    esc(short(&d.commit)),
-                    esc(d.status.as_str())
-                ));
-                h.push_str(&format!(
-                    "<dt>at</dt><dd>{} by {}</dd>\n",
-                    esc(&human(&d.finished_at)),
-                    esc(&d.who.name)
-                ));
-                if let Some(v) = &d.platform_version {
-                    h.push_str(&format!("<dt>version</dt><dd>platform v{}</dd>\n", esc(v)));
-                }
-                let tickets = if d.tickets.is_empty() {
-                    "none".to_string()
-                } else {
-                    d.tickets.join(", ")
-                };
-                h.push_str(&format!("<dt>tickets</dt><dd>{}</dd>\n", esc(&tickets)));
-                if s.stale == Some(true) {
-                    h.push_str("<dt>stale</dt><dd class=\"stale\">the kickoff has moved on since this deploy</dd>\n");
-                }
-            }
-            None => h.push_str("<dt>deployed</dt><dd class=\"empty\">nothing yet</dd>\n"),
-        }
-        h.push_str("</dl>\n<ul class=\"apps\">\n");
-        for a in &s.apps {
-            h.push_str(&format!(
-                "<li><a href=\"{u}\">{app}</a><span>:{p}</span></li>\n",
-                u = esc(&a.url),
-                app = esc(&a.app),
-                p = a.port
-            ));
-        }
-        h.push_str("</ul>\n</section>\n");
-    }
-    h.push_str("</div>\n<h2>Queue</h2>\n");
-    if b.queue.is_empty() {
-        h.push_str("<p class=\"empty\">Nobody is waiting.</p>\n");
-    } else {
-        h.push_str("<ol class=\"queue\">\n");
-        for q in &b.queue {
-            h.push_str(&format!(
-                "<li id=\"queue-{}\">{} &middot; {} &middot; waiting since {}{}</li>\n",
-                q.position,
-                esc(&q.kickoff),
-                esc(&q.holder.name),
-                esc(&human(&q.since)),
-                q.slot
-                    .as_deref()
-                    .map(|s| format!(" for {}", esc(s)))
-                    .unwrap_or_default()
-            ));
-        }
-        h.push_str("</ol>\n");
-    }
-    h.push_str(&format!(
-        "<h2>Recent deployments</h2>\n<p class=\"meta\">{}</p>\n",
-        match data.deployments.len() {
+    let view = PageView {
+        style: STYLE,
+        generated: human(&b.generated_at),
+        state: b.state_commit.as_deref().map(short),
+        cards: b.slots.iter().map(card).collect(),
+        queue: b
+            .queue
+            .iter()
+            .map(|q| QueueRow {
+                position: q.position,
+                kickoff: &q.kickoff,
+                holder: &q.holder.name,
+                since: human(&q.since),
+                slot: q.slot.as_deref(),
+            })
+            .collect(),
+        log_note: match data.deployments.len() {
             0 => String::new(),
             1 => "The only record so far.".to_string(),
             n => format!("The latest {n} records, newest first."),
-        }
-    ));
-    if data.deployments.is_empty() {
-        h.push_str("<p class=\"empty\">No deployments yet.</p>\n");
-    } else {
-        h.push_str("<div class=\"scroll\"><table id=\"log\">\n<thead><tr><th>when</th><th>slot</th><th>kickoff</th><th>commit</th><th>version</th><th>tickets</th><th>who</th><th>status</th><th>took</th></tr></thead>\n<tbody>\n");
-        for d in &data.deployments {
-            h.push_str(&format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{st}\">{st}</td><td>{:.1} s</td></tr>\n",
-                esc(&human(&d.started_at)),
-                esc(&d.slot),
-                esc(&d.kickoff),
-                esc(short(&d.commit)),
-                esc(d.platform_version.as_deref().unwrap_or("")),
-                esc(&d.tickets.join(", ")),
-                esc(&d.who.name),
-                d.duration_ms as f64 / 1000.0,
-                st = d.status.as_str(),
-            ));
-        }
-        h.push_str("</tbody>\n</table></div>\n");
-    }
-    h.push_str("</body>\n</html>\n");
-    h
+        },
+        log: data
+            .deployments
+            .iter()
+            .map(|d| LogRow {
+                when: human(&d.started_at),
+                slot: &d.slot,
+                kickoff: &d.kickoff,
+                commit: short(&d.commit),
+                version: d.platform_version.as_deref().unwrap_or(""),
+                tickets: d.tickets.join(", "),
+                who: &d.who.name,
+                status: d.status.as_str(),
+                took: format!("{:.1} s", d.duration_ms as f64 / 1000.0),
+            })
+            .collect(),
+    };
+    view.render().expect("the dashboard template renders")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::slots::board::board;
+    use crate::slots::{Lease, Person, SlotState};
 
+    /// Every value on the page is HTML-escaped by the template engine.
     #[test]
-    fn escapes_text() {
-        assert_eq!(
-            esc("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+    fn hostile_values_are_escaped() {
+        let text = r#"[slots]
+names = ["dev1"]
+url = "https://{app}-{slot}.dev.example.com/"
+[[slots.apps]]
+name = "web"
+port = 80
+base_port = 8001
+"#;
+        let c = crate::config::Config::parse(text, std::path::Path::new(".kickoff.toml"))
+            .unwrap()
+            .slots;
+        let now = chrono::Utc::now();
+        let mut state = SlotState::default();
+        state.leases.insert(
+            "dev1".into(),
+            Lease {
+                kickoff: "kickoff-240510-x".into(),
+                holder: Person {
+                    name: "<script>alert('x')</script>".into(),
+                    email: "e@x".into(),
+                },
+                since: now,
+                until: now + chrono::Duration::hours(1),
+                reason: Some("\"><img src=x onerror=alert(1)>&".into()),
+                via: "claim".into(),
+                took_over_from: None,
+            },
         );
+        let b = board(&c, &state, None, &Default::default(), now);
+        let html = render(&DashboardData::new(b, std::iter::empty()));
+        assert!(!html.contains("<script>alert"), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(html.contains("&#60;script&#62;"), "{html}");
+        assert!(html.contains("https://web-dev1.dev.example.com/"), "{html}");
     }
 }
