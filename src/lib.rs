@@ -9,6 +9,7 @@ pub mod config;
 pub mod conflict;
 pub mod error;
 pub mod git;
+pub mod github;
 pub mod hook;
 pub mod kickoffs;
 pub mod naming;

@@ -261,6 +261,7 @@ fn execute(s: &Session, g: &Global, plan: ReleasePlan) -> Result<()> {
             });
         }
         g.ui.done(format!("pushed {tag} to {remote}"));
+        super::github::mirror_release(s, g, &plan.version);
     } else if s.has_remote() {
         g.ui.info(format!(
             "not pushed; share it with `git push {} {tag}`",

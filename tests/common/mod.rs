@@ -66,6 +66,13 @@ impl TestEnv {
             "VISUAL",
             "KICKOFF_CONFIG",
             "CLICOLOR_FORCE",
+            "KICKOFF_GITHUB_TOKEN",
+            "KICKOFF_GITHUB_API_URL",
+            "GH_TOKEN",
+            "GITHUB_TOKEN",
+            "GH_ENTERPRISE_TOKEN",
+            "GITHUB_ENTERPRISE_TOKEN",
+            "GH_HOST",
         ] {
             cmd.env_remove(var);
         }
