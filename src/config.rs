@@ -153,16 +153,30 @@ conflicts = "warn"
 # url = "https://{app}-{slot}.dev.example.com/"
 # # The docker compose project name of a slot ({slot}).
 # compose_project = "{slot}"
-# # Where `kickoff deploy` writes <slot>.env, relative to the top of the work tree.
+# # Where `kickoff deploy` writes <slot>.env and the compose override
+# # <slot>.compose.yml, relative to the top of the work tree.
 # env_dir = ".git/kickoff/env"
 # # The deploy command, as a program and its arguments (no shell). Placeholders:
-# # {slot} {kickoff} {commit} {env_file} {project} {image_tag}.
+# # {slot} {kickoff} {commit} {env_file} {project} {image_tag} {compose_file}.
 # deploy = ["./deploy.sh", "{env_file}"]
+# # Or one compose file for every slot, with the override kickoff writes
+# # (`kickoff init --compose` sets this up, routed by path):
+# # deploy = ["docker", "compose", "-f", "compose.yml", "-f", "{compose_file}", "--env-file", "{env_file}", "up", "-d"]
+#
+# # The reverse proxy `kickoff slot routes` writes (nginx, caddy, haproxy, json).
+# [slots.routing]
+# # Where the proxy listens.
+# listen = "0.0.0.0:80"
+# # The host the slots' ports are on, as the proxy reaches them.
+# upstream = "127.0.0.1"
 #
 # [[slots.apps]]
 # name = "frontend"       # also the compose service unless `service` is set
 # port = 3000             # the port inside the container
 # base_port = 3001        # the external port in the first slot
+# # route = true          # routed by the proxy (default when a URL is set); false: internal only
+# # strip_prefix = true   # path routing: the app sees /x for /dev2/frontend/x (false: the whole path)
+# # image = "registry.example.com/shop/frontend"   # the compose override runs <image>:<image tag>
 #
 # [[slots.apps]]
 # name = "spring"
@@ -191,6 +205,56 @@ conflicts = "warn"
 # # A link for each ticket in pull request bodies.
 # ticket_url = "https://jira.example.com/browse/{ticket}"
 "#;
+
+/// The pool `kickoff init --compose` writes in place of the commented example:
+/// four slots x three apps routed by path, deployed by docker compose with the
+/// override `kickoff deploy` writes (docs/slots.md#routing).
+pub const COMPOSE_POOL: &str = r#"# QA slots (docs/slots.md): four dev environments x three apps on one host,
+# routed by path (`kickoff slot routes --format nginx`), deployed with one
+# compose file for every slot. Change the names, apps, ports and images to yours.
+[slots]
+names = ["dev1", "dev2", "dev3", "dev4"]
+lease = "3d"
+port_step = 1
+url = "https://dev.example.com/{slot}/{app}/"
+env_dir = ".git/kickoff/env"
+deploy = ["docker", "compose", "-f", "compose.yml", "-f", "{compose_file}", "--env-file", "{env_file}", "up", "-d"]
+
+[slots.routing]
+listen = "0.0.0.0:80"
+upstream = "127.0.0.1"
+
+[[slots.apps]]
+name = "frontend"
+port = 3000
+base_port = 3001
+strip_prefix = false
+image = "registry.example.com/shop/frontend"
+
+[[slots.apps]]
+name = "spring"
+port = 8080
+base_port = 8081
+image = "registry.example.com/shop/spring"
+
+[[slots.apps]]
+name = "django"
+port = 8000
+base_port = 9001
+image = "registry.example.com/shop/django"
+"#;
+
+/// The file `kickoff init` writes: [`TEMPLATE`], or with `compose` the
+/// template with [`COMPOSE_POOL`] in place of its commented pool.
+pub fn init_text(compose: bool) -> String {
+    if !compose {
+        return TEMPLATE.to_string();
+    }
+    let cut = TEMPLATE
+        .find("# QA slots:")
+        .expect("the template describes the slot pool");
+    format!("{}{COMPOSE_POOL}", &TEMPLATE[..cut])
+}
 
 impl Default for Config {
     fn default() -> Self {
@@ -376,6 +440,26 @@ mod tests {
         assert_eq!(c.hook.allow_main_push, d.hook.allow_main_push);
         assert_eq!(c.hook.allow_kickoff_rewrite, d.hook.allow_kickoff_rewrite);
         assert!(c.hook.allow_branches.is_empty());
+    }
+
+    #[test]
+    fn compose_init_text_is_a_valid_routed_pool() {
+        let c = parse(&init_text(true)).unwrap();
+        assert_eq!(c.slots.names.len(), 4);
+        assert!(c.slots.routing.configured);
+        assert!(c.slots.deploy.contains(&"{compose_file}".to_string()));
+        let t = crate::slots::routes::table(&c.slots);
+        assert_eq!(t.routes.len(), 12);
+        assert!(t.routes.iter().all(|r| r.host == "dev.example.com"));
+        assert_eq!(parse(&init_text(false)).unwrap().slots.names.len(), 0);
+        // The commented example in the template is valid once uncommented.
+        let pool: String = TEMPLATE[TEMPLATE.find("# [slots]").unwrap()..]
+            .lines()
+            .map(|l| l.strip_prefix("# ").unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let c = parse(&pool).unwrap();
+        assert!(c.slots.routing.configured && c.slots.apps[0].route);
     }
 
     #[test]

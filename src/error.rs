@@ -54,6 +54,22 @@ pub enum Error {
     /// A check found problems: conflicts, a refused push (exit 3).
     #[error("{message}")]
     CheckFailed { message: String },
+    /// A step of a plan failed: the message says what was being done and what
+    /// was undone; the step's own error is the cause.
+    #[error("{message}")]
+    Failed {
+        message: String,
+        hint: Option<String>,
+        #[source]
+        source: Box<Error>,
+    },
+    /// A plan stopped on purpose and left its state for the user (a merge
+    /// conflict to resolve, then `--continue` or `--abort`).
+    #[error("{message}")]
+    Stopped {
+        message: String,
+        hint: Option<String>,
+    },
     /// Reading or writing a file failed.
     #[error("{context}")]
     Io {
@@ -95,6 +111,19 @@ impl Error {
         }
     }
 
+    /// Wrap an error with what was being done, keeping it as the cause.
+    pub fn failed(
+        message: impl Into<String>,
+        hint: Option<String>,
+        source: impl Into<Error>,
+    ) -> Self {
+        Error::Failed {
+            message: message.into(),
+            hint,
+            source: Box::new(source.into()),
+        }
+    }
+
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         if source.kind() == std::io::ErrorKind::BrokenPipe {
             return Error::BrokenPipe;
@@ -115,7 +144,8 @@ impl Error {
             Error::Slot(e) => e.exit_code(),
             Error::CheckFailed { .. } => 3,
             Error::BrokenPipe => 0,
-            Error::Refused { .. } | Error::Io { .. } | Error::GitHub(_) => 1,
+            Error::Refused { .. } | Error::Io { .. } | Error::Failed { .. } | Error::GitHub(_) => 1,
+            Error::Stopped { .. } => 1,
         }
     }
 
@@ -130,6 +160,8 @@ impl Error {
             Error::Slot(e) => e.hint(),
             Error::GitHub(e) => e.hint(),
             Error::Usage { hint, .. } | Error::Refused { hint, .. } => hint.clone(),
+            Error::Stopped { hint, .. } => hint.clone(),
+            Error::Failed { hint, source, .. } => hint.clone().or_else(|| source.hint()),
             _ => None,
         }
     }

@@ -15,6 +15,7 @@ pub mod kickoffs;
 pub mod naming;
 pub mod output;
 pub mod overview;
+pub mod plan;
 pub mod prompt;
 pub mod release;
 pub mod slots;

@@ -109,9 +109,15 @@ impl Ui {
         while let Some(cause) = source {
             let text = cause.to_string();
             if text != last {
+                // A cause of several lines (what a remote printed) keeps its
+                // lines, indented under the first.
                 ewriteln!(
-                    "{} {text}",
-                    self.paint_err(Style::new().red(), "caused by:")
+                    "{} {}",
+                    self.paint_err(Style::new().red(), "caused by:"),
+                    text.lines()
+                        .map(str::trim_end)
+                        .collect::<Vec<_>>()
+                        .join("\n  ")
                 );
             }
             last = text;

@@ -249,6 +249,32 @@ fn demo_claims_a_slot_deploys_and_writes_the_dashboard() {
 }
 
 #[test]
+fn demo_prints_the_nginx_routes_of_its_pool_and_writes_the_compose_override() {
+    let (_, dir, out) = demo();
+    let text = stdout(out);
+    assert!(out.status.success(), "{text}\n{}", stderr(out));
+    assert!(
+        text.contains("$ kickoff slot routes --format nginx"),
+        "{text}"
+    );
+    // Every slot and app of the demo pool (4 x 3), by path.
+    for (i, slot) in ["dev1", "dev2", "dev3", "dev4"].iter().enumerate() {
+        for (app, base) in [("frontend", 3001), ("spring", 8081), ("django", 9001)] {
+            let location = format!(
+                "location /{slot}/{app}/ {{\n                  proxy_pass http://127.0.0.1:{}/;",
+                base + i
+            );
+            assert!(text.contains(&location), "{location}\n{text}");
+        }
+    }
+    assert!(text.contains("server_name dev.shop.invalid;"), "{text}");
+    let compose =
+        std::fs::read_to_string(dir.join("work/.git/kickoff/env/dev2.compose.yml")).unwrap();
+    assert!(compose.contains("\"3002:3000\""), "{compose}");
+    assert!(text.contains("-f compose.yml -f "), "{text}");
+}
+
+#[test]
 fn demo_shows_two_kickoffs_that_conflict() {
     let (env, dir, out) = demo();
     assert!(out.status.success(), "{}", stderr(out));

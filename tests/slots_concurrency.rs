@@ -143,7 +143,7 @@ fn replay(origin: &Path) -> Vec<(git2::Oid, Op, SlotState)> {
         assert!(c.parent_count() <= 1, "merge in the state chain");
         assert_eq!(c.parent_ids().next(), out.last().map(|(o, _, _)| *o));
         let op = kickoff::state::parse_op(c.message().unwrap()).expect("op in message");
-        let state = SlotState::from_files(tree_files(&repo, &c)).unwrap();
+        let state = SlotState::from_files(tree_files(&repo, &c));
         out.push((c.id(), op, state));
     }
     out
@@ -468,4 +468,77 @@ fn a_deployment_record_killed_before_its_push_is_not_lost() {
     assert_eq!(local_state(&repo), origin_state(&repo));
     assert_fsck_clean(&repo.env, &repo.work);
     assert_fsck_clean(&repo.env, &repo.origin);
+}
+
+/// Deployment records on origin: (status, kickoff).
+fn origin_records(repo: &TestRepo) -> Vec<(String, String)> {
+    if origin_state(repo).is_none() {
+        return Vec::new();
+    }
+    state_paths(&repo.env, &repo.origin, "refs/kickoff/state")
+        .into_iter()
+        .filter(|p| p.starts_with("deployments/"))
+        .map(|p| {
+            let r: Value = serde_json::from_str(
+                &state_file(&repo.env, &repo.origin, "refs/kickoff/state", &p).unwrap(),
+            )
+            .unwrap();
+            (
+                r["status"].as_str().unwrap().to_string(),
+                r["kickoff"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_deploy_killed_at_any_step_leaves_a_consistent_state_and_its_record() {
+    // (where kickoff dies, the slot holder afterwards, the record published)
+    let cases: &[(&str, Option<&str>, Option<&str>)] = &[
+        // The claim (change 1).
+        ("objects@1", None, None),
+        ("local-ref@1", Some(K1), None),
+        ("before-push@1", Some(K1), None),
+        ("after-push@1", Some(K1), None),
+        // The command: journaled as deploying; its outcome is unknown, so it
+        // is recorded as interrupted and the slot it claimed goes back.
+        ("deploy-started", None, Some("interrupted")),
+        ("deploy-ran", None, Some("interrupted")),
+        // Its outcome journaled: the record is published as it was.
+        ("deploy-journaled", Some(K1), Some("succeeded")),
+        // The record (change 2).
+        ("objects@2", Some(K1), Some("succeeded")),
+        ("local-ref@2", Some(K1), Some("succeeded")),
+        ("before-push@2", Some(K1), Some("succeeded")),
+        ("after-push@2", Some(K1), Some("succeeded")),
+    ];
+    for (point, held, record) in cases {
+        let repo = slots_repo(POOL3, &["alpha"]);
+        crash(&repo, point, &["deploy", K1]);
+        let out = list(&repo);
+        let after = origin_state(&repo);
+        assert_eq!(
+            holder(&repo, "dev1").as_deref(),
+            *held,
+            "{point}: {}",
+            stderr(&out)
+        );
+        let recs = origin_records(&repo);
+        match record {
+            None => assert!(recs.is_empty(), "{point}: {recs:?}"),
+            Some(status) => assert_eq!(recs, vec![(status.to_string(), K1.to_string())], "{point}"),
+        }
+        assert_eq!(local_state(&repo), after, "{point}");
+        let journal = repo.work.join(".git/kickoff/journal");
+        assert!(
+            std::fs::read_dir(&journal).map_or(true, |d| d.count() == 0),
+            "{point}: the journal is empty"
+        );
+        // Nothing is left to repair: the next read changes nothing.
+        let again = list(&repo);
+        assert!(!stderr(&again).contains("interrupted change"), "{point}");
+        assert_eq!(origin_state(&repo), after, "{point}");
+        assert_fsck_clean(&repo.env, &repo.work);
+        assert_fsck_clean(&repo.env, &repo.origin);
+    }
 }

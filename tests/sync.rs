@@ -402,3 +402,31 @@ fn sync_of_a_kickoff_without_commits_of_its_own_merges_main() {
     repo.kickoff(&["sync", k]).assert().success();
     assert_eq!(parents(&repo, k), [before, main_tip]);
 }
+
+/// The dry run on the checked-out kickoff used to say "merge … with a merge
+/// commit" while the real sync stopped on a conflict: it now names the
+/// conflict, and the real sync stops exactly there.
+#[test]
+fn sync_dry_run_on_the_checked_out_kickoff_predicts_the_conflict() {
+    let (repo, kickoff_tip, _) = setup(true);
+    repo.git(&["checkout", "--quiet", K]);
+    let before = repo.snapshot();
+    let plan = repo.ok(&["-q", "sync", "--dry-run"]);
+    assert!(
+        plan.contains("in the work tree; it conflicts in:\n  shared.txt"),
+        "{plan}"
+    );
+    assert_eq!(before, repo.snapshot());
+    let out = repo.kickoff(&["sync"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("stopped with conflicts in:\n  shared.txt"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(repo.rev("MERGE_HEAD").is_some());
+    assert_eq!(repo.rev("HEAD"), Some(kickoff_tip));
+    assert!(record(&repo).exists());
+    repo.ok(&["sync", "--abort"]);
+    assert_eq!(before, repo.snapshot());
+}

@@ -170,6 +170,8 @@ struct JsonPair<'a> {
     conflict: Option<bool>,
     paths: &'a [crate::conflict::ConflictPath],
     reason: Option<&'a str>,
+    /// `engine` (decided in memory) or `git` (`git merge-tree` decided).
+    decided_by: &'static str,
     cached: bool,
 }
 
@@ -226,6 +228,7 @@ impl<'a> Report<'a> {
                         Outcome::Unknown(r) => Some(r),
                         _ => None,
                     },
+                    decided_by: if v.by_git { "git" } else { "engine" },
                     cached: v.cached,
                 })
                 .collect(),

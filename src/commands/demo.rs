@@ -81,6 +81,11 @@ pub const STEPS: &[Step] = &[
         run: step_deploy,
     },
     Step {
+        name: "routes",
+        about: "the reverse proxy for every slot and app, routed by path, written from the same pool (nginx)",
+        run: step_routes,
+    },
+    Step {
         name: "main-moves",
         about: "a teammate fixes something on main and pushes it",
         run: step_main_moves,
@@ -551,8 +556,8 @@ const DEMO_SLOTS: &str = r#"
 [slots]
 names = ["dev1", "dev2", "dev3", "dev4"]
 lease = "3d"
-url = "https://{app}-{slot}.dev.shop.invalid/"
-deploy = ["./deploy.sh", "{env_file}"]
+url = "https://dev.shop.invalid/{slot}/{app}/"
+deploy = ["./deploy.sh", "{env_file}", "{compose_file}"]
 
 [[slots.apps]]
 name = "frontend"
@@ -571,7 +576,7 @@ base_port = 9001
 "#;
 
 /// A deploy script that only says what a real one would do.
-const DEMO_DEPLOY: &str = "#!/bin/sh\n# A real deploy would run: docker compose --env-file \"$1\" -p \"$COMPOSE_PROJECT_NAME\" up -d\nset -e\n. \"$1\"\necho \"would start $KICKOFF_KICKOFF ($KICKOFF_IMAGE_TAG) as compose project $COMPOSE_PROJECT_NAME\"\necho \"frontend on :$FRONTEND_PORT, spring on :$SPRING_PORT, django on :$DJANGO_PORT\"\n";
+const DEMO_DEPLOY: &str = "#!/bin/sh\n# A real deploy would run: docker compose -f compose.yml -f \"$2\" --env-file \"$1\" up -d\nset -e\n. \"$1\"\necho \"would start $KICKOFF_KICKOFF ($KICKOFF_IMAGE_TAG) as compose project $COMPOSE_PROJECT_NAME\"\necho \"with docker compose -f compose.yml -f $2 --env-file $1 up -d\"\necho \"frontend on :$FRONTEND_PORT, spring on :$SPRING_PORT, django on :$DJANGO_PORT\"\n";
 
 /// Add the QA slot pool and a harmless deploy script to main (before the hook
 /// is installed: after that, main only moves through `kickoff land`).
@@ -619,6 +624,11 @@ fn step_deploy(d: &mut Demo) -> Result<()> {
     let dash = d.kickoffs[0].clone();
     d.kickoff(&["deploy", &dash])?;
     Ok(())
+}
+
+fn step_routes(d: &mut Demo) -> Result<()> {
+    d.kickoff(&["slot", "routes", "--format", "nginx"])?;
+    d.say("  the same for caddy, haproxy or json; --out FILE writes it, --check reports drift\n")
 }
 
 fn step_dashboard(d: &mut Demo) -> Result<()> {

@@ -7,18 +7,26 @@ use crate::error::{Error, Result};
 use crate::slots::board::human;
 use crate::slots::config::{SlotsConfig, env_prefix};
 use crate::slots::service::{self, check_slot, now, person, require_pool, store};
-use crate::slots::{DeployStatus, Deployment, Op, Outcome, SlotError, Ttl, new_id};
+use crate::slots::{
+    DeployStatus, Deployment, Op, Outcome, SlotError, Ttl, new_id, recorded, runner,
+};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// Deploy a kickoff to its QA slot, claiming a free one if it holds none.
 ///
 /// Writes the slot's environment file (compose project name, each app's
-/// external port and URL, image tags from the kickoff name and commit), runs
+/// external port and URL, image tags from the kickoff name and commit) and
+/// its compose override `<slot>.compose.yml` (project name, published ports,
+/// images), runs
 /// the configured deploy command (`slots.deploy`, a program and its arguments,
 /// never a shell line) with that file and KICKOFF_* variables, streams its
 /// output to stderr, and appends a deployment record to the shared state,
-/// failed or not. A failed deploy exits 1 and gives back a slot it claimed.
+/// failed or not. The record is kept in this clone's journal from before the
+/// command starts, so a deploy is never left unrecorded: Ctrl-C (or SIGTERM)
+/// is passed to the command's whole process group, kickoff waits for it and
+/// records "interrupted"; --timeout stops it and records "timed out". A
+/// deploy that does not succeed exits 1 and gives back a slot it claimed.
 #[derive(Debug, clap::Args)]
 pub struct DeployArgs {
     /// The kickoff [default: the current branch's kickoff].
@@ -29,6 +37,9 @@ pub struct DeployArgs {
     /// Lease time when a slot is claimed: 90m, 12h, 3d, 2w [default: slots.lease].
     #[arg(long, value_name = "TTL", allow_hyphen_values = true)]
     pub ttl: Option<String>,
+    /// Stop the deploy command after this long: 90s, 15m, 2h [default: slots.deploy_timeout, else no limit].
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub timeout: Option<String>,
     /// Print the plan (slot, environment file, command), change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -50,6 +61,9 @@ pub struct DeployPlan {
     pub image_tag: String,
     pub env_file: PathBuf,
     pub env_text: String,
+    /// The compose override next to the environment file (`<slot>.compose.yml`).
+    pub compose_file: PathBuf,
+    pub compose_text: String,
     pub program: PathBuf,
     pub argv: Vec<String>,
     pub env: Vec<(String, String)>,
@@ -61,6 +75,15 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
     let ttl = match &args.ttl {
         Some(t) => Ttl::parse(t)?,
         None => s.config.slots.lease,
+    };
+    let timeout = match &args.timeout {
+        Some(t) => Some(runner::parse_timeout(t).map_err(|m| {
+            Error::usage_hint(
+                format!("invalid --timeout {t:?}: {m}"),
+                "give a whole number of seconds, minutes or hours: 90s, 15m, 2h",
+            )
+        })?),
+        None => s.config.slots.deploy_timeout,
     };
     if let Some(slot) = &args.slot {
         check_slot(&s.config, slot)?;
@@ -135,6 +158,7 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
             Outcome::AlreadyHeld { slot, .. } => slot.clone(),
             _ => unreachable!("a claim without --queue claims or refuses"),
         };
+        check_held_slot(&s.config, &k.branch(), &slot)?;
         let plan = plan(
             &s,
             &s.config.slots,
@@ -152,9 +176,20 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
             plan.env_text
         ));
         g.ui.info(format!(
+            "would write {}:\n{}",
+            plan.compose_file.display(),
+            plan.compose_text
+        ));
+        g.ui.info(format!(
             "would run: {}",
             crate::output::shell_words(&plan.argv)
         ));
+        if let Some(t) = timeout {
+            g.ui.info(format!(
+                "would stop it after {}",
+                runner::format_duration(t)
+            ));
+        }
         return Ok(());
     }
 
@@ -178,6 +213,7 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
         Outcome::AlreadyHeld { slot, .. } => (slot.clone(), false),
         _ => unreachable!("a claim without --queue claims or refuses"),
     };
+    check_held_slot(&s.config, &k.branch(), &slot)?;
     let plan = plan(
         &s,
         &s.config.slots,
@@ -189,38 +225,58 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
         tickets,
         program,
     );
+    if let Err(e) = write_env_file(&plan) {
+        // Nothing was deployed: no record, and a slot claimed for it goes back.
+        if claimed_now {
+            give_back(g, &store, &slot, &me);
+        }
+        return Err(e);
+    }
     let started = now();
-    let clock = std::time::Instant::now();
-    let result = write_env_file(&plan).and_then(|()| run_command(&s, g, &plan));
-    let duration_ms = clock.elapsed().as_millis() as u64;
-    let (status, exit_code, error) = match &result {
-        Ok(st) if st.success() => (DeployStatus::Succeeded, st.code(), None),
-        Ok(st) => (DeployStatus::Failed, st.code(), Some(describe_status(st))),
-        Err(e) => (DeployStatus::Failed, None, Some(e.to_string())),
+    let op = recorded::run(
+        recorded::Recorded {
+            journal: store.journal(),
+            record: Deployment {
+                id: plan.id.clone(),
+                slot: slot.clone(),
+                kickoff: plan.kickoff.clone(),
+                commit: plan.commit.clone(),
+                platform_version: plan.platform_version.clone(),
+                tickets: plan.tickets.clone(),
+                who: me.clone(),
+                started_at: started,
+                finished_at: started,
+                duration_ms: 0,
+                status: DeployStatus::Interrupted,
+                exit_code: None,
+                signal: None,
+                error: None,
+                image_tag: plan.image_tag.clone(),
+                project: plan.project.clone(),
+            },
+            release: claimed_now.then(|| slot.clone()),
+            timeout,
+        },
+        &mut command(&s, g, &plan),
+    )
+    .inspect_err(|_| {
+        if claimed_now {
+            give_back(g, &store, &slot, &me);
+        }
+    })?;
+    let Op::Record {
+        deployment: record, ..
+    } = &op
+    else {
+        unreachable!("a deploy makes a record")
     };
-    let record = Deployment {
-        id: plan.id.clone(),
-        slot: slot.clone(),
-        kickoff: plan.kickoff.clone(),
-        commit: plan.commit.clone(),
-        platform_version: plan.platform_version.clone(),
-        tickets: plan.tickets.clone(),
-        who: me,
-        started_at: started,
-        finished_at: started + chrono::Duration::milliseconds(duration_ms as i64),
-        duration_ms,
-        status,
-        exit_code,
-        error: error.clone(),
-        image_tag: plan.image_tag.clone(),
-        project: plan.project.clone(),
-    };
+    let (record, status, error) = (record.clone(), record.status, record.error.clone());
+    if status != DeployStatus::Succeeded && claimed_now {
+        // The slot goes back with the record: its env file describes nothing live.
+        let _ = std::fs::remove_file(&plan.env_file);
+        let _ = std::fs::remove_file(&plan.compose_file);
+    }
     let file = record.file_name();
-    let op = Op::Record {
-        id: new_id(),
-        deployment: record.clone(),
-        release: (status == DeployStatus::Failed && claimed_now).then(|| slot.clone()),
-    };
     if args.json {
         store.apply(&op)?;
         g.ui.json(&serde_json::json!({"schema": 1, "file": file, "deployment": record}))?;
@@ -232,15 +288,48 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
             g.ui.done(format!(
                 "deployed {} {} to {slot}",
                 plan.kickoff,
-                &plan.commit[..10]
+                plan.commit.get(..10).unwrap_or(&plan.commit)
             ));
             Ok(())
         }
-        DeployStatus::Failed => Err(SlotError::DeployFailed {
-            status: error.unwrap_or_else(|| "failed".into()),
+        _ => Err(SlotError::DeployFailed {
+            status: error.unwrap_or_else(|| status.as_str().into()),
             record: file,
+            outcome: status.as_str().replace('-', " "),
         }
         .into()),
+    }
+}
+
+/// A kickoff may hold a slot that is no longer in `slots.names`: refuse to
+/// deploy there rather than guess its ports.
+fn check_held_slot(config: &crate::config::Config, kickoff: &str, slot: &str) -> Result<()> {
+    if config.slots.index_of(slot).is_some() {
+        return Ok(());
+    }
+    Err(Error::refused_hint(
+        format!("{kickoff} holds {slot}, which is not in `slots.names` any more"),
+        format!(
+            "add {slot} back to `slots.names`, or give it up with `kickoff slot admin remove slots/{slot}.toml` and deploy again"
+        ),
+    ))
+}
+
+/// Give back a slot this deploy claimed when the deploy did not start.
+fn give_back(g: &Global, store: &crate::state::Store, slot: &str, me: &crate::slots::Person) {
+    let op = Op::Release {
+        id: new_id(),
+        slot: Some(slot.to_string()),
+        kickoff: None,
+        by: me.clone(),
+        at: now(),
+        force: true,
+    };
+    match store.apply(&op) {
+        Ok(_) => g.ui.info(format!("gave {slot} back")),
+        Err(e) => g.ui.warn(format!(
+            "could not give {slot} back ({e}); release it with `kickoff slot release {slot}`"
+        )),
     }
 }
 
@@ -258,11 +347,9 @@ fn plan(
 ) -> DeployPlan {
     let project = c.project(slot);
     let image_tag = format!("{kickoff}-{}", &commit[..12.min(commit.len())]);
-    let env_file = s
-        .repo
-        .workdir()
-        .join(&c.env_dir)
-        .join(format!("{slot}.env"));
+    let env_file = env_dir(s, c).join(format!("{slot}.env"));
+    let compose_file = env_file.with_file_name(crate::slots::compose::file_name(slot));
+    let compose_text = crate::slots::compose::render(c, slot, kickoff, &image_tag);
     let number = c.index_of(slot).expect("a configured slot") + 1;
     let mut env: Vec<(String, String)> = vec![
         ("COMPOSE_PROJECT_NAME".into(), project.clone()),
@@ -294,6 +381,10 @@ fn plan(
         "KICKOFF_ENV_FILE".into(),
         env_file.to_string_lossy().into_owned(),
     ));
+    env.push((
+        "KICKOFF_COMPOSE_FILE".into(),
+        compose_file.to_string_lossy().into_owned(),
+    ));
     let fill = |a: &str| {
         a.replace("{slot}", slot)
             .replace("{kickoff}", kickoff)
@@ -301,6 +392,7 @@ fn plan(
             .replace("{env_file}", &env_file.to_string_lossy())
             .replace("{project}", &project)
             .replace("{image_tag}", &image_tag)
+            .replace("{compose_file}", &compose_file.to_string_lossy())
     };
     let argv = c.deploy.iter().map(|a| fill(a)).collect();
     DeployPlan {
@@ -314,9 +406,22 @@ fn plan(
         image_tag,
         env_file,
         env_text,
+        compose_file,
+        compose_text,
         program,
         argv,
         env,
+    }
+}
+
+/// Where env files go: the configured `slots.env_dir` (relative to the top
+/// of the work tree, so per worktree), or by default `kickoff/env` in the
+/// git directory every worktree of the clone shares.
+fn env_dir(s: &Session, c: &SlotsConfig) -> PathBuf {
+    if c.env_dir == crate::slots::config::DEFAULT_ENV_DIR {
+        s.repo.common_dir().join("kickoff").join("env")
+    } else {
+        s.repo.workdir().join(&c.env_dir)
     }
 }
 
@@ -326,12 +431,14 @@ fn write_env_file(plan: &DeployPlan) -> Result<()> {
             .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
     }
     std::fs::write(&plan.env_file, &plan.env_text)
-        .map_err(|e| Error::io(format!("cannot write {}", plan.env_file.display()), e))
+        .map_err(|e| Error::io(format!("cannot write {}", plan.env_file.display()), e))?;
+    std::fs::write(&plan.compose_file, &plan.compose_text)
+        .map_err(|e| Error::io(format!("cannot write {}", plan.compose_file.display()), e))
 }
 
-/// Run the deploy command: no shell, no stdin, its stdout and stderr both
+/// The deploy command: no shell, no stdin, its stdout and stderr both
 /// streamed to our stderr (our stdout carries only the record).
-fn run_command(s: &Session, g: &Global, plan: &DeployPlan) -> Result<std::process::ExitStatus> {
+fn command(s: &Session, g: &Global, plan: &DeployPlan) -> Command {
     g.ui.info(format!(
         "running {}",
         crate::output::shell_words(&plan.argv)
@@ -345,21 +452,7 @@ fn run_command(s: &Session, g: &Global, plan: &DeployPlan) -> Result<std::proces
     for (k, v) in &plan.env {
         cmd.env(k, v);
     }
-    cmd.status()
-        .map_err(|e| Error::io(format!("cannot run {}", plan.program.display()), e))
-}
-
-fn describe_status(st: &std::process::ExitStatus) -> String {
-    match st.code() {
-        Some(c) => format!("exit {c}"),
-        None => {
-            use std::os::unix::process::ExitStatusExt;
-            match st.signal() {
-                Some(sig) => format!("killed by signal {sig}"),
-                None => "killed".into(),
-            }
-        }
-    }
+    cmd
 }
 
 /// The deploy program: a path (relative to the work tree) when it has a `/`,

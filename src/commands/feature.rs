@@ -2,12 +2,13 @@
 
 use crate::cli::Global;
 use crate::commands::Session;
-use crate::commands::new::short;
 use crate::config::valid_branch_name;
 use crate::error::{Error, Result};
+use crate::git::flow::{kickoff_key, merge_base_key};
 use crate::git::git2::Oid;
 use crate::kickoffs::{self, Kickoff};
 use crate::naming::{FeatureName, Slug};
+use crate::plan::{NewBranch, Plan};
 
 /// Start a ticket: create feature/<TICKET>[-slug] from a kickoff's tip.
 ///
@@ -34,6 +35,9 @@ pub struct FeatureArgs {
     /// Print what would be done, change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// With --dry-run: print the plan as JSON.
+    #[arg(long, requires = "dry_run")]
+    pub json: bool,
 }
 
 /// What `feature` will do, decided before anything changes.
@@ -74,7 +78,7 @@ pub fn run(args: FeatureArgs, g: &Global) -> Result<()> {
     )?;
     let plan = plan(&session, &args, branch, kickoff)?;
     if args.dry_run {
-        return print_plan(g, &plan);
+        return super::show_plan(g, &plan.steps(), args.json);
     }
     execute(&session, g, &plan)
 }
@@ -123,52 +127,36 @@ pub fn plan(
     })
 }
 
-fn print_plan(g: &Global, plan: &FeaturePlan) -> Result<()> {
-    let branch = plan.branch.to_string();
-    let kickoff = plan.kickoff.branch();
-    let mut text = format!(
-        "create branch {branch} at {} ({})\n",
-        short(plan.base),
-        plan.base_from
-    );
-    text.push_str(&format!(
-        "set git config branch.{branch}.kickoff = {kickoff}\n"
-    ));
-    text.push_str(&format!(
-        "set git config branch.{branch}.gh-merge-base = {kickoff}\n"
-    ));
-    text.push_str(&super::publish_plan(
-        &branch,
-        plan.push.as_deref(),
-        plan.checkout,
-    ));
-    g.ui.info("dry run: nothing changed");
-    g.ui.data(&text)
+impl FeaturePlan {
+    /// The steps that carry the decision out.
+    pub fn steps(&self) -> Plan {
+        let branch = self.branch.to_string();
+        let kickoff = self.kickoff.branch();
+        NewBranch {
+            config: vec![
+                (kickoff_key(&branch), kickoff.clone()),
+                (merge_base_key(&branch), kickoff),
+            ],
+            branch,
+            at: self.base,
+            from: self.base_from.clone(),
+            push: self.push.clone(),
+            checkout: self.checkout,
+        }
+        .plan()
+    }
 }
 
 fn execute(s: &Session, g: &Global, plan: &FeaturePlan) -> Result<()> {
     let branch = plan.branch.to_string();
     let kickoff = plan.kickoff.branch();
-    s.repo.create_branch(
-        &branch,
-        plan.base,
-        &format!("kickoff feature: from {}", plan.base_from),
-    )?;
-    if let Err(e) = s.repo.set_feature_parent(&branch, &kickoff) {
-        s.repo.remove_branch(&branch)?;
-        return Err(e.into());
-    }
-    g.ui.done(format!(
-        "created {branch} from {} ({}); its kickoff is {kickoff}",
-        plan.base_from,
-        short(plan.base)
-    ));
     if plan.local_behind > 0 {
         g.ui.warn(format!(
             "your local {kickoff} is {} commit(s) behind {}/{kickoff}; the feature starts from the local one (`kickoff sync` or `git pull` to catch up)",
             plan.local_behind, s.config.remote
         ));
     }
-    super::publish_branch(s, g, &branch, plan.push.as_deref(), plan.checkout)?;
+    super::run_plan(s, g, &plan.steps())?;
+    g.ui.info(format!("the kickoff of {branch} is {kickoff}"));
     g.ui.data(&format!("{branch}\n"))
 }

@@ -1,7 +1,7 @@
 //! `kickoff init`: write `.kickoff.toml` with every setting at its default.
 
 use crate::cli::Global;
-use crate::config::{FILE_NAME, TEMPLATE};
+use crate::config::{FILE_NAME, init_text};
 use crate::error::{Error, Result};
 use crate::git::Repo;
 
@@ -21,11 +21,17 @@ pub struct InitArgs {
     /// Say what would be written, change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Also describe a QA slot pool (4 slots x 3 apps, to adapt) deployed by
+    /// docker compose with the override `kickoff deploy` writes, and routed
+    /// by path with `kickoff slot routes` (docs/slots.md#routing). Asked on a
+    /// terminal when not given.
+    #[arg(long)]
+    pub compose: bool,
 }
 
 pub fn run(args: InitArgs, g: &Global) -> Result<()> {
     if args.print {
-        return g.ui.data(TEMPLATE);
+        return g.ui.data(&init_text(args.compose));
     }
     let repo = Repo::discover(&g.dir)?;
     let path = repo.workdir().join(FILE_NAME);
@@ -35,13 +41,29 @@ pub fn run(args: InitArgs, g: &Global) -> Result<()> {
             "pass --force to replace it with the defaults, or edit it (docs/config.md)",
         ));
     }
+    let compose = args.compose
+        || (!args.dry_run
+            && g.ui.interactive()
+            && dialoguer::Confirm::new()
+                .with_prompt(
+                    "Describe a QA slot pool deployed with docker compose and routed by path (an example to adapt)?",
+                )
+                .default(false)
+                .interact()
+                .map_err(|e| Error::usage(format!("prompt failed: {e}")))?);
+    let text = init_text(compose);
     if args.dry_run {
         g.ui.info(format!("would write {}", path.display()));
-        return g.ui.data(TEMPLATE);
+        return g.ui.data(&text);
     }
-    std::fs::write(&path, TEMPLATE)
+    std::fs::write(&path, &text)
         .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
     g.ui.done(format!("wrote {}", path.display()));
+    if compose {
+        g.ui.info(
+            "adapt [slots] to your apps; `kickoff slot routes --format nginx` prints the proxy configuration",
+        );
+    }
     g.ui.info("commit it so the team shares the settings");
     Ok(())
 }

@@ -206,12 +206,15 @@ fn execute(s: &Session, g: &Global, p: &LandPlan) -> Result<()> {
     if let Some(r) = &p.push {
         let refspec = format!("{new_main}:refs/heads/{main}");
         repo.push_with_env(r, &[&refspec], &[(LAND_ENV, "1")])
-            .map_err(|e| Error::Refused {
-                message: format!("could not push {main} to {r}; nothing was changed locally: {e}"),
-                hint: Some(format!(
-                    "if {main} moved on {r} meanwhile, run `kickoff land {}` again",
-                    p.kickoff.name
-                )),
+            .map_err(|e| {
+                Error::failed(
+                    format!("could not push {main} to {r}; nothing was changed locally"),
+                    Some(format!(
+                        "if {main} moved on {r} meanwhile, run `kickoff land {}` again",
+                        p.kickoff.name
+                    )),
+                    e,
+                )
             })?;
         g.ui.done(format!("pushed {main} to {r} ({})", short(new_main)));
     }

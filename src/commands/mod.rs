@@ -5,6 +5,7 @@ use crate::cli::Global;
 use crate::config::Config;
 use crate::error::Result;
 use crate::git::Repo;
+use crate::plan::{GitEffects, Interpreter, Plan};
 
 pub mod completions;
 pub mod conflicts;
@@ -23,6 +24,8 @@ pub mod pr;
 pub mod release;
 pub mod show;
 pub mod slot;
+pub mod slot_admin;
+pub mod slot_routes;
 pub mod status;
 pub mod sync;
 pub mod versions;
@@ -79,59 +82,24 @@ pub fn dispatch(command: Command, g: &Global) -> Result<()> {
     }
 }
 
-/// The dry-run lines for what [`publish_branch`] would do.
-pub(crate) fn publish_plan(branch: &str, push: Option<&str>, checkout: bool) -> String {
-    let mut text = String::new();
-    if let Some(remote) = push {
-        text.push_str(&format!(
-            "push {branch} to {remote} with upstream tracking\n"
-        ));
-    }
-    text.push_str(if checkout {
-        "check it out\n"
+/// `--dry-run`: print the plan on stdout (as JSON with `--json`), change nothing.
+pub(crate) fn show_plan(g: &Global, plan: &Plan, json: bool) -> Result<()> {
+    g.ui.info("dry run: nothing changed");
+    if json {
+        g.ui.json(&plan.json())
     } else {
-        "leave the work tree as it is (uncommitted changes)\n"
-    });
-    text
+        g.ui.data(&plan.text())
+    }
 }
 
-/// Share a branch a command has just created: push it with upstream tracking
-/// (when `push` names a remote), then check it out when the work tree allows.
-/// A failed push removes the branch again, with its config section, so nothing
-/// is left half-done.
-pub(crate) fn publish_branch(
-    s: &Session,
-    g: &Global,
-    branch: &str,
-    push: Option<&str>,
-    checkout: bool,
-) -> Result<()> {
-    if let Some(remote) = push {
-        let refspec = format!("refs/heads/{branch}:refs/heads/{branch}");
-        if let Err(e) = s.repo.push(remote, &[&refspec], true) {
-            s.repo.remove_branch(branch)?;
-            return Err(crate::error::Error::Refused {
-                message: format!(
-                    "could not push {branch} to {remote}; the local branch was removed again: {e}"
-                ),
-                hint: Some(
-                    "fix the remote, or create the branch locally only with --no-push".into(),
-                ),
-            });
-        }
-        g.ui.done(format!(
-            "pushed {branch} to {remote} (tracking {remote}/{branch})"
-        ));
-    }
-    if checkout {
-        s.repo.checkout_branch(branch)?;
-        g.ui.info(format!("switched to {branch}"));
-    } else {
-        g.ui.warn(format!(
-            "you have uncommitted changes, so you stay where you were; `git switch {branch}` when ready"
-        ));
-    }
-    Ok(())
+/// Carry a plan out on the session's repository, reporting each step. With
+/// `KICKOFF_PLAN_LOG=FILE`, each applied step's line is appended to FILE.
+pub(crate) fn run_plan(s: &Session, g: &Global, plan: &Plan) -> Result<()> {
+    let mut effects = GitEffects::new(&s.repo);
+    Interpreter::new(&mut effects)
+        .with_ui(&g.ui)
+        .with_log(std::env::var_os("KICKOFF_PLAN_LOG").map(Into::into))
+        .run(plan)
 }
 
 /// An open repository and its settings: what most commands start from.

@@ -5,6 +5,7 @@ use crate::commands::Session;
 use crate::error::{Error, Result};
 use crate::git::git2::Oid;
 use crate::naming::{self, KickoffName, Slug};
+use crate::plan::{NewBranch, Plan};
 use crate::prompt;
 use chrono::NaiveDate;
 
@@ -33,6 +34,9 @@ pub struct NewArgs {
     /// Print what would be done, change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// With --dry-run: print the plan as JSON.
+    #[arg(long, requires = "dry_run")]
+    pub json: bool,
 }
 
 /// What `new` will do, decided before anything changes.
@@ -57,7 +61,7 @@ pub fn run(args: NewArgs, g: &Global) -> Result<()> {
     let session = Session::open(g)?;
     let plan = plan(&session, &args, date, slug)?;
     if args.dry_run {
-        return print_plan(g, &plan);
+        return super::show_plan(g, &plan.steps(), args.json);
     }
     execute(&session, g, &plan)
 }
@@ -155,47 +159,34 @@ pub fn plan(s: &Session, args: &NewArgs, date: NaiveDate, slug: Slug) -> Result<
     })
 }
 
-fn print_plan(g: &Global, plan: &NewPlan) -> Result<()> {
-    let mut text = format!(
-        "create branch {} at {} ({})\n",
-        plan.name,
-        short(plan.base),
-        plan.base_from
-    );
-    text.push_str(&super::publish_plan(
-        &plan.name.to_string(),
-        plan.push.as_deref(),
-        plan.checkout,
-    ));
-    g.ui.info("dry run: nothing changed");
-    g.ui.data(&text)
+impl NewPlan {
+    /// The steps that carry the decision out.
+    pub fn steps(&self) -> Plan {
+        NewBranch {
+            branch: self.name.to_string(),
+            at: self.base,
+            from: self.base_from.clone(),
+            config: Vec::new(),
+            push: self.push.clone(),
+            checkout: self.checkout,
+        }
+        .plan()
+    }
 }
 
 fn execute(s: &Session, g: &Global, plan: &NewPlan) -> Result<()> {
     let branch = plan.name.to_string();
-    s.repo.create_branch(
-        &branch,
-        plan.base,
-        &format!("kickoff new: from {}", plan.base_from),
-    )?;
-    g.ui.done(format!(
-        "created {branch} from {} ({})",
-        plan.base_from,
-        short(plan.base)
-    ));
     if plan.local_only > 0 {
         g.ui.warn(format!(
             "your local {} has {} commit(s) that {} lacks; they are not included",
             s.config.main_branch, plan.local_only, plan.base_from
         ));
     }
-    super::publish_branch(s, g, &branch, plan.push.as_deref(), plan.checkout)?;
+    super::run_plan(s, g, &plan.steps())?;
     g.ui.info(format!(
         "next: kickoff feature <TICKET> to start a ticket branch under {branch}"
     ));
     g.ui.data(&format!("{branch}\n"))
 }
 
-pub fn short(oid: Oid) -> String {
-    oid.to_string()[..10].to_string()
-}
+pub use crate::plan::short;

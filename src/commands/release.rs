@@ -253,12 +253,11 @@ fn execute(s: &Session, g: &Global, plan: ReleasePlan) -> Result<()> {
         let refspec = format!("refs/tags/{tag}:refs/tags/{tag}");
         if let Err(e) = s.repo.push(remote, &[&refspec], false) {
             s.repo.delete_tag(&tag)?;
-            return Err(Error::Refused {
-                message: format!(
-                    "could not push {tag} to {remote}; the local tag was removed again: {e}"
-                ),
-                hint: Some("fix the remote, or tag locally only with --no-push".into()),
-            });
+            return Err(Error::failed(
+                format!("could not push {tag} to {remote}; the local tag was removed again"),
+                Some("fix the remote, or tag locally only with --no-push".into()),
+                e,
+            ));
         }
         g.ui.done(format!("pushed {tag} to {remote}"));
         super::github::mirror_release(s, g, &plan.version);

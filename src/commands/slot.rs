@@ -1,4 +1,4 @@
-//! `kickoff slot list | claim | release | renew`: the QA slot pool.
+//! `kickoff slot list | claim | release | renew | routes | admin`: the QA slot pool.
 
 use crate::cli::Global;
 use crate::commands::Session;
@@ -26,6 +26,8 @@ pub enum SlotCommand {
     Claim(ClaimArgs),
     Release(ReleaseArgs),
     Renew(RenewArgs),
+    Routes(super::slot_routes::RoutesArgs),
+    Admin(super::slot_admin::AdminArgs),
 }
 
 /// Show every slot, the queue, and each slot's ports and URLs.
@@ -117,6 +119,8 @@ pub fn run(args: SlotArgs, g: &Global) -> Result<()> {
         SlotCommand::Claim(a) => claim(a, g),
         SlotCommand::Release(a) => release(a, g),
         SlotCommand::Renew(a) => renew(a, g),
+        SlotCommand::Routes(a) => super::slot_routes::run(a, g),
+        SlotCommand::Admin(a) => super::slot_admin::run(a, g),
     }
 }
 
@@ -344,6 +348,18 @@ fn report(
             Some(slot.clone()),
         ),
         Outcome::Recorded { file } => (format!("{would}recorded {file}"), Some(file.clone())),
+        Outcome::Removed { paths } => (format!("{would}removed {}", paths.join(", ")), None),
+        Outcome::Reset { released, dequeued } => (
+            format!(
+                "{would}reset the pool: released {}; {dequeued} left the queue",
+                if released.is_empty() {
+                    "no slot".to_string()
+                } else {
+                    released.join(", ")
+                }
+            ),
+            None,
+        ),
     };
     g.ui.done(line);
     for n in &applied.notes {

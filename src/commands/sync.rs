@@ -15,9 +15,10 @@ use crate::commands::Session;
 use crate::commands::new::short;
 use crate::error::{Error, Result};
 use crate::git::AheadBehind;
-use crate::git::flow::{TreeMerge, WorktreeMerge};
+use crate::git::flow::TreeMerge;
 use crate::git::git2::Oid;
 use crate::kickoffs::{self, Kickoff};
+use crate::plan::{Plan, Step};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -48,6 +49,9 @@ pub struct SyncArgs {
     /// Print what would be done (including whether the merge conflicts), change nothing.
     #[arg(long, conflicts_with_all = ["cont", "abort"])]
     pub dry_run: bool,
+    /// With --dry-run: print the plan as JSON.
+    #[arg(long, requires = "dry_run")]
+    pub json: bool,
 }
 
 /// Our own operation, recorded while a conflicted sync waits for the user.
@@ -184,9 +188,122 @@ pub struct SyncPlan {
     pub theirs: Oid,
     pub theirs_name: String,
     pub route: Route,
+    /// Where the merge is expected to conflict (from `git merge-tree`), also
+    /// when it happens in the checked-out work tree.
+    pub conflicts: Vec<String>,
     pub push: Option<String>,
+    /// Whether the push sets the upstream (the branch has none yet).
+    pub set_upstream: bool,
     pub message: String,
+    pub remote: String,
+    pub checked_out_here: bool,
+    /// The record `--continue` and `--abort` read, and where it is written.
+    pub record: SyncRecord,
+    pub record_path: PathBuf,
 }
+
+impl SyncPlan {
+    /// The steps that carry the decision out. A work-tree merge writes the
+    /// record first, so that a conflict (which stops the plan) can be
+    /// continued or aborted, and a failure undoes the same steps --abort would.
+    pub fn steps(&self) -> Plan {
+        let branch = self.kickoff.branch();
+        let worktree = matches!(
+            self.route,
+            Route::Worktree | Route::CheckoutThenMerge { .. }
+        );
+        let mut plan = Plan::new();
+        if worktree {
+            plan.push(Step::WriteFile {
+                path: self.record_path.clone(),
+                what: "the sync record".into(),
+                content: record_text(&self.record),
+            });
+        }
+        self.start_steps(&mut plan, &branch);
+        match &self.route {
+            Route::UpToDate => return plan,
+            Route::Detached { tree } => plan.push(Step::CommitMerge {
+                branch: branch.clone(),
+                tree: *tree,
+                ours: self.start.ours(),
+                theirs: self.theirs,
+                theirs_name: self.theirs_name.clone(),
+                message: self.message.clone(),
+            }),
+            Route::Worktree | Route::CheckoutThenMerge { .. } => {
+                if !self.checked_out_here {
+                    plan.push(Step::Checkout {
+                        branch: branch.clone(),
+                    });
+                }
+                plan.push(Step::MergeInWorktree {
+                    branch: branch.clone(),
+                    theirs: self.theirs,
+                    theirs_name: self.theirs_name.clone(),
+                    message: self.message.clone(),
+                    conflicts: self.conflicts.clone(),
+                    on_conflict: RESOLVE_HINT.into(),
+                });
+                plan.push(Step::RemoveFile {
+                    path: self.record_path.clone(),
+                });
+            }
+        }
+        if let Some(remote) = &self.push {
+            plan.push(Step::Push {
+                remote: remote.clone(),
+                refspecs: vec![format!("refs/heads/{branch}:refs/heads/{branch}")],
+                what: branch.clone(),
+                set_upstream: self.set_upstream,
+                env: Vec::new(),
+                hint: Some(format!(
+                    "the merge is done locally; push it yourself: git push {remote} {branch}"
+                )),
+            });
+        }
+        plan
+    }
+
+    /// Fast-forward or create the local kickoff before merging (see [`Start`]).
+    fn start_steps(&self, plan: &mut Plan, branch: &str) {
+        let remote = &self.remote;
+        match self.start {
+            Start::Local(_) => {}
+            Start::FastForward { from, to } if self.checked_out_here => {
+                plan.push(Step::FastForwardWorktree {
+                    branch: branch.to_string(),
+                    from,
+                    to,
+                    source: format!("{remote}/{branch}"),
+                })
+            }
+            Start::FastForward { from, to } => plan.push(Step::UpdateRef {
+                name: format!("refs/heads/{branch}"),
+                new: to,
+                old: Some(from),
+                log: "kickoff sync: fast-forward".into(),
+            }),
+            Start::Create { to } => {
+                plan.push(Step::CreateBranch {
+                    branch: branch.to_string(),
+                    at: to,
+                    from: format!("{remote}/{branch}"),
+                });
+                plan.push(Step::SetConfig {
+                    key: format!("branch.{branch}.remote"),
+                    value: remote.clone(),
+                });
+                plan.push(Step::SetConfig {
+                    key: format!("branch.{branch}.merge"),
+                    value: format!("refs/heads/{branch}"),
+                });
+            }
+        }
+    }
+}
+
+const RESOLVE_HINT: &str = "resolve them and `git add` them, then `kickoff sync --continue`; or `kickoff sync --abort` to undo the sync";
 
 pub fn run(args: SyncArgs, g: &Global) -> Result<()> {
     let session = Session::open(g)?;
@@ -209,10 +326,17 @@ pub fn run(args: SyncArgs, g: &Global) -> Result<()> {
         ));
     }
     let plan = plan(&session, g, &args)?;
-    if args.dry_run {
-        return print_plan(g, &plan);
+    if plan.route == Route::UpToDate {
+        g.ui.info(format!(
+            "nothing to merge: {} already contains {}",
+            plan.kickoff.branch(),
+            plan.theirs_name
+        ));
     }
-    execute(&session, g, &plan)
+    if args.dry_run {
+        return super::show_plan(g, &plan.steps(), args.json);
+    }
+    super::run_plan(&session, g, &plan.steps())
 }
 
 fn plan(s: &Session, g: &Global, args: &SyncArgs) -> Result<SyncPlan> {
@@ -266,7 +390,9 @@ fn plan(s: &Session, g: &Global, args: &SyncArgs) -> Result<SyncPlan> {
     let up_to_date = s.repo.is_ancestor(theirs, ours)?;
     let checked_out_here = s.repo.current_branch()?.as_deref() == Some(branch.as_str());
     let clean = s.repo.is_clean()?;
-    let preview = if up_to_date || checked_out_here {
+    // Previewed also when the merge happens in the work tree, so that the
+    // plan names the conflicts the merge will stop on.
+    let preview = if up_to_date {
         None
     } else {
         Some(s.repo.merge_trees(ours, theirs)?)
@@ -279,187 +405,37 @@ fn plan(s: &Session, g: &Global, args: &SyncArgs) -> Result<SyncPlan> {
         preview.as_ref(),
     )?;
     let want_push = !args.no_push && (args.push || cfg.push);
+    let conflicts = match &preview {
+        Some(TreeMerge::Conflicts(files)) => files.clone(),
+        _ => Vec::new(),
+    };
+    let push = remote.filter(|_| want_push);
+    let record = SyncRecord {
+        version: RECORD_VERSION,
+        kickoff: branch.clone(),
+        head_branch: s.repo.current_branch()?,
+        head_oid: s.repo.head_oid()?.map(|o| o.to_string()),
+        kickoff_before: start.before().map(|o| o.to_string()),
+        ours: ours.to_string(),
+        theirs: theirs.to_string(),
+        theirs_name: theirs_name.clone(),
+        push: push.clone(),
+    };
     Ok(SyncPlan {
         message: format!("Merge {theirs_name} into {branch}"),
+        set_upstream: s.repo.upstream(&branch)?.is_none(),
         kickoff,
         start,
         theirs,
         theirs_name,
         route,
-        push: remote.filter(|_| want_push),
+        conflicts,
+        push,
+        remote: cfg.remote.clone(),
+        checked_out_here,
+        record,
+        record_path: record_path(s),
     })
-}
-
-fn print_plan(g: &Global, plan: &SyncPlan) -> Result<()> {
-    let branch = plan.kickoff.branch();
-    let mut text = String::new();
-    match plan.start {
-        Start::Local(_) => {}
-        Start::FastForward { from, to } => text.push_str(&format!(
-            "fast-forward {branch} from {} to {} (the remote's)\n",
-            short(from),
-            short(to)
-        )),
-        Start::Create { to } => text.push_str(&format!(
-            "create the local branch {branch} at {} (the remote's)\n",
-            short(to)
-        )),
-    }
-    let merge = format!(
-        "merge {} ({}) into {branch} with a merge commit",
-        plan.theirs_name,
-        short(plan.theirs)
-    );
-    match &plan.route {
-        Route::UpToDate => text.push_str(&format!(
-            "nothing to merge: {branch} already contains {}\n",
-            plan.theirs_name
-        )),
-        Route::Worktree => text.push_str(&format!("{merge}, in the work tree\n")),
-        Route::Detached { .. } => text.push_str(&format!(
-            "{merge}, without touching the work tree (clean)\n"
-        )),
-        Route::CheckoutThenMerge { conflicts } => text.push_str(&format!(
-            "check out {branch}, then {merge}; it conflicts in:\n  {}\n",
-            conflicts.join("\n  ")
-        )),
-    }
-    if let (Some(remote), false) = (&plan.push, plan.route == Route::UpToDate) {
-        text.push_str(&format!("push {branch} to {remote}\n"));
-    }
-    g.ui.info("dry run: nothing changed");
-    g.ui.data(&text)
-}
-
-fn execute(s: &Session, g: &Global, plan: &SyncPlan) -> Result<()> {
-    let branch = plan.kickoff.branch();
-    let full = format!("refs/heads/{branch}");
-    let remote = &s.config.remote;
-    match &plan.route {
-        Route::UpToDate => {
-            bring_local_up(s, g, plan, &branch)?;
-            g.ui.done(format!(
-                "{branch} already contains {}; nothing to merge",
-                plan.theirs_name
-            ));
-            Ok(())
-        }
-        Route::Detached { tree } => {
-            let ours = plan.start.ours();
-            let commit = s
-                .repo
-                .write_merge_commit(*tree, &[ours, plan.theirs], &plan.message)?;
-            s.repo.update_ref_cas(
-                &full,
-                commit,
-                plan.start.before(),
-                &format!("kickoff sync: {}", plan.message),
-            )?;
-            if let Start::Create { .. } = plan.start {
-                s.repo.set_upstream(&branch, remote)?;
-            }
-            g.ui.done(format!(
-                "merged {} into {branch} ({}), without touching your work tree",
-                plan.theirs_name,
-                short(commit)
-            ));
-            push_after(s, g, plan.push.as_deref(), &branch)
-        }
-        Route::Worktree | Route::CheckoutThenMerge { .. } => {
-            let record = SyncRecord {
-                version: RECORD_VERSION,
-                kickoff: branch.clone(),
-                head_branch: s.repo.current_branch()?,
-                head_oid: s.repo.head_oid()?.map(|o| o.to_string()),
-                kickoff_before: plan.start.before().map(|o| o.to_string()),
-                ours: plan.start.ours().to_string(),
-                theirs: plan.theirs.to_string(),
-                theirs_name: plan.theirs_name.clone(),
-                push: plan.push.clone(),
-            };
-            // Recorded before the first change, so that any failure below is
-            // undone by the same steps as --abort.
-            save_record(s, &record)?;
-            let merged = (|| -> Result<WorktreeMerge> {
-                bring_local_up(s, g, plan, &branch)?;
-                if record.head_branch.as_deref() != Some(branch.as_str()) {
-                    s.repo.checkout_branch(&branch)?;
-                    g.ui.info(format!(
-                        "checked out {branch} to merge there (the merge conflicts)"
-                    ));
-                }
-                Ok(s.repo.merge_in_worktree(plan.theirs, &plan.message)?)
-            })();
-            match merged {
-                Ok(WorktreeMerge::Committed(commit)) => {
-                    remove_record(s)?;
-                    g.ui.done(format!(
-                        "merged {} into {branch} ({})",
-                        plan.theirs_name,
-                        short(commit)
-                    ));
-                    push_after(s, g, plan.push.as_deref(), &branch)
-                }
-                Ok(WorktreeMerge::Conflicts(files)) => {
-                    Err(stopped(&branch, &plan.theirs_name, &files))
-                }
-                Err(e) => {
-                    // A step failed before git started merging (an untracked
-                    // file in the way, a ref that moved): undo our own steps.
-                    if let Err(undo_err) = undo(s, &record) {
-                        g.ui.warn(format!(
-                            "could not undo every step of the sync: {undo_err}; see {}",
-                            record_path(s).display()
-                        ));
-                    }
-                    Err(e)
-                }
-            }
-        }
-    }
-}
-
-/// Fast-forward or create the local kickoff before merging (see [`Start`]).
-fn bring_local_up(s: &Session, g: &Global, plan: &SyncPlan, branch: &str) -> Result<()> {
-    let full = format!("refs/heads/{branch}");
-    let checked_out = s.repo.current_branch()?.as_deref() == Some(branch);
-    match plan.start {
-        Start::Local(_) => {}
-        Start::FastForward { from, to } => {
-            if checked_out {
-                s.repo.fast_forward_worktree(to)?;
-            } else {
-                s.repo
-                    .update_ref_cas(&full, to, Some(from), "kickoff sync: fast-forward")?;
-            }
-            g.ui.info(format!(
-                "fast-forwarded {branch} to {}/{branch} ({})",
-                s.config.remote,
-                short(to)
-            ));
-        }
-        Start::Create { to } => {
-            s.repo
-                .create_branch(branch, to, "kickoff sync: from the remote")?;
-            s.repo.set_upstream(branch, &s.config.remote)?;
-            g.ui.info(format!(
-                "created {branch} from {}/{branch} ({})",
-                s.config.remote,
-                short(to)
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn stopped(branch: &str, theirs_name: &str, files: &[String]) -> Error {
-    Error::refused_hint(
-        format!(
-            "merging {theirs_name} into {branch} stopped with conflicts in:\n  {}",
-            files.join("\n  ")
-        ),
-        "resolve them and `git add` them, then `kickoff sync --continue`; or `kickoff sync --abort` to undo the sync",
-    )
 }
 
 fn push_after(s: &Session, g: &Global, remote: Option<&str>, branch: &str) -> Result<()> {
@@ -473,11 +449,12 @@ fn push_after(s: &Session, g: &Global, remote: Option<&str>, branch: &str) -> Re
             &[&format!("refs/heads/{branch}:refs/heads/{branch}")],
             set_upstream,
         )
-        .map_err(|e| Error::Refused {
-            message: format!(
-                "the merge is done locally, but pushing {branch} to {remote} failed: {e}"
-            ),
-            hint: Some(format!("push it yourself: git push {remote} {branch}")),
+        .map_err(|e| {
+            Error::failed(
+                format!("the merge is done locally, but pushing {branch} to {remote} failed"),
+                Some(format!("push it yourself: git push {remote} {branch}")),
+                e,
+            )
         })?;
     g.ui.done(format!("pushed {branch} to {remote}"));
     Ok(())
@@ -660,15 +637,9 @@ fn load_record(s: &Session) -> Result<Option<SyncRecord>> {
     Ok(Some(record))
 }
 
-fn save_record(s: &Session, record: &SyncRecord) -> Result<()> {
-    let path = record_path(s);
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
-    }
-    let text = serde_json::to_string_pretty(record).expect("serializable");
-    std::fs::write(&path, text + "\n")
-        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+/// The record as it is written to `<git dir>/kickoff/sync.json`.
+fn record_text(record: &SyncRecord) -> String {
+    serde_json::to_string_pretty(record).expect("serializable") + "\n"
 }
 
 fn remove_record(s: &Session) -> Result<()> {

@@ -11,7 +11,9 @@
 //! does not model exactly is reported as [`Outcome::Unknown`] with the reason,
 //! never as clean.
 
+use super::attributes::{Attributes, Driver};
 use super::similarity::{self, Spans};
+use super::xmerge::TextMerge;
 use super::{ConflictKind, ConflictPath, Outcome};
 use crate::git::merge::{Entry, EntryType, PathKind, TreeChange};
 use crate::git::{GitError, Repo};
@@ -54,11 +56,26 @@ enum Side {
 pub struct Merger<'r> {
     pub repo: &'r Repo,
     pub rules: RenameRules,
-    /// The merge attributes outside the trees (`info/attributes`,
-    /// `core.attributesFile`) mention a merge driver or `binary`.
-    pub global_attributes_risky: bool,
+    /// How git merges contents: attributes, text merge settings.
+    pub contents: &'r Contents,
     spans: HashMap<Oid, Spans>,
-    attributes: HashMap<(Oid, String), bool>,
+}
+
+/// Verdicts of blob triples (base, ours, theirs) merged with a driver.
+pub type MergeMemo =
+    std::sync::Arc<std::sync::Mutex<HashMap<(Driver, Oid, Oid, Oid), Option<ConflictKind>>>>;
+
+/// Everything besides the blobs that decides a content merge.
+#[derive(Debug, Clone)]
+pub struct Contents {
+    pub attributes: std::sync::Arc<Attributes>,
+    /// git's text merge settings; `None` when git's configuration asks for
+    /// something the engine does not model (then git decides).
+    pub text: Option<TextMerge>,
+    /// `merge.renormalize`: git converts contents before merging (git decides).
+    pub renormalize: bool,
+    /// Verdicts of blob triples already merged in this run.
+    pub merged: MergeMemo,
 }
 
 struct Unknown(String);
@@ -91,13 +108,12 @@ struct Rename<'c> {
 }
 
 impl<'r> Merger<'r> {
-    pub fn new(repo: &'r Repo, rules: RenameRules, global_attributes_risky: bool) -> Merger<'r> {
+    pub fn new(repo: &'r Repo, rules: RenameRules, contents: &'r Contents) -> Merger<'r> {
         Merger {
             repo,
             rules,
-            global_attributes_risky,
+            contents,
             spans: HashMap::new(),
-            attributes: HashMap::new(),
         }
     }
 
@@ -162,7 +178,7 @@ impl<'r> Merger<'r> {
                 Some(rb) => {
                     let db = rb.dest.new.expect("a rename target exists");
                     if r.dest.path == rb.dest.path {
-                        if let Some(kind) = self.merge_entries(m, &r.dest.path, base, da, db)? {
+                        if let Some(kind) = self.merge_entries(&r.dest.path, base, da, db)? {
                             conflicts.insert(r.dest.path.clone(), kind);
                         }
                         moved_present.insert(&r.dest.path, true);
@@ -177,7 +193,6 @@ impl<'r> Merger<'r> {
                 }
                 None => {
                     self.rename_against_plain(
-                        m,
                         r,
                         mb[s],
                         Side::A,
@@ -194,7 +209,7 @@ impl<'r> Merger<'r> {
             if by_source_a.contains_key(s) {
                 continue;
             }
-            self.rename_against_plain(m, r, ma[s], Side::B, &mut conflicts, &mut moved_present)?;
+            self.rename_against_plain(r, ma[s], Side::B, &mut conflicts, &mut moved_present)?;
             handled.extend([s, r.dest.path.as_str()]);
             moved_present.insert(s, false);
         }
@@ -227,7 +242,7 @@ impl<'r> Merger<'r> {
                             conflicts.insert(p.to_string(), ConflictKind::AddAdd);
                         }
                         Some(o) => {
-                            if let Some(kind) = self.merge_entries(m, p, o, x, y)? {
+                            if let Some(kind) = self.merge_entries(p, o, x, y)? {
                                 conflicts.insert(p.to_string(), kind);
                             }
                         }
@@ -246,7 +261,6 @@ impl<'r> Merger<'r> {
     /// (without renaming it).
     fn rename_against_plain<'c>(
         &mut self,
-        m: &TreeMerge<'_>,
         r: &Rename<'c>,
         other: &TreeChange,
         side: Side,
@@ -272,7 +286,7 @@ impl<'r> Merger<'r> {
                     Side::A => (moved, edited),
                     Side::B => (edited, moved),
                 };
-                if let Some(kind) = self.merge_entries(m, dest, base, x, y)? {
+                if let Some(kind) = self.merge_entries(dest, base, x, y)? {
                     conflicts.insert(dest.to_string(), kind);
                 }
             }
@@ -430,7 +444,6 @@ impl<'r> Merger<'r> {
     /// Three-way merge of one path's entries; `Some(kind)` when it conflicts.
     fn merge_entries(
         &mut self,
-        m: &TreeMerge<'_>,
         path: &str,
         o: Entry,
         x: Entry,
@@ -456,52 +469,58 @@ impl<'r> Merger<'r> {
             (EntryType::Symlink, EntryType::Symlink) => return Ok(Some(ConflictKind::Content)),
             _ => return unknown(format!("{path}: cannot merge this kind of entry")),
         }
-        if self.attributes_risky(m, path)? {
-            return unknown(format!(
-                "{path}: .gitattributes sets a merge driver or binary"
-            ));
+        let driver = self.contents.attributes.driver(self.repo, path);
+        let key = (driver.clone(), o.oid, x.oid, y.oid);
+        if let Some(v) = self.contents.merged.lock().expect("merge memo").get(&key) {
+            return Ok(*v);
         }
-        for oid in [o.oid, x.oid, y.oid] {
-            if self.repo.blob_is_binary(oid)? {
-                return Ok(Some(ConflictKind::Binary));
-            }
-        }
-        let clean = self.repo.merge_blobs_clean(path, o, x, y, true)?;
-        Ok((!clean).then_some(ConflictKind::Content))
+        let verdict = self.merge_blobs(path, &driver, o, x, y)?;
+        self.contents
+            .merged
+            .lock()
+            .expect("merge memo")
+            .insert(key, verdict);
+        Ok(verdict)
     }
 
-    /// Whether attributes could change how `path` merges (a merge driver,
-    /// `binary`, `-merge`): then git's verdict depends on settings we do not
-    /// model.
-    fn attributes_risky(&mut self, m: &TreeMerge<'_>, path: &str) -> Step<bool> {
-        if self.global_attributes_risky {
-            return Ok(true);
-        }
-        let dirs: Vec<String> = std::iter::once(String::new())
-            .chain(ancestors(path).map(|d| format!("{d}/")))
-            .collect();
-        for tree in [m.base, m.a, m.b] {
-            for dir in &dirs {
-                let key = (tree, dir.clone());
-                let risky = match self.attributes.get(&key) {
-                    Some(r) => *r,
-                    None => {
-                        let r = match self.repo.path_kind(tree, &format!("{dir}.gitattributes"))? {
-                            PathKind::Blob(e) => {
-                                attributes_mention_merge(&self.repo.blob_content(e.oid)?)
-                            }
-                            _ => false,
-                        };
-                        self.attributes.insert(key, r);
-                        r
-                    }
-                };
-                if risky {
-                    return Ok(true);
-                }
+    /// git's `ll_merge` of three different blobs with the path's driver.
+    fn merge_blobs(
+        &mut self,
+        path: &str,
+        driver: &Driver,
+        o: Entry,
+        x: Entry,
+        y: Entry,
+    ) -> Step<Option<ConflictKind>> {
+        match driver {
+            Driver::External(name) => {
+                return unknown(format!("{path}: merged by the custom driver `{name}`"));
             }
+            Driver::Binary => return Ok(Some(ConflictKind::Binary)),
+            Driver::Text | Driver::Union => {}
         }
-        Ok(false)
+        if self.contents.renormalize {
+            return unknown(format!("{path}: merge.renormalize converts contents first"));
+        }
+        let Some(text) = self.contents.text else {
+            return unknown("diff.algorithm or merge.conflictStyle has a value git would refuse");
+        };
+        let blobs = [
+            self.repo.blob_content(o.oid)?,
+            self.repo.blob_content(x.oid)?,
+            self.repo.blob_content(y.oid)?,
+        ];
+        if blobs.iter().any(|b| crate::git::merge::looks_binary(b)) {
+            return Ok(Some(ConflictKind::Binary));
+        }
+        if *driver == Driver::Union {
+            return Ok(None);
+        }
+        match text.conflicts(&blobs[0], &blobs[1], &blobs[2]) {
+            Some(0) => Ok(None),
+            Some(_) => Ok(Some(ConflictKind::Content)),
+            None => unknown(format!("{path}: the text merge failed")),
+        }
     }
 
     /// Both sides hold different kinds of entry at `p` (file, symlink,
@@ -619,15 +638,6 @@ impl<'r> Merger<'r> {
     }
 }
 
-/// Whether a `.gitattributes` text could change a merge's outcome.
-fn attributes_mention_merge(data: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(data);
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .any(|l| l.contains("merge") || l.contains("binary") || l.starts_with("[attr]"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -636,14 +646,5 @@ mod tests {
     fn ancestors_go_deepest_first() {
         assert_eq!(ancestors("a/b/c.txt").collect::<Vec<_>>(), ["a/b", "a"]);
         assert_eq!(ancestors("top").count(), 0);
-    }
-
-    #[test]
-    fn attributes_that_matter() {
-        assert!(attributes_mention_merge(b"*.lock merge=union\n"));
-        assert!(attributes_mention_merge(b"*.png binary\n"));
-        assert!(!attributes_mention_merge(
-            b"# merge here\n*.sh text eol=lf\n"
-        ));
     }
 }

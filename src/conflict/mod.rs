@@ -38,16 +38,20 @@
 //! Nothing is written to the repository: no object, no ref, no index, no
 //! work-tree file. The cache file is the only thing written.
 
+pub mod attributes;
+pub mod bases;
 pub mod cache;
 pub mod diff_cache;
+pub mod git_batch;
 pub mod merge;
 pub mod similarity;
+pub mod xmerge;
 
 use crate::error::Result;
 use crate::git::Repo;
 use crate::git::merge::TreeChange;
 use git2::Oid;
-use merge::{Merger, RenameRules, TreeMerge};
+use merge::{Contents, Merger, RenameRules, TreeMerge};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -55,7 +59,7 @@ use std::sync::{Arc, Mutex};
 
 /// Bumped whenever a change to the engine could change a verdict; part of
 /// every cache key.
-pub const ENGINE_VERSION: u32 = 1;
+pub const ENGINE_VERSION: u32 = 2;
 
 /// A commit to compare, with the name git would use for it in `p~name` paths
 /// (the branch name or revision the user gave, or the full oid).
@@ -186,14 +190,17 @@ pub struct PairVerdict {
     pub outcome: Outcome,
     /// Whether the verdict came from the cache.
     pub cached: bool,
+    /// Whether `git merge-tree` gave the verdict (the engine could not
+    /// model the merge exactly).
+    pub by_git: bool,
 }
 
 /// What changes verdicts, plus how to run.
 #[derive(Debug, Clone)]
 pub struct Options {
     pub renames: RenameRules,
-    /// `info/attributes` or `core.attributesFile` could change merges.
-    pub global_attributes_risky: bool,
+    /// Merge attributes and text merge settings, as git reads them.
+    pub contents: Contents,
     /// Worker threads (at least 1).
     pub threads: usize,
     /// Read and write the caches (verdicts and tree diffs).
@@ -227,10 +234,17 @@ impl Options {
                 limit,
                 enabled,
             },
-            global_attributes_risky: global_attributes_risky(repo)?
-                || repo.config_string("merge.renormalize")?.is_some_and(|v| {
+            contents: Contents {
+                attributes: Arc::new(attributes::Attributes::for_repo(repo)?),
+                text: xmerge::TextMerge::from_config(
+                    repo.config_string("diff.algorithm")?.as_deref(),
+                    repo.config_string("merge.conflictStyle")?.as_deref(),
+                ),
+                renormalize: repo.config_string("merge.renormalize")?.is_some_and(|v| {
                     matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "on" | "1")
                 }),
+                merged: Arc::default(),
+            },
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             use_cache: true,
         })
@@ -240,42 +254,15 @@ impl Options {
     pub fn fingerprint(&self) -> String {
         let (major, minor, patch) = git2::Version::get().libgit2_version();
         format!(
-            "e{ENGINE_VERSION}-l{major}.{minor}.{patch}-r{}:{}:{}-a{}",
+            "e{ENGINE_VERSION}-l{major}.{minor}.{patch}-r{}:{}:{}-a{}-t{:?}-n{}",
             self.renames.enabled,
             self.renames.threshold,
             self.renames.limit,
-            self.global_attributes_risky
+            self.contents.attributes.fingerprint(),
+            self.contents.text.map(|t| (t.algorithm, t.style)),
+            self.contents.renormalize
         )
     }
-}
-
-fn global_attributes_risky(repo: &Repo) -> Result<bool> {
-    let mut files = vec![repo.common_dir().join("info").join("attributes")];
-    if let Some(p) = repo.config_string("core.attributesFile")? {
-        let p = match p.strip_prefix("~/") {
-            Some(rest) => std::env::var_os("HOME")
-                .map(|h| std::path::PathBuf::from(h).join(rest))
-                .unwrap_or_else(|| p.clone().into()),
-            None => p.into(),
-        };
-        files.push(p);
-    } else if let Some(xdg) = std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
-        files.push(std::path::PathBuf::from(xdg).join("git").join("attributes"));
-    } else if let Some(home) = std::env::var_os("HOME") {
-        files.push(
-            std::path::PathBuf::from(home)
-                .join(".config")
-                .join("git")
-                .join("attributes"),
-        );
-    }
-    Ok(files.iter().any(|f| {
-        std::fs::read_to_string(f).is_ok_and(|t| {
-            t.lines()
-                .map(str::trim)
-                .any(|l| !l.starts_with('#') && (l.contains("merge") || l.contains("binary")))
-        })
-    }))
 }
 
 /// Tree diffs of one run. Each tree is diffed once against a reference tree
@@ -391,6 +378,9 @@ fn combine(r_old: &[TreeChange], r_new: &[TreeChange]) -> Vec<TreeChange> {
     out
 }
 
+/// The merge bases of a pair, or why they could not be read.
+type BasesOf = std::result::Result<Vec<Oid>, String>;
+
 /// The conflict engine over one repository.
 pub struct Engine<'r> {
     repo: &'r Repo,
@@ -453,6 +443,7 @@ impl<'r> Engine<'r> {
                         merge_bases: bases,
                         outcome,
                         cached: true,
+                        by_git: false,
                     });
                 }
                 None => todo.push(i),
@@ -462,7 +453,26 @@ impl<'r> Engine<'r> {
         if cached > 0 {
             self.tick(cached as u64);
         }
-        let computed = self.compute(pairs, &todo)?;
+        let mut computed = self.compute(pairs, &todo)?;
+        // What the engine cannot decide exactly, git decides: one process
+        // for all such pairs, its objects kept out of the repository.
+        let undecided: Vec<usize> = computed
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, v))| {
+                matches!(v.outcome, Outcome::Unknown(_)) && !v.merge_bases.is_empty()
+            })
+            .map(|(k, _)| k)
+            .collect();
+        let asked: Vec<(&Tip, &Tip)> = undecided
+            .iter()
+            .map(|&k| (&computed[k].1.a, &computed[k].1.b))
+            .collect();
+        let answers = git_batch::decide(self.repo, &asked);
+        for (k, outcome) in undecided.into_iter().zip(answers) {
+            computed[k].1.outcome = outcome;
+            computed[k].1.by_git = true;
+        }
         for (i, v) in computed {
             if !matches!(v.outcome, Outcome::Unknown(_)) {
                 store.put(&v.a, &v.b, &v.merge_bases, &v.outcome);
@@ -497,8 +507,9 @@ impl<'r> Engine<'r> {
         //    when this run needs it too (its stored diffs then apply), else
         //    the most common merge base; every needed tree not stored is
         //    diffed once, in parallel.
+        let bases = self.merge_bases(pairs, todo)?;
         let needs = self.parallel(todo, |repo, _, &i| {
-            trees_needed(repo, &pairs[i].0, &pairs[i].1)
+            trees_needed(repo, &bases[&i], &pairs[i].0, &pairs[i].1)
         })?;
         let mut trees: Vec<Oid> = needs
             .iter()
@@ -545,7 +556,7 @@ impl<'r> Engine<'r> {
         let progress = &self.progress;
         let verdicts = self.parallel(todo, |repo, merger, &i| {
             let (a, b) = &pairs[i];
-            let (merge_bases, outcome) = decide(repo, merger, &diffs, a, b);
+            let (merge_bases, outcome) = decide(repo, merger, &diffs, bases[&i].clone(), a, b);
             if let Some(f) = progress {
                 f(1);
             }
@@ -555,6 +566,7 @@ impl<'r> Engine<'r> {
                 merge_bases,
                 outcome,
                 cached: false,
+                by_git: false,
             }
         })?;
         let reference = diffs.reference.get().copied();
@@ -567,6 +579,40 @@ impl<'r> Engine<'r> {
             stored.save();
         }
         Ok(todo.iter().copied().zip(verdicts).collect())
+    }
+
+    /// The merge bases of each pair to compute, keyed by its index: one walk
+    /// of the history for all pairs, or libgit2 pair by pair when the
+    /// history's dates rule the single walk out.
+    fn merge_bases(&self, pairs: &[(Tip, Tip)], todo: &[usize]) -> Result<HashMap<usize, BasesOf>> {
+        let mut tips: Vec<Oid> = Vec::new();
+        let mut at: HashMap<Oid, usize> = HashMap::new();
+        let mut wanted = Vec::new();
+        for &i in todo {
+            let (a, b) = &pairs[i];
+            let mut slot = |o: Oid| {
+                *at.entry(o).or_insert_with(|| {
+                    tips.push(o);
+                    tips.len() - 1
+                })
+            };
+            wanted.push((slot(a.oid), slot(b.oid)));
+        }
+        let walked = bases::all_pairs(self.repo, &tips, &wanted).ok().flatten();
+        Ok(match walked {
+            Some(found) => todo
+                .iter()
+                .copied()
+                .zip(found.into_iter().map(Ok))
+                .collect(),
+            None => {
+                let found = self.parallel(todo, |repo, _, &i| {
+                    repo.merge_bases_all(pairs[i].0.oid, pairs[i].1.oid)
+                        .map_err(|e| e.to_string())
+                })?;
+                todo.iter().copied().zip(found).collect()
+            }
+        })
     }
 
     /// `f` over `items` on every core (each worker with its own repository
@@ -582,7 +628,7 @@ impl<'r> Engine<'r> {
         let options = &self.options;
         let worker = || -> Result<Vec<(usize, R)>> {
             let repo = handle.open()?;
-            let mut merger = Merger::new(&repo, options.renames, options.global_attributes_risky);
+            let mut merger = Merger::new(&repo, options.renames, &options.contents);
             let mut out = Vec::new();
             loop {
                 let k = next.fetch_add(1, Ordering::Relaxed);
@@ -611,11 +657,11 @@ impl<'r> Engine<'r> {
 /// The base, A and B trees of a pair with one merge base tree, when the
 /// pair needs a merge at all; `None` otherwise (decided without diffs, or a
 /// criss-cross handled later). Errors surface in `decide`.
-fn trees_needed(repo: &Repo, a: &Tip, b: &Tip) -> Option<(Oid, Oid, Oid)> {
+fn trees_needed(repo: &Repo, bases: &BasesOf, a: &Tip, b: &Tip) -> Option<(Oid, Oid, Oid)> {
     if a.oid == b.oid {
         return None;
     }
-    let bases = repo.merge_bases_all(a.oid, b.oid).ok()?;
+    let bases = bases.as_ref().ok()?;
     if bases.is_empty() || bases.contains(&a.oid) || bases.contains(&b.oid) {
         return None;
     }
@@ -637,6 +683,7 @@ fn decide(
     repo: &Repo,
     merger: &mut Merger<'_>,
     diffs: &Diffs,
+    bases: BasesOf,
     a: &Tip,
     b: &Tip,
 ) -> (Vec<Oid>, Outcome) {
@@ -645,9 +692,14 @@ fn decide(
     if a.oid == b.oid {
         return (vec![a.oid], Outcome::Clean);
     }
-    let bases = match repo.merge_bases_all(a.oid, b.oid) {
+    let bases = match bases {
         Ok(b) => b,
-        Err(e) => return (Vec::new(), unreadable(e)),
+        Err(e) => {
+            return (
+                Vec::new(),
+                Outcome::Unknown(format!("cannot read the repository: {e}")),
+            );
+        }
     };
     if bases.is_empty() {
         return (

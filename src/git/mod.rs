@@ -19,7 +19,7 @@ pub mod flow;
 pub mod lineage;
 mod state;
 pub mod tags;
-pub use state::PushOutcome;
+pub use state::{CommitInfo, EntryKind, PushOutcome, RawEntry};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
@@ -33,11 +33,14 @@ pub enum GitError {
     DetachedHead,
     #[error("cannot resolve `{rev}` to a commit")]
     BadRevision { rev: String },
-    #[error("`git {args}` failed ({status}){}", if stderr.is_empty() { String::new() } else { format!(":\n{stderr}") })]
+    /// The git program failed; what it printed (a remote's own `remote:`
+    /// lines included) is the cause, shown as `caused by:`.
+    #[error("`git {args}` failed ({status})")]
     Command {
         args: String,
         status: String,
-        stderr: String,
+        #[source]
+        stderr: Option<GitOutput>,
     },
     #[error("cannot run `git`")]
     Spawn(#[source] std::io::Error),
@@ -45,7 +48,30 @@ pub enum GitError {
     Lib(#[from] git2::Error),
 }
 
+/// What the git program printed when it failed, kept as the error's cause.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct GitOutput(pub String);
+
+impl GitOutput {
+    /// `None` for empty output, so an error without output has no cause.
+    pub fn new(text: &str) -> Option<GitOutput> {
+        let text = text.trim();
+        (!text.is_empty()).then(|| GitOutput(text.to_string()))
+    }
+}
+
 impl GitError {
+    /// What git printed, when this is a failed git command.
+    pub fn git_output(&self) -> &str {
+        match self {
+            GitError::Command {
+                stderr: Some(out), ..
+            } => &out.0,
+            _ => "",
+        }
+    }
+
     pub fn exit_code(&self) -> i32 {
         match self {
             GitError::BadRevision { .. } => 2,
@@ -198,9 +224,7 @@ impl Repo {
         match self.fetch(remote, &[&main_spec, &kickoff_spec]) {
             // A remote without main (a new or unusual repository): fetch the
             // kickoffs alone and let the caller report the missing main.
-            Err(GitError::Command { stderr, .. })
-                if stderr.contains("couldn't find remote ref") =>
-            {
+            Err(e) if e.git_output().contains("couldn't find remote ref") => {
                 self.fetch(remote, &[&kickoff_spec])
             }
             other => other,
@@ -209,13 +233,35 @@ impl Repo {
 
     /// `git push <remote> <refspec>...`, with `--set-upstream` when asked.
     pub fn push(&self, remote: &str, refspecs: &[&str], set_upstream: bool) -> Result<()> {
+        self.push_with(remote, refspecs, set_upstream, &[])
+    }
+
+    /// `git push` with extra environment variables for the pre-push hook
+    /// (`KICKOFF_LAND=1`). A refusal keeps what git and the remote printed
+    /// (`remote: ...` lines of a pre-receive hook) as the error's cause.
+    pub fn push_with(
+        &self,
+        remote: &str,
+        refspecs: &[&str],
+        set_upstream: bool,
+        env: &[(&str, &str)],
+    ) -> Result<()> {
         let mut args = vec!["push", "--quiet"];
         if set_upstream {
             args.push("--set-upstream");
         }
         args.extend(["--end-of-options", remote]);
         args.extend_from_slice(refspecs);
-        self.git(args).map(drop)
+        let mut cmd = self.git_command(&args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().map_err(GitError::Spawn)?;
+        if !out.status.success() {
+            let os: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
+            return Err(command_error(&os, &out));
+        }
+        Ok(())
     }
 
     // ---- refs and branches ---------------------------------------------------------
@@ -357,6 +403,34 @@ impl Repo {
         Ok(())
     }
 
+    /// The value of a key in the repository's own config (`.git/config`).
+    pub fn config_get_local(&self, key: &str) -> Result<Option<String>> {
+        let cfg = self.inner.config()?.open_level(git2::ConfigLevel::Local)?;
+        match cfg.get_string(key) {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Remove a key from the repository's own config; a missing key is fine.
+    pub fn config_unset(&self, key: &str) -> Result<()> {
+        let mut cfg = self.inner.config()?.open_level(git2::ConfigLevel::Local)?;
+        match cfg.remove(key) {
+            Err(e) if e.code() != ErrorCode::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Delete a ref; a missing ref is fine.
+    pub fn delete_ref(&self, full: &str) -> Result<()> {
+        match self.inner.find_reference(full) {
+            Ok(mut r) => Ok(r.delete()?),
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Every `branch.<name>.<key>` entry, as (branch, value).
     pub fn branch_config_entries(&self, key: &str) -> Result<Vec<(String, String)>> {
         let cfg = self.inner.config()?.snapshot()?;
@@ -424,13 +498,35 @@ impl Repo {
 
     /// The identity for objects kickoff writes: git's own environment variables
     /// (`GIT_COMMITTER_NAME`, `_EMAIL`, `_DATE`) first, then `user.name`/`user.email`.
+    /// The committer identity git itself would use (`git var
+    /// GIT_COMMITTER_IDENT`: environment, `git -c`, GIT_CONFIG_GLOBAL and the
+    /// rest of git's config rules). libgit2's own lookup is the fallback when
+    /// git cannot tell (it has no identity configured).
     pub fn signature(&self) -> Result<git2::Signature<'static>> {
-        identity(&self.inner, "COMMITTER")
+        self.git_identity("COMMITTER")
+            .map_or_else(|| identity(&self.inner, "COMMITTER"), Ok)
     }
 
     pub fn author_signature(&self) -> Result<git2::Signature<'static>> {
-        identity(&self.inner, "AUTHOR")
+        self.git_identity("AUTHOR")
+            .map_or_else(|| identity(&self.inner, "AUTHOR"), Ok)
     }
+
+    fn git_identity(&self, who: &str) -> Option<git2::Signature<'static>> {
+        let out = self.git_output(["var", &format!("GIT_{who}_IDENT")]).ok()?;
+        if !out.status.success() {
+            return None;
+        }
+        parse_ident(String::from_utf8_lossy(&out.stdout).trim())
+    }
+}
+
+/// `Name <email> <seconds> <+zzzz>`, as `git var` prints an identity.
+fn parse_ident(line: &str) -> Option<git2::Signature<'static>> {
+    let (name, rest) = line.split_once(" <")?;
+    let (email, date) = rest.rsplit_once("> ")?;
+    let time = parse_git_date(&format!("@{date}"))?;
+    git2::Signature::new(name.trim(), email, &time).ok()
 }
 
 fn identity(repo: &Repository, who: &str) -> Result<git2::Signature<'static>> {
@@ -495,7 +591,7 @@ pub(crate) fn command_error(args: &[std::ffi::OsString], out: &Output) -> GitErr
             .status
             .code()
             .map_or_else(|| "killed".to_string(), |c| format!("exit {c}")),
-        stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        stderr: GitOutput::new(&String::from_utf8_lossy(&out.stderr)),
     }
 }
 

@@ -12,48 +12,130 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PushOutcome {
     Accepted,
-    /// The remote refused it (it moved, or the ref was locked); fetch and retry.
+    /// The remote refused it because it moved (or its ref was locked by
+    /// another push at that moment): fetch and retry.
     Rejected(String),
+    /// The remote refused it for another reason (a hook, a permission): what
+    /// it said. Retrying cannot help.
+    Refused(String),
+}
+
+/// What a tree entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A regular file (mode 100644 or 100755).
+    File,
+    /// Anything else: a subtree, a symlink, a submodule.
+    Other,
+}
+
+/// One entry of a state tree, as found.
+#[derive(Debug, Clone)]
+pub struct RawEntry<K> {
+    /// The path from the root, `/`-separated, as raw bytes.
+    pub path: Vec<u8>,
+    pub kind: EntryKind,
+    /// The size of the blob (files only).
+    pub size: u64,
+    /// The caller's handle (an object id).
+    pub key: K,
+}
+
+/// A commit as the state history shows it.
+#[derive(Debug, Clone)]
+pub struct CommitInfo {
+    pub time: i64,
+    pub name: String,
+    pub email: String,
+    pub message: String,
+    pub parent: Option<Oid>,
 }
 
 impl Repo {
-    /// Every file of a commit's tree, by path (`dir/name`).
-    pub fn tree_files(&self, commit: Oid) -> Result<BTreeMap<String, Vec<u8>>> {
+    /// The entries of a state commit's tree without reading any blob: the
+    /// root's entries and those of its subtrees one level down (the layout
+    /// has no deeper level; a deeper subtree is reported as one entry).
+    pub fn state_entries(&self, commit: Oid) -> Result<Vec<RawEntry<Oid>>> {
         let repo = self.raw();
+        let odb = repo.odb()?;
         let tree = repo.find_commit(commit)?.tree()?;
-        let mut files = BTreeMap::new();
-        let mut failed = None;
-        tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
-            if entry.kind() == Some(ObjectType::Blob) {
-                match repo.find_blob(entry.id()) {
-                    Ok(b) => {
-                        let name = entry.name().unwrap_or_default();
-                        files.insert(format!("{dir}{name}"), b.content().to_vec());
-                    }
-                    Err(e) => {
-                        failed = Some(e);
-                        return git2::TreeWalkResult::Abort;
-                    }
+        let mut out = Vec::new();
+        let mut push = |prefix: &[u8], e: &git2::TreeEntry| -> Result<()> {
+            let mut path = prefix.to_vec();
+            path.extend_from_slice(e.name_bytes());
+            let file =
+                e.kind() == Some(ObjectType::Blob) && matches!(e.filemode(), 0o100644 | 0o100755);
+            let size = if file {
+                odb.read_header(e.id())?.0 as u64
+            } else {
+                0
+            };
+            out.push(RawEntry {
+                path,
+                kind: if file {
+                    EntryKind::File
+                } else {
+                    EntryKind::Other
+                },
+                size,
+                key: e.id(),
+            });
+            Ok(())
+        };
+        for e in tree.iter() {
+            if e.kind() == Some(ObjectType::Tree)
+                && matches!(e.name_bytes(), b"slots" | b"deployments")
+            {
+                let sub = repo.find_tree(e.id())?;
+                let mut prefix = e.name_bytes().to_vec();
+                prefix.push(b'/');
+                for s in sub.iter() {
+                    push(&prefix, &s)?;
                 }
+            } else {
+                push(b"", &e)?;
             }
-            git2::TreeWalkResult::Ok
-        })?;
-        match failed {
-            Some(e) => Err(e.into()),
-            None => Ok(files),
         }
+        Ok(out)
     }
 
-    /// Write blobs and trees for `files`, then a commit on `parent`; no ref moves.
-    pub fn write_files_commit(
+    /// The size of an object, read from its header only.
+    pub fn object_size(&self, oid: Oid) -> Result<u64> {
+        Ok(self.raw().odb()?.read_header(oid)?.0 as u64)
+    }
+
+    /// Write a blob; its id.
+    pub fn write_blob(&self, content: &[u8]) -> Result<Oid> {
+        Ok(self.raw().blob(content)?)
+    }
+
+    /// A commit on `parent` whose tree holds exactly `files` (path -> blob,
+    /// `dir/name` at most one level deep); no ref moves.
+    pub fn write_state_commit(
         &self,
         parent: Option<Oid>,
-        files: &BTreeMap<String, Vec<u8>>,
+        files: &BTreeMap<String, Oid>,
         message: &str,
     ) -> Result<Oid> {
         let repo = self.raw();
-        let tree = self.write_tree_of(files, "")?;
-        let tree = repo.find_tree(tree)?;
+        let mut dirs: BTreeMap<&str, Vec<(&str, Oid)>> = BTreeMap::new();
+        let mut root = repo.treebuilder(None)?;
+        for (path, oid) in files {
+            match path.split_once('/') {
+                Some((dir, name)) => dirs.entry(dir).or_default().push((name, *oid)),
+                None => {
+                    root.insert(path.as_str(), *oid, 0o100644)?;
+                }
+            }
+        }
+        for (dir, entries) in dirs {
+            let mut sub = repo.treebuilder(None)?;
+            for (name, oid) in entries {
+                sub.insert(name, oid, 0o100644)?;
+            }
+            root.insert(dir, sub.write()?, 0o040000)?;
+        }
+        let tree = repo.find_tree(root.write()?)?;
         let sig = self.signature()?;
         let parents = match parent {
             Some(p) => vec![repo.find_commit(p)?],
@@ -63,65 +145,17 @@ impl Repo {
         Ok(repo.commit(None, &sig, &sig, message, &tree, &refs)?)
     }
 
-    /// Like [`Repo::write_files_commit`], but from the parent's tree and the
-    /// changed paths only (`None`: delete): unchanged files are not rewritten,
-    /// so a long deployment log costs nothing per change.
-    pub fn write_changes_commit(
-        &self,
-        parent: Option<Oid>,
-        changes: &BTreeMap<String, Option<Vec<u8>>>,
-        message: &str,
-    ) -> Result<Oid> {
-        let repo = self.raw();
-        let Some(parent) = parent else {
-            let files = changes
-                .iter()
-                .filter_map(|(p, c)| c.clone().map(|c| (p.clone(), c)))
-                .collect();
-            return self.write_files_commit(None, &files, message);
-        };
-        let parent = repo.find_commit(parent)?;
-        let mut update = git2::build::TreeUpdateBuilder::new();
-        for (path, content) in changes {
-            match content {
-                Some(bytes) => {
-                    let blob = repo.blob(bytes)?;
-                    update.upsert(path.as_str(), blob, git2::FileMode::Blob);
-                }
-                None => {
-                    update.remove(path.as_str());
-                }
-            }
-        }
-        let tree = update.create_updated(repo, &parent.tree()?)?;
-        let tree = repo.find_tree(tree)?;
-        let sig = self.signature()?;
-        Ok(repo.commit(None, &sig, &sig, message, &tree, &[&parent])?)
-    }
-
-    fn write_tree_of(&self, files: &BTreeMap<String, Vec<u8>>, prefix: &str) -> Result<Oid> {
-        let repo = self.raw();
-        let mut builder = repo.treebuilder(None)?;
-        let mut subdirs: BTreeMap<&str, ()> = BTreeMap::new();
-        for (path, content) in files.range(prefix.to_string()..) {
-            let Some(rest) = path.strip_prefix(prefix) else {
-                break;
-            };
-            match rest.split_once('/') {
-                Some((dir, _)) => {
-                    subdirs.insert(dir, ());
-                }
-                None => {
-                    let blob = repo.blob(content)?;
-                    builder.insert(rest, blob, 0o100644)?;
-                }
-            }
-        }
-        for dir in subdirs.keys() {
-            let sub = self.write_tree_of(files, &format!("{prefix}{dir}/"))?;
-            builder.insert(dir, sub, 0o040000)?;
-        }
-        Ok(builder.write()?)
+    /// Who made a commit, when, its message and first parent.
+    pub fn commit_info(&self, oid: Oid) -> Result<CommitInfo> {
+        let c = self.raw().find_commit(oid)?;
+        let who = c.committer();
+        Ok(CommitInfo {
+            time: who.when().seconds(),
+            name: String::from_utf8_lossy(who.name_bytes()).into_owned(),
+            email: String::from_utf8_lossy(who.email_bytes()).into_owned(),
+            message: String::from_utf8_lossy(c.message_bytes()).into_owned(),
+            parent: c.parent_id(0).ok(),
+        })
     }
 
     /// The full message of a commit.
@@ -176,7 +210,7 @@ impl Repo {
                 .status
                 .code()
                 .map_or_else(|| "killed".into(), |c| format!("exit {c}")),
-            stderr: stderr.trim().to_string(),
+            stderr: super::GitOutput::new(&stderr),
         })
     }
 
@@ -203,7 +237,32 @@ impl Repo {
         // `--porcelain` prints `!<tab>src:dst<tab>[rejected] (why)` for refused refs.
         let refused = stdout.lines().find(|l| l.starts_with('!'));
         if let Some(line) = refused {
-            return Ok(PushOutcome::Rejected(line.to_string()));
+            let reason = line.rsplit('\t').next().unwrap_or(line);
+            let moved = reason.starts_with("[rejected]")
+                || [
+                    "cannot lock ref",
+                    "failed to update ref",
+                    "failed to lock",
+                    "stale info",
+                    "incorrect old value",
+                ]
+                .iter()
+                .any(|m| reason.contains(m));
+            if moved {
+                return Ok(PushOutcome::Rejected(line.to_string()));
+            }
+            let said: Vec<&str> = stderr
+                .lines()
+                .filter_map(|l| l.strip_prefix("remote:"))
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            let mut why = reason.trim().to_string();
+            if !said.is_empty() {
+                why.push_str("\nremote: ");
+                why.push_str(&said.join("\nremote: "));
+            }
+            return Ok(PushOutcome::Refused(why));
         }
         if stderr.contains("cannot lock ref") || stderr.contains("failed to update ref") {
             return Ok(PushOutcome::Rejected(stderr.trim().to_string()));
@@ -214,9 +273,7 @@ impl Repo {
                 .status
                 .code()
                 .map_or_else(|| "killed".into(), |c| format!("exit {c}")),
-            stderr: format!("{}\n{}", stdout.trim(), stderr.trim())
-                .trim()
-                .to_string(),
+            stderr: super::GitOutput::new(&format!("{}\n{}", stdout.trim(), stderr.trim())),
         })
     }
 

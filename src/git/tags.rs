@@ -4,7 +4,7 @@
 //! listing a thousand versions stays fast. The remote's tags are read with
 //! `git ls-remote`, and missing tag objects are fetched without creating any ref.
 
-use super::{GitError, Repo, Result};
+use super::{Repo, Result};
 use git2::{ObjectType, Oid};
 
 /// A platform tag in this repository.
@@ -185,18 +185,7 @@ impl Repo {
         refspecs: &[&str],
         env: &[(&str, &str)],
     ) -> Result<()> {
-        let mut args = vec!["push", "--quiet", "--end-of-options", remote];
-        args.extend_from_slice(refspecs);
-        let mut cmd = self.git_command(&args);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let out = cmd.output().map_err(GitError::Spawn)?;
-        if !out.status.success() {
-            let os: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
-            return Err(super::command_error(&os, &out));
-        }
-        Ok(())
+        self.push_with(remote, refspecs, false, env)
     }
 
     /// Commits reachable from `include` but from none of `exclude`, oldest first

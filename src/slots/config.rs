@@ -9,6 +9,7 @@
 //! port or a URL anywhere in the pool make the configuration invalid.
 
 use super::Ttl;
+use super::routes::{RouteKey, Routing};
 use crate::config::ConfigError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -29,6 +30,7 @@ pub const ARGV_PLACEHOLDERS: &[&str] = &[
     "env_file",
     "project",
     "image_tag",
+    "compose_file",
 ];
 
 /// One app of the pool, as configured.
@@ -43,6 +45,12 @@ pub struct App {
     pub base_port: u16,
     /// URL pattern for this app (overrides the pool's).
     pub url: String,
+    /// Whether the reverse proxy routes to this app (`slot routes`).
+    pub route: bool,
+    /// Path routing: whether the proxy removes the path prefix.
+    pub strip_prefix: bool,
+    /// The image (without tag) the compose override runs for this app.
+    pub image: Option<String>,
 }
 
 /// The validated `[slots]` section. An empty `names` list means no pool.
@@ -55,6 +63,10 @@ pub struct SlotsConfig {
     pub compose_project: String,
     pub env_dir: String,
     pub deploy: Vec<String>,
+    /// Stop the deploy command after this long (`None`: no limit).
+    pub deploy_timeout: Option<std::time::Duration>,
+    /// `[slots.routing]`: where the reverse proxy listens and what it targets.
+    pub routing: Routing,
 }
 
 impl Default for SlotsConfig {
@@ -67,6 +79,8 @@ impl Default for SlotsConfig {
             compose_project: DEFAULT_PROJECT.into(),
             env_dir: DEFAULT_ENV_DIR.into(),
             deploy: Vec::new(),
+            deploy_timeout: None,
+            routing: Routing::default(),
         }
     }
 }
@@ -152,8 +166,17 @@ pub struct RawSlots {
     compose_project: Option<Spanned<String>>,
     env_dir: Option<Spanned<String>>,
     deploy: Option<Spanned<Vec<String>>>,
+    deploy_timeout: Option<Spanned<String>>,
+    routing: Option<Spanned<RawRouting>>,
     #[serde(default)]
     apps: Vec<Spanned<RawApp>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRouting {
+    listen: Option<Spanned<String>>,
+    upstream: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -164,6 +187,9 @@ struct RawApp {
     port: Spanned<i64>,
     base_port: Spanned<i64>,
     url: Option<Spanned<String>>,
+    route: Option<Spanned<bool>>,
+    strip_prefix: Option<Spanned<bool>>,
+    image: Option<Spanned<String>>,
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -215,6 +241,8 @@ impl RawSlots {
                 ("compose_project", self.compose_project.map(|v| v.span())),
                 ("env_dir", self.env_dir.map(|v| v.span())),
                 ("deploy", self.deploy.map(|v| v.span())),
+                ("deploy_timeout", self.deploy_timeout.map(|v| v.span())),
+                ("routing", self.routing.map(|v| v.span())),
             ];
             if let Some((key, Some(span))) = set.into_iter().find(|(_, s)| s.is_some()) {
                 return Err(err(
@@ -265,6 +293,7 @@ impl RawSlots {
                 )
             })?;
         }
+        let pool_url_line = self.url.as_ref().map(|u| line_of(text, u.span().start));
         let pool_url = match self.url {
             Some(u) => {
                 check_url(u.get_ref()).map_err(|m| err(u.span(), "slots.url", m))?;
@@ -272,6 +301,9 @@ impl RawSlots {
             }
             None => DEFAULT_URL.to_string(),
         };
+        if let Some(r) = self.routing {
+            c.routing = validate_routing(r.into_inner(), &err)?;
+        }
         if let Some(p) = self.compose_project {
             let bad = unknown_placeholders(p.get_ref(), &["slot"]);
             let sample = p.get_ref().replace("{slot}", "dev1");
@@ -297,6 +329,15 @@ impl RawSlots {
                 return Err(err(d.span(), "slots.env_dir", "it is empty".into()));
             }
             c.env_dir = d.into_inner();
+        }
+        if let Some(t) = self.deploy_timeout {
+            c.deploy_timeout = Some(super::runner::parse_timeout(t.get_ref()).map_err(|m| {
+                err(
+                    t.span(),
+                    "slots.deploy_timeout",
+                    format!("{:?}: {m}", t.get_ref()),
+                )
+            })?);
         }
         if let Some(argv) = self.deploy {
             let v = argv.get_ref();
@@ -336,6 +377,9 @@ impl RawSlots {
             });
         }
         let mut base_lines = Vec::new();
+        // Per app: where its URL comes from (key, line) and its `route` line.
+        let mut url_keys: Vec<Option<(&str, usize)>> = Vec::new();
+        let mut route_lines = Vec::new();
         for raw in self.apps {
             let app_span = raw.span();
             let raw = raw.into_inner();
@@ -390,17 +434,51 @@ impl RawSlots {
             let url = match raw.url {
                 Some(u) => {
                     check_url(u.get_ref()).map_err(|m| err(u.span(), "slots.apps.url", m))?;
+                    url_keys.push(Some(("slots.apps.url", line_of(text, u.span().start))));
                     u.into_inner()
                 }
-                None => pool_url.clone(),
+                None => {
+                    url_keys.push(pool_url_line.map(|l| ("slots.url", l)));
+                    pool_url.clone()
+                }
             };
-            let _ = app_span;
+            // Routed by default when a URL is configured for it, unless the
+            // URL names the port (it then reaches the app directly).
+            let route = match &raw.route {
+                Some(r) => *r.get_ref(),
+                None => url_keys.last().expect("pushed").is_some() && !url.contains("{port}"),
+            };
+            route_lines.push(
+                raw.route
+                    .as_ref()
+                    .map(|r| line_of(text, r.span().start))
+                    .unwrap_or_else(|| line_of(text, app_span.start)),
+            );
+            let image = match raw.image {
+                Some(i) => {
+                    if !valid_image(i.get_ref()) {
+                        return Err(err(
+                            i.span(),
+                            "slots.apps.image",
+                            format!(
+                                "{:?} is not an image name without a tag (e.g. \"registry.example.com/shop/frontend\"); kickoff adds the tag",
+                                i.get_ref()
+                            ),
+                        ));
+                    }
+                    Some(i.into_inner())
+                }
+                None => None,
+            };
             c.apps.push(App {
                 name,
                 service,
                 internal_port,
                 base_port,
                 url,
+                route,
+                strip_prefix: raw.strip_prefix.map(|s| s.into_inner()).unwrap_or(true),
+                image,
             });
         }
         check_clashes(&c).map_err(|(key, message, app)| ConfigError::Invalid {
@@ -409,8 +487,68 @@ impl RawSlots {
             key,
             message,
         })?;
+        let url_set: Vec<bool> = url_keys.iter().map(Option::is_some).collect();
+        super::routes::check(&c, &url_set).map_err(|p| {
+            let (key, line) = match p.key {
+                RouteKey::Url => url_keys[p.app].expect("a routed app has a URL"),
+                RouteKey::Route => ("slots.apps.route", route_lines[p.app]),
+            };
+            ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                key: key.into(),
+                message: p.message,
+            }
+        })?;
         Ok(c)
     }
+}
+
+fn validate_routing(
+    r: RawRouting,
+    err: &dyn Fn(std::ops::Range<usize>, &str, String) -> ConfigError,
+) -> Result<Routing, ConfigError> {
+    let mut routing = Routing {
+        configured: true,
+        ..Routing::default()
+    };
+    if let Some(l) = r.listen {
+        if l.get_ref().parse::<std::net::SocketAddr>().is_err() {
+            return Err(err(
+                l.span(),
+                "slots.routing.listen",
+                format!(
+                    "{:?} is not an address and port (e.g. \"0.0.0.0:80\" or \"[::]:8080\")",
+                    l.get_ref()
+                ),
+            ));
+        }
+        routing.listen = l.into_inner();
+    }
+    if let Some(u) = r.upstream {
+        let v = u.get_ref();
+        if v.parse::<std::net::Ipv4Addr>().is_err() && !super::routes::valid_host(v) {
+            return Err(err(
+                u.span(),
+                "slots.routing.upstream",
+                format!(
+                    "{v:?} is not a host name or IPv4 address (give the host only; each app's port is added)"
+                ),
+            ));
+        }
+        routing.upstream = u.into_inner();
+    }
+    Ok(routing)
+}
+
+/// An image reference without tag or digest: lowercase path components
+/// separated by `/`, optionally after a registry host with a port.
+fn valid_image(s: &str) -> bool {
+    let re = regex::Regex::new(
+        r"^([a-zA-Z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$",
+    )
+    .expect("static regex");
+    re.is_match(s)
 }
 
 fn check_url(pattern: &str) -> Result<(), String> {
@@ -557,6 +695,125 @@ base_port = 9001
             c.endpoints("dev2")[0].url,
             "https://dev.example.com/dev2/frontend/"
         );
+    }
+
+    #[test]
+    fn routing_section_and_app_keys() {
+        let text = format!(
+            "{POOL}\n[slots.routing]\nlisten = \"127.0.0.1:8080\"\nupstream = \"10.0.0.5\"\n"
+        )
+        .replace("base_port = 9001", "base_port = 9001\nroute = false")
+        .replace("base_port = 3001", "base_port = 3001\nstrip_prefix = false\nimage = \"registry.example.com/shop/frontend\"");
+        let c = parse(&text).unwrap();
+        assert_eq!(c.routing.listen, "127.0.0.1:8080");
+        assert_eq!(c.routing.upstream, "10.0.0.5");
+        assert!(c.routing.configured);
+        assert!(!c.apps[0].strip_prefix && c.apps[1].strip_prefix);
+        assert!(c.apps[0].route && c.apps[1].route && !c.apps[2].route);
+        assert_eq!(
+            c.apps[0].image.as_deref(),
+            Some("registry.example.com/shop/frontend")
+        );
+        // Defaults: routed when a URL is configured, unless it names the port.
+        let c = parse(POOL).unwrap();
+        assert_eq!(c.routing.listen, "0.0.0.0:80");
+        assert!(!c.routing.configured);
+        assert!(c.apps.iter().all(|a| a.route && a.strip_prefix));
+        let c =
+            parse(&POOL.replace("url = \"https://{app}-{slot}.dev.example.com/\"\n", "")).unwrap();
+        assert!(c.apps.iter().all(|a| !a.route), "no URL, not routed");
+        let c = parse(&POOL.replace("{app}-{slot}.dev.example.com/", "localhost:{port}/")).unwrap();
+        assert!(
+            c.apps.iter().all(|a| !a.route),
+            "a URL by port is not routed"
+        );
+    }
+
+    #[test]
+    fn bad_routes_name_file_line_and_key() {
+        let routing = |extra: &str| format!("{POOL}\n[slots.routing]\n{extra}\n");
+        for (text, line, key, needle) in [
+            // Two routes identical: the port is not part of a route.
+            (
+                POOL.replace(
+                    "{app}-{slot}.dev.example.com/",
+                    "{app}-{slot}.dev.example.com:{port}/",
+                )
+                .replace(
+                    "base_port = 8081",
+                    "base_port = 8081\nurl = \"https://x.example.com:{port}/\"\nroute = true",
+                ),
+                17,
+                "slots.apps.url",
+                "route clash",
+            ),
+            (
+                POOL.replace(
+                    "{app}-{slot}.dev.example.com/",
+                    "dev.example.com/{slot}/{app}",
+                ),
+                4,
+                "slots.url",
+                "end it with /",
+            ),
+            (
+                POOL.replace(
+                    "{app}-{slot}.dev.example.com/",
+                    "dev.example.com/{slot}/../{app}/",
+                ),
+                4,
+                "slots.url",
+                ". or ..",
+            ),
+            (
+                POOL.replace(
+                    "{app}-{slot}.dev.example.com/",
+                    "{app}_{slot}.dev.example.com/",
+                ),
+                4,
+                "slots.url",
+                "not a valid host name",
+            ),
+            (
+                POOL.replace("url = \"https://{app}-{slot}.dev.example.com/\"\n", "")
+                    .replace("base_port = 8081", "base_port = 8081\nroute = true"),
+                16,
+                "slots.apps.route",
+                "routed but has no URL",
+            ),
+            (
+                routing("listen = \"80\""),
+                24,
+                "slots.routing.listen",
+                "not an address",
+            ),
+            (
+                routing("upstream = \"10.0.0.5:80\""),
+                24,
+                "slots.routing.upstream",
+                "host name",
+            ),
+            (
+                POOL.replace(
+                    "base_port = 3001",
+                    "base_port = 3001\nimage = \"shop/frontend:latest\"",
+                ),
+                11,
+                "slots.apps.image",
+                "without a tag",
+            ),
+        ] {
+            let e = parse(&text).unwrap_err().to_string();
+            assert!(
+                e.starts_with(&format!(".kickoff.toml:{line}: invalid value for `{key}`")),
+                "{e}\n{text}"
+            );
+            assert!(e.contains(needle), "{e}");
+        }
+        let e = parse("[slots.routing]\nlisten = \"0.0.0.0:80\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no slot names"), "{e}");
     }
 
     #[test]

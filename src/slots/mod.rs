@@ -14,10 +14,15 @@
 //! the head of the queue gets it before anyone else.
 
 pub mod board;
+pub mod compose;
 pub mod config;
 pub mod dashboard;
 pub mod model;
+pub mod recorded;
+pub mod routes;
+pub mod runner;
 pub mod service;
+pub mod validate;
 
 pub use model::{DeployStatus, Deployment, Lease, Person, PriorLease, QueueEntry, SlotState};
 pub use service::release_for_kickoff;
@@ -55,12 +60,18 @@ pub enum SlotError {
     DeployNotConfigured,
     #[error("the deploy command `{program}` does not exist")]
     DeployNotFound { program: String },
-    #[error("the deploy command failed ({status}); recorded as failed in {record}")]
-    DeployFailed { status: String, record: String },
+    #[error("the deploy command failed ({status}); recorded as {outcome} in {record}")]
+    DeployFailed {
+        status: String,
+        record: String,
+        outcome: String,
+    },
     #[error("the shared state kept changing under us; gave up after {attempts} attempts")]
     Busy { attempts: usize },
     #[error("--offline cannot change the shared state")]
     OfflineWrite,
+    #[error("the shared state has no file {path}")]
+    NoSuchFile { path: String },
     #[error("the state commit {commit} holds an unreadable file {path}: {reason}")]
     Corrupt {
         commit: String,
@@ -98,6 +109,7 @@ impl SlotError {
             SlotError::DeployFailed { .. } => "read the deploy output above, fix the cause and run `kickoff deploy` again".into(),
             SlotError::Busy { .. } => "run the command again (a claim, release or renewal was not made; a deployment record is kept and published by the next command)".into(),
             SlotError::OfflineWrite => "drop --offline: claims and deployments must be accepted by the remote".into(),
+            SlotError::NoSuchFile { .. } => "`kickoff slot admin files` lists the files of the shared state".into(),
             SlotError::Corrupt { .. } => return None,
         })
     }
@@ -201,6 +213,26 @@ pub enum Op {
         /// gives back the slot it claimed for itself).
         release: Option<String>,
     },
+    /// A maintainer's change (`kickoff slot admin`), recorded as such.
+    Admin {
+        id: String,
+        by: Person,
+        at: DateTime<Utc>,
+        action: AdminAction,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+}
+
+/// What `kickoff slot admin` does to the state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum AdminAction {
+    /// Remove these files of the state tree (a lease, the queue, a record,
+    /// or a file skipped as unreadable).
+    Remove { paths: Vec<String> },
+    /// Free every slot and empty the queue; the deployment log stays.
+    Reset,
 }
 
 /// What an operation did.
@@ -230,6 +262,13 @@ pub enum Outcome {
     Recorded {
         file: String,
     },
+    Removed {
+        paths: Vec<String>,
+    },
+    Reset {
+        released: Vec<String>,
+        dequeued: usize,
+    },
 }
 
 /// An operation's outcome plus what happened to others along the way
@@ -246,7 +285,8 @@ impl Op {
             Op::Claim { id, .. }
             | Op::Release { id, .. }
             | Op::Renew { id, .. }
-            | Op::Record { id, .. } => id,
+            | Op::Record { id, .. }
+            | Op::Admin { id, .. } => id,
         }
     }
 
@@ -275,6 +315,16 @@ impl Op {
                 d.status.as_str(),
                 d.who.name
             ),
+            Op::Admin {
+                action: AdminAction::Remove { paths },
+                by,
+                ..
+            } => format!("admin: remove {} by {}", paths.join(", "), by.name),
+            Op::Admin {
+                action: AdminAction::Reset,
+                by,
+                ..
+            } => format!("admin: reset the pool by {}", by.name),
         }
     }
 
@@ -368,6 +418,7 @@ impl Op {
                 }
                 Outcome::Recorded { file }
             }
+            Op::Admin { action, .. } => admin(state, action)?,
         };
         normalize(state, names, at, &mut notes);
         Ok(Applied { outcome, notes })
@@ -375,7 +426,10 @@ impl Op {
 
     pub fn at(&self) -> DateTime<Utc> {
         match self {
-            Op::Claim { at, .. } | Op::Release { at, .. } | Op::Renew { at, .. } => *at,
+            Op::Claim { at, .. }
+            | Op::Release { at, .. }
+            | Op::Renew { at, .. }
+            | Op::Admin { at, .. } => *at,
             Op::Record { deployment, .. } => deployment.finished_at,
         }
     }
@@ -531,6 +585,43 @@ fn release(
         slot: held,
         left_queue: state.queue.len() != before,
     })
+}
+
+fn admin(state: &mut SlotState, action: &AdminAction) -> Result<Outcome, SlotError> {
+    match action {
+        AdminAction::Remove { paths } => {
+            for path in paths {
+                let mut found = state.unreadable.remove(path);
+                if let Some(slot) = path
+                    .strip_prefix(model::SLOTS_DIR)
+                    .and_then(|p| p.strip_suffix(".toml"))
+                {
+                    found |= state.leases.remove(slot).is_some();
+                } else if path == model::QUEUE_FILE {
+                    found |= !state.queue.is_empty();
+                    state.queue.clear();
+                } else if let Some(file) = path.strip_prefix(model::DEPLOYMENTS_DIR) {
+                    found |= state.deployments.remove(file).is_some();
+                }
+                if !found {
+                    return Err(SlotError::NoSuchFile { path: path.clone() });
+                }
+            }
+            Ok(Outcome::Removed {
+                paths: paths.clone(),
+            })
+        }
+        AdminAction::Reset => {
+            let released: Vec<String> = state.leases.keys().cloned().collect();
+            let dequeued = state.queue.len();
+            state.leases.clear();
+            state.queue.clear();
+            state
+                .unreadable
+                .retain(|p| p.starts_with(model::DEPLOYMENTS_DIR));
+            Ok(Outcome::Reset { released, dequeued })
+        }
+    }
 }
 
 /// Hand free and expired slots to the queue, first come first served.

@@ -7,8 +7,9 @@
 //! deployments/<YYYYMMDDTHHMMSSZ>-<slot>-<id>.json  one deployment record per file
 //! ```
 //!
-//! Files kickoff does not know are kept as they are, so an older kickoff does
-//! not drop what a newer one wrote.
+//! Reading is defensive (see `super::validate`): paths kickoff does not write
+//! are dropped, files with bad content are skipped and kept until an
+//! administrator removes them.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -81,6 +82,11 @@ pub struct QueueEntry {
 pub enum DeployStatus {
     Succeeded,
     Failed,
+    /// Stopped by a signal (Ctrl-C, `kill`), or kickoff itself stopped while
+    /// the command ran.
+    Interrupted,
+    /// Stopped by kickoff after `--timeout` / `slots.deploy_timeout`.
+    TimedOut,
 }
 
 impl DeployStatus {
@@ -88,6 +94,8 @@ impl DeployStatus {
         match self {
             DeployStatus::Succeeded => "succeeded",
             DeployStatus::Failed => "failed",
+            DeployStatus::Interrupted => "interrupted",
+            DeployStatus::TimedOut => "timed-out",
         }
     }
 }
@@ -111,6 +119,9 @@ pub struct Deployment {
     /// The deploy command's exit code (`None`: it did not start or was killed).
     #[serde(default)]
     pub exit_code: Option<i32>,
+    /// The signal that stopped the deploy command, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub image_tag: String,
@@ -135,14 +146,15 @@ pub struct SlotState {
     pub queue: Vec<QueueEntry>,
     /// By file name, so in time order.
     pub deployments: BTreeMap<String, Deployment>,
-    /// Files this version of kickoff does not know, kept as they are.
-    pub other: BTreeMap<String, Vec<u8>>,
+    /// Files at good paths whose content could not be used: kept in the
+    /// tree as they are until removed (`kickoff slot admin remove`).
+    pub unreadable: std::collections::BTreeSet<String>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
-struct QueueFile {
+pub(super) struct QueueFile {
     #[serde(default)]
-    entry: Vec<QueueEntry>,
+    pub(super) entry: Vec<QueueEntry>,
 }
 
 pub const SLOTS_DIR: &str = "slots/";
@@ -163,39 +175,21 @@ impl SlotState {
         self.deployments.values().rev().find(|d| d.slot == slot)
     }
 
-    /// Read the state from the files of a state commit (path -> content).
-    pub fn from_files(files: BTreeMap<String, Vec<u8>>) -> Result<SlotState, (String, String)> {
-        let mut s = SlotState::default();
-        for (path, bytes) in files {
-            let text = || {
-                std::str::from_utf8(&bytes)
-                    .map_err(|_| (path.clone(), "not UTF-8 text".to_string()))
-            };
-            if let Some(name) = path
-                .strip_prefix(SLOTS_DIR)
-                .and_then(|n| n.strip_suffix(".toml"))
-            {
-                let lease: Lease =
-                    toml::from_str(text()?).map_err(|e| (path.clone(), e.message().to_string()))?;
-                s.leases.insert(name.to_string(), lease);
-            } else if path == QUEUE_FILE {
-                let q: QueueFile =
-                    toml::from_str(text()?).map_err(|e| (path.clone(), e.message().to_string()))?;
-                s.queue = q.entry;
-            } else if let Some(file) = path.strip_prefix(DEPLOYMENTS_DIR) {
-                let d: Deployment =
-                    serde_json::from_str(text()?).map_err(|e| (path.clone(), e.to_string()))?;
-                s.deployments.insert(file.to_string(), d);
-            } else {
-                s.other.insert(path, bytes);
-            }
-        }
-        Ok(s)
+    /// Read the state from the files of a state commit (path -> content),
+    /// skipping what is bad (see `super::validate`).
+    pub fn from_files(files: BTreeMap<String, Vec<u8>>) -> SlotState {
+        let entries = files.iter().map(|(p, b)| super::validate::RawEntry {
+            path: p.as_bytes().to_vec(),
+            kind: super::validate::EntryKind::File,
+            size: b.len() as u64,
+            key: p.clone(),
+        });
+        super::validate::load(entries, |k| Ok(files[k].clone())).state
     }
 
     /// The files that hold this state.
     pub fn to_files(&self) -> BTreeMap<String, Vec<u8>> {
-        let mut files = self.other.clone();
+        let mut files = BTreeMap::new();
         for (slot, lease) in &self.leases {
             files.insert(
                 format!("{SLOTS_DIR}{slot}.toml"),
@@ -267,14 +261,14 @@ mod tests {
             duration_ms: 5,
             status: DeployStatus::Failed,
             exit_code: Some(3),
+            signal: None,
             error: None,
             image_tag: "x".into(),
             project: "dev1".into(),
         };
         s.deployments.insert(d.file_name(), d);
-        s.other.insert("future/x".into(), b"keep".to_vec());
         let files = s.to_files();
         assert!(files.contains_key("deployments/20240510T120000Z-dev1-abc.json"));
-        assert_eq!(SlotState::from_files(files).unwrap(), s);
+        assert_eq!(SlotState::from_files(files), s);
     }
 }

@@ -17,6 +17,12 @@
 //! their operations again on top of the remote's state (dropping, with a
 //! warning, any that the fresh state refuses) and pushes the result.
 //!
+//! Only this clone's own changes are ever applied again: each is written to
+//! the clone's journal ([`journal`]) before the local ref moves and removed
+//! once the remote holds it. A state commit the local ref has but neither
+//! the remote nor the journal knows (the remote was rewound or its ref
+//! deleted by an administrator) is left behind, never pushed back.
+//!
 //! Fault injection for tests only: `KICKOFF_TEST_CRASH_AT=objects|local-ref|before-push|after-push`
 //! (optionally `@N` for the N-th change of the process) makes the process exit
 //! at once (exit code 86) at that point of a change.
@@ -25,8 +31,12 @@ use crate::error::{Error, Result};
 use crate::git::git2::Oid;
 use crate::git::{GitError, PushOutcome, Repo};
 use crate::output::Ui;
+use crate::slots::validate::Problem;
 use crate::slots::{Applied, Op, SlotError, SlotState};
 use std::collections::BTreeMap;
+
+pub mod journal;
+pub use journal::Journal;
 
 pub const STATE_REF: &str = "refs/kickoff/state";
 /// Attempts before a change gives up under contention.
@@ -34,6 +44,8 @@ pub const MAX_ATTEMPTS: usize = 40;
 /// How far back the remote's chain is searched for an operation that a
 /// pending local commit carries (already published by another process).
 const PUBLISHED_WINDOW: usize = 500;
+/// State commits larger than this carry no operation kickoff wrote.
+const MAX_COMMIT: u64 = 256 * 1024;
 pub const CRASH_ENV: &str = "KICKOFF_TEST_CRASH_AT";
 pub const CRASH_EXIT: i32 = 86;
 
@@ -48,7 +60,7 @@ static CHANGES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize:
 /// Test-only fault injection: exit abruptly when `KICKOFF_TEST_CRASH_AT` names
 /// this point (`local-ref`), or this point in the n-th change of the process
 /// (`before-push@2`: the second change, e.g. the record of a deploy).
-fn crash_point(point: &str) {
+pub fn crash_point(point: &str) {
     let Ok(wanted) = std::env::var(CRASH_ENV) else {
         return;
     };
@@ -88,6 +100,9 @@ pub struct Store<'a> {
     remote: Option<String>,
     names: Vec<String>,
     ui: &'a Ui,
+    journal: Journal,
+    /// Problems already reported by this process.
+    warned: std::cell::RefCell<std::collections::BTreeSet<String>>,
 }
 
 impl<'a> Store<'a> {
@@ -97,31 +112,165 @@ impl<'a> Store<'a> {
             remote,
             names,
             ui,
+            journal: Journal::new(repo.common_dir()),
+            warned: Default::default(),
         }
+    }
+
+    /// This clone's journal of unpublished changes.
+    pub fn journal(&self) -> &Journal {
+        &self.journal
     }
 
     pub fn has_remote(&self) -> bool {
         self.remote.is_some()
     }
 
-    /// The state at a commit (`None`: the empty state).
+    /// The state at a commit (`None`: the empty state). What is bad in it
+    /// is reported (once per process) and left out.
     pub fn load(&self, commit: Option<Oid>) -> Result<SlotState> {
+        Ok(self.load_tree(commit)?.state)
+    }
+
+    /// The state at a commit and the files to carry into the next commit.
+    fn load_tree(&self, commit: Option<Oid>) -> Result<Tree> {
         let Some(c) = commit else {
-            return Ok(SlotState::default());
+            return Ok(Tree::default());
         };
-        let files = self.repo.tree_files(c)?;
-        SlotState::from_files(files).map_err(|(path, reason)| {
-            SlotError::Corrupt {
-                commit: c.to_string(),
-                path,
-                reason,
-            }
-            .into()
+        let entries = self.repo.state_entries(c)?;
+        let loaded = crate::slots::validate::load(entries, |oid| {
+            self.repo.blob_content(*oid).map_err(|e| e.to_string())
+        });
+        self.report(c, &loaded.problems);
+        Ok(Tree {
+            state: loaded.state,
+            files: loaded.keep,
         })
+    }
+
+    /// Warn about what a state commit holds that cannot be used.
+    fn report(&self, commit: Oid, problems: &[Problem]) {
+        let short = &commit.to_string()[..10];
+        let mut warned = self.warned.borrow_mut();
+        for p in problems {
+            if !warned.insert(format!("{}\0{}", p.path, p.reason)) {
+                continue;
+            }
+            if p.dropped {
+                self.ui.warn(format!(
+                    "state commit {short}: ignoring {:?} ({}); the next state change leaves it out",
+                    p.path, p.reason
+                ));
+            } else {
+                self.ui.warn(format!(
+                    "state commit {short}: skipping {} ({}); remove it with `kickoff slot admin remove {}`",
+                    p.path, p.reason, p.path
+                ));
+            }
+        }
+    }
+
+    /// Write the commit that takes `tree` (at `parent`) to `after`.
+    fn commit_change(
+        &self,
+        parent: Option<Oid>,
+        tree: &mut Tree,
+        after: SlotState,
+        message: &str,
+    ) -> Result<Oid> {
+        for (path, content) in changes(&tree.state, &after) {
+            match content {
+                Some(bytes) => {
+                    let oid = self.repo.write_blob(&bytes)?;
+                    tree.files.insert(path, oid);
+                }
+                None => {
+                    tree.files.remove(&path);
+                }
+            }
+        }
+        tree.state = after;
+        Ok(self.repo.write_state_commit(parent, &tree.files, message)?)
+    }
+
+    /// Every entry of a state commit's tree and whether kickoff uses it.
+    pub fn files(&self, commit: Oid) -> Result<Vec<FileInfo>> {
+        let entries = self.repo.state_entries(commit)?;
+        let loaded = crate::slots::validate::load(entries.clone(), |oid| {
+            self.repo.blob_content(*oid).map_err(|e| e.to_string())
+        });
+        Ok(entries
+            .iter()
+            .map(|e| {
+                let path = String::from_utf8_lossy(&e.path).into_owned();
+                let problem = loaded.problems.iter().find(|p| p.path == path);
+                FileInfo {
+                    status: match problem {
+                        None => "ok",
+                        Some(p) if p.dropped => "dropped",
+                        Some(_) => "skipped",
+                    },
+                    reason: problem.map(|p| p.reason.clone()),
+                    size: e.size,
+                    path,
+                }
+            })
+            .collect())
+    }
+
+    /// The last `limit` changes of the chain ending at `tip`, newest first.
+    pub fn history(&self, tip: Oid, limit: usize) -> Result<Vec<HistoryEntry>> {
+        let mut out = Vec::new();
+        let mut next = Some(tip);
+        while let Some(c) = next.filter(|_| out.len() < limit) {
+            if self.repo.object_size(c)? > MAX_COMMIT {
+                out.push(HistoryEntry {
+                    commit: c.to_string(),
+                    at: chrono::DateTime::UNIX_EPOCH,
+                    by: crate::slots::Person {
+                        name: "?".into(),
+                        email: "?".into(),
+                    },
+                    summary: "(a commit too large to read)".into(),
+                    op: None,
+                });
+                next = self.parent(c);
+                continue;
+            }
+            let info = self.repo.commit_info(c)?;
+            let clean = |s: &str, max: usize| -> String {
+                s.chars()
+                    .map(|ch| if ch.is_control() { ' ' } else { ch })
+                    .take(max)
+                    .collect()
+            };
+            out.push(HistoryEntry {
+                commit: c.to_string(),
+                at: chrono::DateTime::from_timestamp(info.time, 0).unwrap_or_default(),
+                by: crate::slots::Person {
+                    name: clean(&info.name, 200),
+                    email: clean(&info.email, 200),
+                },
+                summary: clean(
+                    info.message
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .trim_start_matches("kickoff state: "),
+                    200,
+                ),
+                op: parse_op(&info.message),
+            });
+            next = info.parent;
+        }
+        Ok(out)
     }
 
     /// The operation a state commit carries, if it is one kickoff wrote.
     pub fn op_of(&self, commit: Oid) -> Result<Option<Op>> {
+        if self.repo.object_size(commit)? > MAX_COMMIT {
+            return Ok(None);
+        }
         Ok(parse_op(&self.repo.commit_message(commit)?))
     }
 
@@ -138,10 +287,12 @@ impl<'a> Store<'a> {
         Ok((self.repo.ref_target(&tracking)?, local))
     }
 
-    /// Read the state. Unless `offline`, fetch first and repair what an
-    /// interrupted change left behind.
+    /// Read the state. Unless `offline`, fetch first. The local ref then
+    /// mirrors the remote's (a rewound or deleted remote state included);
+    /// only this clone's own unpublished changes (its journal) are applied
+    /// again and published on the way.
     pub fn read(&self, offline: bool) -> Result<Loaded> {
-        if offline || self.remote.is_none() {
+        if offline || self.remote.is_none() && self.journal.is_empty() {
             let commit = self.repo.ref_target(STATE_REF)?;
             return Ok(Loaded {
                 state: self.load(commit)?,
@@ -150,23 +301,13 @@ impl<'a> Store<'a> {
             });
         }
         let lock = self.lock()?;
-        let (base, local) = self.refresh()?;
-        let behind = match (local, base) {
-            (None, _) => true,
-            (Some(l), Some(b)) => self.repo.is_ancestor(l, b)?,
-            (Some(_), None) => false,
-        };
-        if behind {
-            if let Some(b) = base {
-                if local != Some(b) {
-                    self.repo.update_ref_cas(
-                        STATE_REF,
-                        b,
-                        local,
-                        "kickoff: fast-forward to the remote",
-                    )?;
-                }
-            }
+        if self
+            .journal
+            .pending(crate::slots::service::now())
+            .is_empty()
+        {
+            let (base, local) = self.refresh()?;
+            self.mirror(base, local)?;
             return Ok(Loaded {
                 state: self.load(base)?,
                 commit: base,
@@ -178,11 +319,33 @@ impl<'a> Store<'a> {
         Ok(loaded)
     }
 
+    /// Point the local ref where the remote's is (deleting it when the remote
+    /// has none). Commits only the local ref had are left behind: what this
+    /// clone made and has not published is in its journal.
+    fn mirror(&self, base: Option<Oid>, local: Option<Oid>) -> Result<()> {
+        if base == local || self.remote.is_none() {
+            return Ok(());
+        }
+        match base {
+            Some(b) => {
+                self.repo
+                    .update_ref_cas(STATE_REF, b, local, "kickoff: the remote's state")?;
+            }
+            None => {
+                if let Ok(mut r) = self.repo.raw().find_reference(STATE_REF) {
+                    if r.target() == local {
+                        r.delete().map_err(GitError::Lib)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Serialize state work among kickoff processes of this clone: they share
-    /// the local ref, and one must not take another's change in flight for an
-    /// interrupted one. A lock left by a process that died is taken over.
+    /// the local ref and the journal.
     fn lock(&self) -> Result<StateLock> {
-        StateLock::acquire(&self.repo.common_dir().join("kickoff-state.lock"))
+        StateLock::acquire(&self.repo.common_dir().join("kickoff").join("state.lock"))
     }
 
     /// Apply `op` to the freshest state the remote has and publish it.
@@ -191,20 +354,21 @@ impl<'a> Store<'a> {
         Ok((applied.expect("an operation was applied"), loaded))
     }
 
-    /// The change loop: fetch, rebuild pending changes on the remote's tip, add
-    /// `op`, compare-and-swap the local ref, push fast-forward only; retry from
-    /// the fetch when anything moved underneath.
+    /// The change loop: fetch, apply this clone's unpublished changes again
+    /// on the remote's tip, add `op`, compare-and-swap the local ref, push
+    /// fast-forward only; retry from the fetch when anything moved underneath.
     fn change(&self, op: Option<&Op>) -> Result<(Option<Applied>, Loaded)> {
         let _lock = self.lock()?;
         // The commit of ours the local ref holds, and the one before it.
         let mut ours: Option<(Oid, Option<Oid>)> = None;
         let result = self.change_loop(op, &mut ours);
-        if result.is_err() {
-            // Refused, failed or gave up after an earlier attempt moved the
-            // local ref: take that attempt back so it is never replayed.
-            if let Some((new, without_op)) = ours {
-                self.give_back(op, new, without_op);
+        match &result {
+            Ok(_) => {
+                if let Some(op) = op {
+                    self.journal.remove(op.id());
+                }
             }
+            Err(_) => self.give_back(op, ours),
         }
         result
     }
@@ -218,14 +382,15 @@ impl<'a> Store<'a> {
             CHANGES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         }
         let mut stats = Stats::default();
-        let mut last: Option<(Oid, Option<Applied>, SlotState, Option<Oid>)> = None;
+        let mut last: Option<(Oid, Option<Applied>, SlotState, Vec<String>)> = None;
         for attempt in 1..=MAX_ATTEMPTS {
             stats.attempts = attempt;
             let (base, local) = self.refresh()?;
-            if let Some((pushed, applied, state, _)) = &last {
+            if let Some((pushed, applied, state, replayed)) = &last {
                 // A push reported as failed may still have landed.
                 if let Some(b) = base {
                     if self.repo.is_ancestor(*pushed, b)? && local == Some(*pushed) {
+                        self.published(replayed);
                         return Ok((
                             applied.clone(),
                             Loaded {
@@ -237,18 +402,20 @@ impl<'a> Store<'a> {
                     }
                 }
             }
-            let (mut state, mut tip, replay) = self.rebuild(base, local, op.map(Op::id))?;
+            let rebuilt = self.rebuild(base, op.map(Op::id))?;
+            let (mut tree, mut tip) = (rebuilt.tree, rebuilt.tip);
+            let mut state = tree.state.clone();
             let mut changed = false;
-            stats.replayed = replay.0;
-            stats.dropped = replay.1;
+            stats.replayed = rebuilt.replayed.len();
+            stats.dropped = rebuilt.dropped;
             let applied = match op {
                 Some(op) => {
-                    let before = state.clone();
                     let applied = op.apply(&mut state, &self.names)?;
-                    if state != before {
-                        tip = Some(self.repo.write_changes_commit(
+                    if state != tree.state {
+                        tip = Some(self.commit_change(
                             tip,
-                            &changes(&before, &state),
+                            &mut tree,
+                            state.clone(),
                             &message(op),
                         )?);
                         changed = true;
@@ -262,8 +429,22 @@ impl<'a> Store<'a> {
             } else {
                 tip
             };
+            crash_point("objects");
+            if let (Some(op), true) = (op, changed) {
+                self.journal.add(op).map_err(|e| {
+                    Error::io(
+                        format!(
+                            "cannot write the journal in {}",
+                            self.journal.dir().display()
+                        ),
+                        e,
+                    )
+                })?;
+            }
             let Some(new) = tip else {
                 // Nothing at all: no state anywhere and nothing to add.
+                self.mirror(None, local)?;
+                self.published(&rebuilt.replayed);
                 return Ok((
                     applied,
                     Loaded {
@@ -273,7 +454,6 @@ impl<'a> Store<'a> {
                     },
                 ));
             };
-            crash_point("objects");
             if local != Some(new)
                 && self
                     .repo
@@ -287,6 +467,7 @@ impl<'a> Store<'a> {
             *ours = changed.then_some((new, without_op));
             crash_point("local-ref");
             let Some(remote) = &self.remote else {
+                self.published(&rebuilt.replayed);
                 return Ok((
                     applied,
                     Loaded {
@@ -297,6 +478,7 @@ impl<'a> Store<'a> {
                 ));
             };
             if base == Some(new) {
+                self.published(&rebuilt.replayed);
                 return Ok((
                     applied,
                     Loaded {
@@ -312,6 +494,7 @@ impl<'a> Store<'a> {
                     self.repo
                         .set_ref(&tracking_ref(remote), new, "kickoff: pushed state")?;
                     crash_point("after-push");
+                    self.published(&rebuilt.replayed);
                     return Ok((
                         applied,
                         Loaded {
@@ -322,13 +505,24 @@ impl<'a> Store<'a> {
                     ));
                 }
                 Ok(PushOutcome::Rejected(_)) => {
-                    last = Some((new, applied, state, without_op));
+                    last = Some((new, applied, state, rebuilt.replayed));
                     backoff(attempt);
+                }
+                Ok(PushOutcome::Refused(why)) => {
+                    return Err(Error::Refused {
+                        message: format!(
+                            "{remote} refused the shared state ({STATE_REF}):\n{why}"
+                        ),
+                        hint: Some(
+                            "the remote turned the push down for a reason of its own (a hook or a permission); ask whoever runs it to let refs/kickoff/state be pushed".into(),
+                        ),
+                    });
                 }
                 Err(e) => {
                     // The connection may have failed after the remote took it.
                     if let Ok((Some(b), _)) = self.refresh() {
                         if self.repo.is_ancestor(new, b).unwrap_or(false) {
+                            self.published(&rebuilt.replayed);
                             return Ok((
                                 applied,
                                 Loaded {
@@ -349,17 +543,30 @@ impl<'a> Store<'a> {
         .into())
     }
 
-    /// After a change could not be published: take it back out of the local
-    /// ref so it is not replayed later, unless it is a deployment record (the
-    /// deployment happened; its record must reach the remote eventually).
-    fn give_back(&self, op: Option<&Op>, new: Oid, without_op: Option<Oid>) {
+    /// The remote holds these operations now: out of the journal.
+    fn published(&self, ids: &[String]) {
+        for id in ids {
+            self.journal.remove(id);
+        }
+    }
+
+    /// After a change could not be published: take it out of the journal and
+    /// the local ref so it is never replayed, unless it is a deployment
+    /// record (the deployment happened; its record must reach the remote).
+    fn give_back(&self, op: Option<&Op>, ours: Option<(Oid, Option<Oid>)>) {
         let Some(op) = op else { return };
         if matches!(op, Op::Record { .. }) {
-            self.ui.warn(
-                "the deployment record is kept locally; the next kickoff command that reaches the remote publishes it",
-            );
+            if self.journal.get(op.id()).is_some() {
+                self.ui.warn(
+                    "the deployment record is kept in this clone's journal; the next kickoff command that reaches the remote publishes it",
+                );
+            }
             return;
         }
+        self.journal.remove(op.id());
+        let Some((new, without_op)) = ours else {
+            return;
+        };
         let result = match without_op {
             Some(prev) => self.repo.update_ref_cas(
                 STATE_REF,
@@ -408,58 +615,38 @@ impl<'a> Store<'a> {
             .and_then(|c| c.parent_id(0).ok())
     }
 
-    /// The state at `base` plus every pending local change (commits the local
-    /// ref has and `base` lacks) applied again, one commit each. Returns the
-    /// state, the new chain tip and (replayed, dropped).
-    fn rebuild(
-        &self,
-        base: Option<Oid>,
-        local: Option<Oid>,
-        skip: Option<&str>,
-    ) -> Result<(SlotState, Option<Oid>, (usize, usize))> {
-        let mut state = self.load(base)?;
+    /// The state at `base` plus this clone's unpublished changes (its
+    /// journal) applied again, one commit each. `skip`: the operation the
+    /// caller applies itself.
+    fn rebuild(&self, base: Option<Oid>, skip: Option<&str>) -> Result<Rebuilt> {
+        let mut tree = self.load_tree(base)?;
         let mut tip = base;
-        let Some(local) = local else {
-            return Ok((state, tip, (0, 0)));
-        };
-        if self.remote.is_none() || Some(local) == base {
-            return Ok((state, tip, (0, 0)));
-        }
-        if let Some(b) = base {
-            if self.repo.is_ancestor(local, b)? {
-                return Ok((state, tip, (0, 0)));
-            }
-        }
-        let (mut replayed, mut dropped) = (0, 0);
-        let pending = self.repo.state_commits_between(local, base)?;
+        let (mut replayed, mut dropped) = (Vec::new(), 0);
+        let pending: Vec<Op> = self
+            .journal
+            .pending(crate::slots::service::now())
+            .into_iter()
+            .filter(|op| Some(op.id()) != skip)
+            .collect();
         let published = match base {
             Some(b) if !pending.is_empty() => self.recent_op_ids(b)?,
             _ => Default::default(),
         };
-        for commit in pending {
-            let Some(op) = self.op_of(commit)? else {
-                self.ui.warn(format!(
-                    "ignoring state commit {commit}: it carries no kickoff operation"
-                ));
-                dropped += 1;
-                continue;
-            };
-            if Some(op.id()) == skip || published.contains(op.id()) {
-                // Ours (applied by the caller), or already on the remote
-                // (another kickoff process in this clone published it).
+        for op in pending {
+            if published.contains(op.id()) {
+                // Already on the remote (the process that made it stopped
+                // after its push): nothing left to do.
+                self.journal.remove(op.id());
                 continue;
             }
-            let mut next = state.clone();
+            let mut next = tree.state.clone();
             match op.apply(&mut next, &self.names) {
-                Ok(_) if next == state => {}
+                Ok(_) if next == tree.state => {
+                    replayed.push(op.id().to_string());
+                }
                 Ok(_) => {
-                    tip = Some(self.repo.write_changes_commit(
-                        tip,
-                        &changes(&state, &next),
-                        &message(&op),
-                    )?);
-                    state = next;
-                    replayed += 1;
+                    tip = Some(self.commit_change(tip, &mut tree, next, &message(&op))?);
+                    replayed.push(op.id().to_string());
                     self.ui.info(format!(
                         "completing an interrupted change: {}",
                         op.summary()
@@ -467,6 +654,7 @@ impl<'a> Store<'a> {
                 }
                 Err(e) => {
                     dropped += 1;
+                    self.journal.remove(op.id());
                     self.ui.warn(format!(
                         "dropping an interrupted change ({}): {e}",
                         op.summary()
@@ -474,82 +662,112 @@ impl<'a> Store<'a> {
                 }
             }
         }
-        Ok((state, tip, (replayed, dropped)))
+        Ok(Rebuilt {
+            tree,
+            tip,
+            replayed,
+            dropped,
+        })
     }
 }
 
-/// An exclusive lock file holding the owner's process id; removed on drop.
+/// A file of the state tree, for `kickoff slot admin files`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileInfo {
+    pub path: String,
+    /// `ok`, `skipped` (bad content: kept until removed) or `dropped` (not
+    /// a path kickoff writes: left out of the next commit).
+    pub status: &'static str,
+    pub size: u64,
+    pub reason: Option<String>,
+}
+
+/// One change of the state's history.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HistoryEntry {
+    pub commit: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// The committer.
+    pub by: crate::slots::Person,
+    pub summary: String,
+    /// The operation, when the commit carries one kickoff wrote.
+    pub op: Option<Op>,
+}
+
+/// A state and the files of the tree it was read from (blob ids), which the
+/// next commit starts from: unchanged files are not rewritten.
+#[derive(Debug, Clone, Default)]
+struct Tree {
+    state: SlotState,
+    files: BTreeMap<String, Oid>,
+}
+
+/// The state after this clone's unpublished changes were applied again.
+struct Rebuilt {
+    tree: Tree,
+    tip: Option<Oid>,
+    /// Ids of the operations applied again (published with the next push).
+    replayed: Vec<String>,
+    dropped: usize,
+}
+
+/// The clone's state lock: an OS lock (`flock`) on a lock file, held until
+/// dropped. The kernel releases it when its process ends however it ends, so
+/// a crashed process never leaves a stale lock and there is no takeover with
+/// a window for two holders. The file keeps the last holder's process id for
+/// the message when it is busy.
 struct StateLock {
-    path: std::path::PathBuf,
+    _file: std::fs::File,
 }
 
 /// How long to wait for another kickoff process of this clone.
 const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
-/// A lock this old is taken over whatever its owner (a hung process).
-const LOCK_STALE: std::time::Duration = std::time::Duration::from_secs(600);
 
 impl StateLock {
     fn acquire(path: &std::path::Path) -> Result<StateLock> {
-        use std::io::Write;
+        use std::io::{Seek, Write};
+        use std::os::unix::io::AsRawFd;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
         let started = std::time::Instant::now();
         let mut attempt = 0;
         loop {
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(path)
+            // SAFETY: flock on a file descriptor we own.
+            let r = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+            if r == 0 {
+                let _ = file.set_len(0);
+                let _ = file.rewind();
+                let _ = writeln!(file, "{}", std::process::id());
+                return Ok(StateLock { _file: file });
+            }
+            let e = std::io::Error::last_os_error();
+            if e.raw_os_error() != Some(libc::EWOULDBLOCK)
+                && e.kind() != std::io::ErrorKind::Interrupted
             {
-                Ok(mut f) => {
-                    let _ = writeln!(f, "{}", std::process::id());
-                    return Ok(StateLock {
-                        path: path.to_path_buf(),
-                    });
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    if Self::abandoned(path) {
-                        let _ = std::fs::remove_file(path);
-                        continue;
-                    }
-                    if started.elapsed() > LOCK_WAIT {
-                        return Err(Error::refused_hint(
-                            format!("another kickoff process holds {}", path.display()),
-                            "wait for it to finish; if none is running, delete the file",
-                        ));
-                    }
-                    attempt += 1;
-                    backoff(attempt.min(3));
-                }
-                Err(e) => {
-                    return Err(Error::io(format!("cannot create {}", path.display()), e));
-                }
+                return Err(Error::io(format!("cannot lock {}", path.display()), e));
             }
+            if started.elapsed() > LOCK_WAIT {
+                let holder = std::fs::read_to_string(path).unwrap_or_default();
+                return Err(Error::refused_hint(
+                    format!(
+                        "another kickoff process (process {}) has been changing the shared state of this clone for over a minute",
+                        holder.trim()
+                    ),
+                    "wait for it to finish, or stop it; the lock ends with its process",
+                ));
+            }
+            attempt += 1;
+            backoff(attempt.min(3));
         }
-    }
-
-    /// Whether the lock's owner is gone (its process no longer exists) or the
-    /// lock is older than [`LOCK_STALE`].
-    fn abandoned(path: &std::path::Path) -> bool {
-        let old = std::fs::metadata(path)
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age > LOCK_STALE);
-        let pid = std::fs::read_to_string(path)
-            .ok()
-            .and_then(|s| s.trim().parse::<u32>().ok());
-        let dead = match pid {
-            Some(pid) if std::path::Path::new("/proc/self").exists() => {
-                !std::path::Path::new(&format!("/proc/{pid}")).exists()
-            }
-            _ => false,
-        };
-        old || dead
-    }
-}
-
-impl Drop for StateLock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
     }
 }
 
@@ -563,6 +781,12 @@ fn changes(before: &SlotState, after: &SlotState) -> BTreeMap<String, Option<Vec
         }
     }
     for path in old.keys() {
+        if !new.contains_key(path) {
+            out.insert(path.clone(), None);
+        }
+    }
+    // A file skipped as unreadable that the change removes (an administrator's).
+    for path in before.unreadable.difference(&after.unreadable) {
         if !new.contains_key(path) {
             out.insert(path.clone(), None);
         }

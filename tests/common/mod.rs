@@ -5,7 +5,10 @@
 //! Every git and kickoff process started here gets the same environment:
 //! `HOME`, `GIT_CONFIG_GLOBAL` and `GIT_CONFIG_SYSTEM` point into the temp dir,
 //! identities and dates are fixed, colour is off. Nothing depends on the
-//! machine's own git config.
+//! machine's own git config. libgit2, which ignores `GIT_CONFIG_GLOBAL`,
+//! finds no config either: `HOME` and `XDG_CONFIG_HOME` point into the temp
+//! dir, and libgit2 inside the test process itself searches only an empty
+//! directory ([`isolate_libgit2`]).
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -29,6 +32,7 @@ impl TestEnv {
     /// An environment under `parent`: for fixtures kept in a `static`, which is
     /// never dropped, put them under cargo's target tmp dir instead of /tmp.
     pub fn new_in(parent: &Path) -> TestEnv {
+        isolate_libgit2();
         std::fs::create_dir_all(parent).unwrap();
         let root = tempfile::Builder::new()
             .prefix("kickoff-test-")
@@ -61,7 +65,6 @@ impl TestEnv {
             "GIT_OBJECT_DIRECTORY",
             "GIT_ALTERNATE_OBJECT_DIRECTORIES",
             "GIT_CEILING_DIRECTORIES",
-            "XDG_CONFIG_HOME",
             "EDITOR",
             "VISUAL",
             "KICKOFF_CONFIG",
@@ -77,6 +80,7 @@ impl TestEnv {
             cmd.env_remove(var);
         }
         cmd.env("HOME", self.path().join("home"))
+            .env("XDG_CONFIG_HOME", self.path().join("home/.config"))
             .env("GIT_CONFIG_GLOBAL", &empty)
             .env("GIT_CONFIG_SYSTEM", &empty)
             .env("GIT_CONFIG_NOSYSTEM", "1")
@@ -138,6 +142,26 @@ impl TestEnv {
         self.apply(&mut std_cmd);
         assert_cmd::Command::from_std(std_cmd)
     }
+}
+
+/// Point libgit2's global, XDG and system config search paths (in this test
+/// process) at an empty directory, once.
+pub fn isolate_libgit2() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        use kickoff::git::git2::{ConfigLevel, opts::set_search_path};
+        let empty = std::env::temp_dir().join("kickoff-test-no-config");
+        std::fs::create_dir_all(&empty).unwrap();
+        for level in [
+            ConfigLevel::System,
+            ConfigLevel::XDG,
+            ConfigLevel::Global,
+            ConfigLevel::ProgramData,
+        ] {
+            // SAFETY: called once, before any test of this process uses libgit2.
+            unsafe { set_search_path(level, &empty) }.unwrap();
+        }
+    });
 }
 
 /// A work repository cloned from a bare `origin`, with one commit on main.
@@ -579,5 +603,73 @@ impl TestRepo {
     /// `git tag -l --format=<format> <tag>` in the work repo.
     pub fn tag_format(&self, tag: &str, format: &str) -> String {
         self.git(&["tag", "-l", &format!("--format={format}"), tag])
+    }
+}
+
+// ---- command output snapshots ------------------------------------------------------------
+
+/// What a command printed and how it exited, for one insta snapshot of all
+/// three (`insta::assert_snapshot!(repo.run(&[...]), @"...")`). Paths under
+/// the test's temp dir read `$ROOT`, so snapshots do not depend on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandOutput {
+    pub stdout: String,
+    pub stderr: String,
+    pub status: Option<i32>,
+}
+
+impl CommandOutput {
+    pub fn new(env: &TestEnv, out: &Output) -> CommandOutput {
+        let root = env.path().to_string_lossy().into_owned();
+        let clean = |b: &[u8]| String::from_utf8_lossy(b).replace(&root, "$ROOT");
+        CommandOutput {
+            stdout: clean(&out.stdout),
+            stderr: clean(&out.stderr),
+            status: out.status.code(),
+        }
+    }
+}
+
+impl std::fmt::Display for CommandOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.stdout.is_empty() {
+            write!(f, "{}", self.stdout)?;
+            if !self.stdout.ends_with('\n') {
+                writeln!(f)?;
+            }
+        }
+        if !self.stderr.is_empty() {
+            writeln!(f, "------- stderr -------")?;
+            write!(f, "{}", self.stderr)?;
+            if !self.stderr.ends_with('\n') {
+                writeln!(f)?;
+            }
+        }
+        match self.status {
+            Some(0) => Ok(()),
+            Some(code) => writeln!(f, "[exit status: {code}]"),
+            None => writeln!(f, "[killed by a signal]"),
+        }
+    }
+}
+
+impl TestRepo {
+    /// Run `kickoff <args>` in the work tree and capture everything it printed.
+    pub fn run(&self, args: &[&str]) -> CommandOutput {
+        let out = self.kickoff(args).output().unwrap();
+        CommandOutput::new(&self.env, &out)
+    }
+
+    /// Install a `pre-receive` hook on origin that prints `message` as the
+    /// remote's reason and refuses every push.
+    pub fn freeze_origin(&self, message: &str) {
+        let hook = self.origin.join("hooks/pre-receive");
+        std::fs::create_dir_all(hook.parent().unwrap()).unwrap();
+        std::fs::write(&hook, format!("#!/bin/sh\necho '{message}' >&2\nexit 1\n")).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
     }
 }

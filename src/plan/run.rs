@@ -1,0 +1,511 @@
+//! The one interpreter of plans, and the effects it drives.
+//!
+//! [`Interpreter::run`] applies a plan's steps in order through an
+//! [`Effects`]: [`GitEffects`] changes the repository and the files, a
+//! [`Recorder`] only records (tests compare what it ran with what `--dry-run`
+//! printed). Each applied step returns its [`Undo`]; when a later step fails,
+//! the completed steps are undone in reverse order, back to the last step
+//! that cannot be taken back, and the error says what was undone.
+
+use super::{Plan, Step, short};
+use crate::error::{Error, Result};
+use crate::git::Repo;
+use crate::git::flow::WorktreeMerge;
+use crate::output::Ui;
+use std::path::{Path, PathBuf};
+
+/// How an applied step is taken back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Undo {
+    /// Apply this step.
+    Step(Step),
+    /// Nothing to take back (the step changed nothing lasting).
+    Nothing,
+    /// It cannot be taken back (others may have seen it): undoing stops here.
+    Irreversible,
+}
+
+/// What carries out steps.
+pub trait Effects {
+    /// Carry out one step and say how to take it back.
+    fn apply(&mut self, step: &Step) -> Result<Undo>;
+}
+
+/// Runs plans: in order, reporting progress, undoing on failure.
+pub struct Interpreter<'a> {
+    effects: &'a mut dyn Effects,
+    ui: Option<&'a Ui>,
+    log: Option<PathBuf>,
+}
+
+impl<'a> Interpreter<'a> {
+    pub fn new(effects: &'a mut dyn Effects) -> Interpreter<'a> {
+        Interpreter {
+            effects,
+            ui: None,
+            log: None,
+        }
+    }
+
+    /// Append the line of each applied step (undo steps too) to this file:
+    /// a record of what kickoff changed, as `--dry-run` prints it.
+    pub fn with_log(mut self, path: Option<PathBuf>) -> Interpreter<'a> {
+        self.log = path;
+        self
+    }
+
+    fn apply(&mut self, step: &Step) -> Result<Undo> {
+        let undo = self.effects.apply(step)?;
+        if let Some(path) = &self.log {
+            use std::io::Write;
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .and_then(|mut f| writeln!(f, "{step}"))
+                .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+        }
+        Ok(undo)
+    }
+
+    /// Report each finished step on stderr.
+    pub fn with_ui(mut self, ui: &'a Ui) -> Interpreter<'a> {
+        self.ui = Some(ui);
+        self
+    }
+
+    /// Apply every step; on a failure undo the completed ones and return the
+    /// step's error as the cause of one that says what failed and what was undone.
+    pub fn run(&mut self, plan: &Plan) -> Result<()> {
+        let mut undo: Vec<Undo> = Vec::new();
+        for step in &plan.steps {
+            match self.apply(step) {
+                Ok(u) => {
+                    self.report(step);
+                    undo.push(u);
+                }
+                // Stopped on purpose (a merge conflict to resolve): keep the state.
+                Err(e @ Error::Stopped { .. }) => return Err(e),
+                Err(e) => return Err(self.fail(step, e, undo)),
+            }
+        }
+        Ok(())
+    }
+
+    fn fail(&mut self, step: &Step, err: Error, mut undo: Vec<Undo>) -> Error {
+        let completed = undo.len();
+        let mut undone: Vec<String> = Vec::new();
+        while let Some(u) = undo.pop() {
+            match u {
+                Undo::Irreversible => break,
+                Undo::Nothing => {}
+                Undo::Step(back) => match self.apply(&back) {
+                    Ok(_) => {
+                        if let Some(what) = back.undone().filter(|w| !undone.contains(w)) {
+                            undone.push(what);
+                        }
+                    }
+                    Err(e) => {
+                        if let Some(ui) = self.ui {
+                            ui.warn(format!("could not undo with `{back}`: {}", chain(&e)));
+                        }
+                    }
+                },
+            }
+        }
+        let mut message = step.failure();
+        if !undone.is_empty() {
+            message.push_str(&format!("; {}", undone.join(", ")));
+        } else if completed == 0 {
+            message.push_str("; nothing was changed locally");
+        } else if !undo.is_empty() {
+            message.push_str("; the steps before it stay done");
+        }
+        Error::failed(message, step.hint(), err)
+    }
+
+    fn report(&self, step: &Step) {
+        let Some(ui) = self.ui else { return };
+        match step {
+            Step::CreateBranch { branch, at, from } => {
+                ui.done(format!("created {branch} from {from} ({})", short(*at)))
+            }
+            Step::Push {
+                what,
+                remote,
+                set_upstream: true,
+                ..
+            } => ui.done(format!(
+                "pushed {what} to {remote} (tracking {remote}/{what})"
+            )),
+            Step::Push { what, remote, .. } => ui.done(format!("pushed {what} to {remote}")),
+            Step::Checkout { branch } => ui.info(format!("checked out {branch}")),
+            Step::FastForwardWorktree {
+                branch, to, source, ..
+            } => ui.info(format!(
+                "fast-forwarded {branch} to {source} ({})",
+                short(*to)
+            )),
+            Step::MergeInWorktree {
+                branch,
+                theirs_name,
+                ..
+            } => ui.done(format!("merged {theirs_name} into {branch}")),
+            Step::CommitMerge {
+                branch,
+                theirs_name,
+                ..
+            } => ui.done(format!(
+                "merged {theirs_name} into {branch}, without touching your work tree"
+            )),
+            Step::Tag { name, on, .. } => ui.done(format!("tagged {on} {name}")),
+            Step::StayPut { branch } => ui.warn(format!(
+                "you have uncommitted changes, so you stay where you were; `git switch {branch}` when ready"
+            )),
+            _ => {}
+        }
+    }
+}
+
+/// An error and its causes on one line, for warnings.
+fn chain(e: &Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
+}
+
+/// Records the steps it is given and changes nothing; fails at a chosen step.
+#[derive(Debug, Default)]
+pub struct Recorder {
+    pub applied: Vec<Step>,
+    /// Fail the n-th call (0-based), to test undoing.
+    pub fail_at: Option<usize>,
+    calls: usize,
+}
+
+impl Recorder {
+    pub fn new() -> Recorder {
+        Recorder::default()
+    }
+
+    pub fn failing_at(n: usize) -> Recorder {
+        Recorder {
+            fail_at: Some(n),
+            ..Recorder::default()
+        }
+    }
+
+    /// What was applied, as `--dry-run` prints a plan.
+    pub fn text(&self) -> String {
+        self.applied.iter().map(|s| format!("{s}\n")).collect()
+    }
+}
+
+impl Effects for Recorder {
+    fn apply(&mut self, step: &Step) -> Result<Undo> {
+        let call = self.calls;
+        self.calls += 1;
+        if self.fail_at == Some(call) {
+            return Err(Error::refused(format!("recorded failure at {step}")));
+        }
+        self.applied.push(step.clone());
+        Ok(inverse(step))
+    }
+}
+
+/// The undo a step has without reading anything first (the recorder's, and
+/// the real one's where nothing needs reading).
+fn inverse(step: &Step) -> Undo {
+    match step {
+        Step::CreateBranch { branch, .. } => Undo::Step(Step::DeleteBranch {
+            branch: branch.clone(),
+        }),
+        Step::SetConfig { key, .. } => Undo::Step(Step::UnsetConfig { key: key.clone() }),
+        Step::Tag { name, .. } => Undo::Step(Step::DeleteTag { name: name.clone() }),
+        Step::UpdateRef {
+            name,
+            new,
+            old: Some(old),
+            log,
+        } => Undo::Step(Step::UpdateRef {
+            name: name.clone(),
+            new: *old,
+            old: Some(*new),
+            log: format!("undo: {log}"),
+        }),
+        Step::UpdateRef {
+            name, old: None, ..
+        } => Undo::Step(Step::DeleteRef { name: name.clone() }),
+        Step::Rename { from, to } => Undo::Step(Step::Rename {
+            from: to.clone(),
+            to: from.clone(),
+        }),
+        Step::WriteFile { path, .. } => Undo::Step(Step::RemoveFile { path: path.clone() }),
+        Step::FastForwardWorktree { branch, from, .. } => Undo::Step(Step::ResetKeep {
+            branch: branch.clone(),
+            to: *from,
+        }),
+        Step::CommitMerge { branch, ours, .. } => Undo::Step(Step::UpdateRef {
+            name: format!("refs/heads/{branch}"),
+            new: *ours,
+            old: None,
+            log: "undo: kickoff merge".into(),
+        }),
+        Step::StayPut { .. } | Step::CreateDir { .. } => Undo::Nothing,
+        Step::Push { .. }
+        | Step::Checkout { .. }
+        | Step::DeleteBranch { .. }
+        | Step::UnsetConfig { .. }
+        | Step::DeleteRef { .. }
+        | Step::DeleteTag { .. }
+        | Step::WriteExecutable { .. }
+        | Step::RemoveFile { .. }
+        | Step::ResetKeep { .. }
+        // The real effect undoes a merge with `reset --keep` to the commit it
+        // started from, which only it knows.
+        | Step::MergeInWorktree { .. } => Undo::Irreversible,
+    }
+}
+
+/// Carries steps out on a repository and its files.
+pub struct GitEffects<'r> {
+    repo: &'r Repo,
+}
+
+impl<'r> GitEffects<'r> {
+    pub fn new(repo: &'r Repo) -> GitEffects<'r> {
+        GitEffects { repo }
+    }
+}
+
+impl Effects for GitEffects<'_> {
+    fn apply(&mut self, step: &Step) -> Result<Undo> {
+        let repo = self.repo;
+        match step {
+            Step::CreateBranch { branch, at, from } => {
+                repo.create_branch(branch, *at, &format!("kickoff: from {from}"))?
+            }
+            Step::DeleteBranch { branch } => repo.remove_branch(branch)?,
+            Step::SetConfig { key, value } => {
+                let old = repo.config_get_local(key)?;
+                repo.config_set(key, value)?;
+                return Ok(Undo::Step(match old {
+                    Some(value) => Step::SetConfig {
+                        key: key.clone(),
+                        value,
+                    },
+                    None => Step::UnsetConfig { key: key.clone() },
+                }));
+            }
+            Step::UnsetConfig { key } => repo.config_unset(key)?,
+            Step::Push {
+                remote,
+                refspecs,
+                set_upstream,
+                env,
+                ..
+            } => {
+                let specs: Vec<&str> = refspecs.iter().map(String::as_str).collect();
+                let env: Vec<(&str, &str)> =
+                    env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                repo.push_with(remote, &specs, *set_upstream, &env)?;
+            }
+            Step::Checkout { branch } => {
+                let previous = repo.current_branch()?;
+                repo.checkout_branch(branch)?;
+                return Ok(match previous {
+                    Some(branch) => Undo::Step(Step::Checkout { branch }),
+                    None => Undo::Irreversible,
+                });
+            }
+            Step::StayPut { .. } => {}
+            Step::UpdateRef {
+                name,
+                new,
+                old,
+                log,
+            } => repo.update_ref_cas(name, *new, *old, log)?,
+            Step::DeleteRef { name } => repo.delete_ref(name)?,
+            Step::Tag {
+                name,
+                commit,
+                message,
+                ..
+            } => {
+                repo.create_annotated_tag(name, *commit, message)?;
+            }
+            Step::DeleteTag { name } => repo.delete_tag(name)?,
+            Step::CreateDir { path } => std::fs::create_dir_all(path)
+                .map_err(|e| Error::io(format!("cannot create {}", path.display()), e))?,
+            Step::Rename { from, to } => std::fs::rename(from, to).map_err(|e| {
+                Error::io(
+                    format!("cannot rename {} to {}", from.display(), to.display()),
+                    e,
+                )
+            })?,
+            Step::WriteExecutable { path, content, .. } => write_executable(path, content)
+                .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?,
+            Step::RemoveFile { path } => match std::fs::remove_file(path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Error::io(format!("cannot remove {}", path.display()), e));
+                }
+                _ => {}
+            },
+            Step::WriteFile { path, content, .. } => write_file(path, content)?,
+            Step::FastForwardWorktree { to, .. } => repo.fast_forward_worktree(*to)?,
+            Step::ResetKeep { to, .. } => repo.reset_keep(*to)?,
+            Step::MergeInWorktree { .. } => return self.merge_in_worktree(step),
+            Step::CommitMerge {
+                branch,
+                tree,
+                ours,
+                theirs,
+                message,
+                ..
+            } => {
+                let commit = repo.write_merge_commit(*tree, &[*ours, *theirs], message)?;
+                let name = format!("refs/heads/{branch}");
+                repo.update_ref_cas(&name, commit, Some(*ours), &format!("kickoff: {message}"))?;
+                return Ok(Undo::Step(Step::UpdateRef {
+                    name,
+                    new: *ours,
+                    old: Some(commit),
+                    log: format!("undo: {message}"),
+                }));
+            }
+        }
+        Ok(inverse(step))
+    }
+}
+
+impl GitEffects<'_> {
+    fn merge_in_worktree(&mut self, step: &Step) -> Result<Undo> {
+        let Step::MergeInWorktree {
+            branch,
+            theirs,
+            theirs_name,
+            message,
+            on_conflict,
+            ..
+        } = step
+        else {
+            unreachable!("called for a work-tree merge")
+        };
+        let before = self.repo.head_oid()?;
+        match self.repo.merge_in_worktree(*theirs, message)? {
+            WorktreeMerge::Committed(_) => Ok(match before {
+                Some(to) => Undo::Step(Step::ResetKeep {
+                    branch: branch.clone(),
+                    to,
+                }),
+                None => Undo::Irreversible,
+            }),
+            WorktreeMerge::Conflicts(files) => Err(Error::Stopped {
+                message: format!(
+                    "merging {theirs_name} into {branch} stopped with conflicts in:\n  {}",
+                    files.join("\n  ")
+                ),
+                hint: Some(on_conflict.clone()),
+            }),
+        }
+    }
+}
+
+/// Write a file, creating its directory.
+fn write_file(path: &Path, content: &str) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+    }
+    std::fs::write(path, content)
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+}
+
+/// Write through a temporary file and a rename, so nobody ever runs half a file.
+pub fn write_executable(path: &Path, content: &str) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_os_string();
+    tmp.push(".kickoff-tmp");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, content)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))?;
+    }
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::git::git2::Oid;
+
+    fn sample() -> Plan {
+        crate::plan::NewBranch {
+            branch: "feature/X-1".into(),
+            at: Oid::from_bytes(&[1; 20]).unwrap(),
+            from: "kickoff-240510-x".into(),
+            config: vec![(
+                "branch.feature/X-1.kickoff".into(),
+                "kickoff-240510-x".into(),
+            )],
+            push: Some("origin".into()),
+            checkout: true,
+        }
+        .plan()
+    }
+
+    #[test]
+    fn the_recorder_runs_what_the_plan_prints() {
+        let plan = sample();
+        let mut rec = Recorder::new();
+        Interpreter::new(&mut rec).run(&plan).unwrap();
+        assert_eq!(rec.text(), plan.text());
+    }
+
+    #[test]
+    fn a_failed_step_undoes_the_completed_ones_in_reverse() {
+        let plan = sample();
+        // The push (third step) fails: config and branch are taken back.
+        let mut rec = Recorder::failing_at(2);
+        let err = Interpreter::new(&mut rec).run(&plan).unwrap_err();
+        insta::assert_snapshot!(rec.text(), @r"
+        create branch feature/X-1 at 0101010101 (kickoff-240510-x)
+        set git config branch.feature/X-1.kickoff = kickoff-240510-x
+        unset git config branch.feature/X-1.kickoff
+        delete branch feature/X-1
+        ");
+        assert_eq!(
+            err.to_string(),
+            "could not push feature/X-1 to origin; the local branch was removed again"
+        );
+        assert!(err.hint().unwrap().contains("--no-push"));
+        let cause = std::error::Error::source(&err).unwrap().to_string();
+        assert!(cause.contains("recorded failure"), "{cause}");
+    }
+
+    #[test]
+    fn undoing_stops_at_a_step_that_cannot_be_taken_back() {
+        let plan = sample();
+        // The checkout (after the push) fails: nothing before the push is undone.
+        let mut rec = Recorder::failing_at(3);
+        let err = Interpreter::new(&mut rec).run(&plan).unwrap_err();
+        assert_eq!(rec.applied.len(), 3);
+        assert_eq!(
+            err.to_string(),
+            "could not check out feature/X-1; the steps before it stay done"
+        );
+        let mut rec = Recorder::failing_at(0);
+        let err = Interpreter::new(&mut rec).run(&plan).unwrap_err();
+        assert!(
+            err.to_string().ends_with("; nothing was changed locally"),
+            "{err}"
+        );
+    }
+}

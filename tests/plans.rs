@@ -1,0 +1,163 @@
+//! Plans as data: for every changing command, `kickoff -q <cmd> --dry-run`
+//! prints on stdout exactly the steps the real run then carries out (read
+//! back from `KICKOFF_PLAN_LOG`), `--json` prints the same steps, and a
+//! failing step reports its cause (the remote's own words) and undoes what
+//! came before it.
+
+mod common;
+use common::*;
+
+/// Print the plan (`-q ... --dry-run`, text and JSON), check nothing changed,
+/// run the command for real with a plan log, and check the log equals the
+/// printed plan. Returns the printed plan.
+fn printed_equals_run(repo: &TestRepo, args: &[&str]) -> String {
+    let before = repo.snapshot();
+    let mut dry = vec!["-q"];
+    dry.extend_from_slice(args);
+    dry.push("--dry-run");
+    let out = repo.kickoff(&dry).output().unwrap();
+    assert!(out.status.success(), "{dry:?}: {}", stderr(&out));
+    assert_eq!(stderr(&out), "", "-q --dry-run prints only the plan");
+    let printed = stdout(&out);
+    dry.push("--json");
+    let json: serde_json::Value = serde_json::from_str(&repo.ok(&dry)).unwrap();
+    assert_eq!(json["schema"], 1);
+    assert_eq!(
+        json["steps"].as_array().unwrap().len(),
+        printed.lines().count(),
+        "{json}"
+    );
+    assert_eq!(before, repo.snapshot(), "a dry run changed something");
+    let log = repo.env.path().join("plan.log");
+    let _ = std::fs::remove_file(&log);
+    let out = repo
+        .kickoff(args)
+        .env("KICKOFF_PLAN_LOG", &log)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    let ran = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(printed, ran, "the run differs from its printed plan");
+    rooted(repo, &printed)
+}
+
+/// Text with the test's temp dir written `$ROOT`.
+fn rooted(repo: &TestRepo, text: &str) -> String {
+    text.replace(repo.env.path().to_str().unwrap(), "$ROOT")
+}
+
+#[test]
+fn new_runs_its_printed_plan() {
+    let repo = TestRepo::new();
+    let plan = printed_equals_run(&repo, &["new", "dash", "--date", "240510"]);
+    insta::assert_snapshot!(plan, @r"
+    create branch kickoff-240510-dash at 2cf24380c6 (origin/main)
+    push kickoff-240510-dash to origin with upstream tracking
+    check out kickoff-240510-dash
+    ");
+}
+
+#[test]
+fn feature_runs_its_printed_plan() {
+    let repo = TestRepo::new();
+    let kickoff = repo.new_kickoff("dash", "240510");
+    repo.write("scratch.txt", "uncommitted\n");
+    repo.git(&["add", "scratch.txt"]);
+    let plan = printed_equals_run(&repo, &["feature", "DASH-1", "login", "-k", &kickoff]);
+    insta::assert_snapshot!(plan, @r"
+    create branch feature/DASH-1-login at 2cf24380c6 (kickoff-240510-dash)
+    set git config branch.feature/DASH-1-login.kickoff = kickoff-240510-dash
+    set git config branch.feature/DASH-1-login.gh-merge-base = kickoff-240510-dash
+    push feature/DASH-1-login to origin with upstream tracking
+    leave the work tree as it is (uncommitted changes)
+    ");
+}
+
+/// A push the remote refuses shows git's report and the remote's own reason
+/// as causes, and the branch created before it is removed again.
+#[test]
+fn a_push_refused_by_the_remote_shows_its_reason_and_undoes_the_branch() {
+    let repo = TestRepo::new();
+    repo.freeze_origin("pushes are frozen until the release is out");
+    let before = repo.snapshot();
+    let out = repo.run(&["new", "dash", "--date", "240510"]);
+    assert_eq!(before, repo.snapshot());
+    insta::assert_snapshot!(out, @r"
+    ------- stderr -------
+    created kickoff-240510-dash from origin/main (2cf24380c6)
+    error: could not push kickoff-240510-dash to origin; the local branch was removed again
+    caused by: `git push --quiet --set-upstream --end-of-options origin refs/heads/kickoff-240510-dash:refs/heads/kickoff-240510-dash` failed (exit 1)
+    caused by: remote: pushes are frozen until the release is out
+      To $ROOT/origin.git
+       ! [remote rejected] kickoff-240510-dash -> kickoff-240510-dash (pre-receive hook declined)
+      error: failed to push some refs to '$ROOT/origin.git'
+    hint: fix the remote, or create the branch locally only with --no-push
+    [exit status: 1]
+    ");
+}
+
+/// A kickoff with a commit of its own, and a commit on origin's main it lacks;
+/// with `conflict`, both change `shared.txt`.
+fn sync_setup(conflict: bool) -> (TestRepo, String) {
+    let repo = TestRepo::new();
+    repo.commit("shared.txt", "base\n", "Shared file");
+    repo.git(&["push", "--quiet", "origin", "main"]);
+    let k = repo.new_kickoff("dash", "240510");
+    repo.git(&["checkout", "--quiet", "main"]);
+    let file = if conflict { "shared.txt" } else { "dash.txt" };
+    repo.commit_on(&k, file, "kickoff\n", "DASH-1 work");
+    repo.git(&["push", "--quiet", "origin", &k]);
+    let mate = repo.clone_to("mate");
+    let file = if conflict { "shared.txt" } else { "main.txt" };
+    repo.commit_in(&mate, file, "main\n", "Hotfix");
+    repo.git_in(&mate, &["push", "--quiet", "origin", "main"]);
+    (repo, k)
+}
+
+#[test]
+fn sync_without_a_work_tree_runs_its_printed_plan() {
+    let (repo, k) = sync_setup(false);
+    let plan = printed_equals_run(&repo, &["sync", &k]);
+    insta::assert_snapshot!(plan, @r"
+    merge origin/main (e6e2431be4) into kickoff-240510-dash with a merge commit, without touching the work tree (clean)
+    push kickoff-240510-dash to origin
+    ");
+}
+
+#[test]
+fn sync_in_the_work_tree_runs_its_printed_plan() {
+    let (repo, k) = sync_setup(false);
+    repo.git(&["checkout", "--quiet", &k]);
+    let plan = printed_equals_run(&repo, &["sync"]);
+    insta::assert_snapshot!(plan, @r"
+    write the sync record to $ROOT/work/.git/kickoff/sync.json
+    merge origin/main (e6e2431be4) into kickoff-240510-dash with a merge commit, in the work tree
+    remove $ROOT/work/.git/kickoff/sync.json
+    push kickoff-240510-dash to origin
+    ");
+}
+
+/// A sync that stops on a conflict ran its printed plan up to the merge.
+#[test]
+fn sync_stopping_on_a_conflict_ran_its_plan_up_to_the_merge() {
+    let (repo, k) = sync_setup(true);
+    let printed = repo.ok(&["-q", "sync", &k, "--dry-run"]);
+    let log = repo.env.path().join("plan.log");
+    let out = repo
+        .kickoff(&["sync", &k])
+        .env("KICKOFF_PLAN_LOG", &log)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let ran = std::fs::read_to_string(&log).unwrap();
+    let merge = printed.find("merge origin/main").unwrap();
+    assert_eq!(ran, printed[..merge], "ran up to the merge that stopped");
+    insta::assert_snapshot!(rooted(&repo, &printed), @r"
+    write the sync record to $ROOT/work/.git/kickoff/sync.json
+    check out kickoff-240510-dash
+    merge origin/main (f97226327a) into kickoff-240510-dash with a merge commit, in the work tree; it conflicts in:
+      shared.txt
+    remove $ROOT/work/.git/kickoff/sync.json
+    push kickoff-240510-dash to origin
+    ");
+}
