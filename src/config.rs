@@ -139,6 +139,24 @@ allow_kickoff_rewrite = false
 # Conflicts found when a kickoff is pushed: "warn" (report them), "block"
 # (refuse the push) or "off" (do not check).
 conflicts = "warn"
+
+# GitHub mirror (docs/github.md): pull requests and releases. Without
+# this section nothing talks to GitHub. The token comes from the environment
+# (KICKOFF_GITHUB_TOKEN, GH_TOKEN, GITHUB_TOKEN) or `gh auth token`, never from here.
+#
+# [github]
+# # Default: parsed from the remote's URL.
+# repository = "owner/name"
+# # Default: https://api.github.com, https://HOST/api/v3 (Enterprise Server),
+# # https://api.HOST (*.ghe.com); KICKOFF_GITHUB_API_URL overrides it.
+# api_url = "https://api.github.com"
+# # `kickoff release` publishes a GitHub Release for the platform tag.
+# releases = false
+# # Reserved for mirroring `kickoff deploy` to GitHub Deployments.
+# deployments = false
+# # A link for each ticket in pull request bodies.
+# ticket_url = "https://jira.example.com/browse/{ticket}"
+
 # QA slots: the pool of shared dev environments (docs/slots.md). Without
 # `names` there is no pool. An example pool of four slots and three apps:
 #
@@ -187,23 +205,6 @@ conflicts = "warn"
 # name = "django"
 # port = 8000
 # base_port = 9001
-
-# GitHub mirror (docs/github.md): pull requests, releases, deployments. Without
-# this section nothing talks to GitHub. The token comes from the environment
-# (KICKOFF_GITHUB_TOKEN, GH_TOKEN, GITHUB_TOKEN) or `gh auth token`, never from here.
-#
-# [github]
-# # Default: parsed from the remote's URL.
-# repository = "owner/name"
-# # Default: https://api.github.com, https://HOST/api/v3 (Enterprise Server),
-# # https://api.HOST (*.ghe.com); KICKOFF_GITHUB_API_URL overrides it.
-# api_url = "https://api.github.com"
-# # `kickoff release` publishes a GitHub Release for the platform tag.
-# releases = false
-# # `kickoff deploy` mirrors each deployment to GitHub Deployments.
-# deployments = false
-# # A link for each ticket in pull request bodies.
-# ticket_url = "https://jira.example.com/browse/{ticket}"
 "#;
 
 /// The pool `kickoff init --compose` writes in place of the commented example:
