@@ -103,6 +103,7 @@ struct RawHook {
     allow_main_push: Option<bool>,
     allow_kickoff_rewrite: Option<bool>,
     conflicts: Option<String>,
+    refresh_after: Option<String>,
 }
 
 /// The file `kickoff init` writes: every setting, commented, at its default.
@@ -139,6 +140,9 @@ allow_kickoff_rewrite = false
 # Conflicts found when a kickoff is pushed: "warn" (report them), "block"
 # (refuse the push) or "off" (do not check).
 conflicts = "warn"
+# In "block" mode, fetch the kickoff branches first (one fetch) when the
+# remote-tracking ones are older than this (s, m or h).
+refresh_after = "10m"
 
 # GitHub mirror (docs/github.md): pull requests and releases. Without
 # this section nothing talks to GitHub. The token comes from the environment
@@ -375,6 +379,10 @@ impl Config {
                     format!("{mode:?} is not one of \"warn\", \"block\", \"off\""),
                 )
             })?;
+        }
+        if let Some(v) = hook.refresh_after {
+            config.hook.refresh_after = crate::slots::runner::parse_timeout(&v)
+                .map_err(|e| invalid("hook", "refresh_after", format!("{v:?}: {e}")))?;
         }
         config.slots = raw.slots.validate(text, path)?;
         config.github = raw.github.map(|g| g.validate(text, path)).transpose()?;

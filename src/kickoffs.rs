@@ -44,6 +44,19 @@ pub fn main_tip(repo: &Repo, config: &Config) -> Result<Option<Oid>> {
     Ok(repo.branch_oid(&config.main_branch)?)
 }
 
+/// The name of the ref [`main_tip`] reads, for messages: `origin/main` when
+/// the remote's main is known, else `main`.
+pub fn main_ref_name(repo: &Repo, config: &Config) -> Result<String> {
+    if repo.has_remote(&config.remote)
+        && repo
+            .remote_branch_oid(&config.remote, &config.main_branch)?
+            .is_some()
+    {
+        return Ok(format!("{}/{}", config.remote, config.main_branch));
+    }
+    Ok(config.main_branch.clone())
+}
+
 /// Like [`main_tip`], but a missing main is an error that says what to do.
 pub fn require_main_tip(repo: &Repo, config: &Config) -> Result<Oid> {
     main_tip(repo, config)?.ok_or_else(|| {

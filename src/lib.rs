@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod confined;
 pub mod conflict;
 pub mod error;
 pub mod git;
@@ -18,6 +19,7 @@ pub mod overview;
 pub mod plan;
 pub mod prompt;
 pub mod release;
+pub mod sanitize;
 pub mod slots;
 pub mod state;
 

@@ -130,9 +130,12 @@ impl fmt::Display for Slug {
 }
 
 /// Turn free text ("Admin Dashboard") into a slug suggestion ("admin-dashboard").
+/// Letters outside ASCII are transliterated first (`café-menü` -> `cafe-menu`,
+/// `Straße` -> `strasse`) rather than dropped.
 pub fn slugify(input: &str) -> Option<String> {
+    let ascii = deunicode::deunicode(input);
     let mut out = String::new();
-    for c in input.chars() {
+    for c in ascii.chars() {
         if c.is_ascii_alphanumeric() {
             out.push(c.to_ascii_lowercase());
         } else if !out.is_empty() && !out.ends_with('-') {
@@ -177,6 +180,36 @@ pub fn parse_date(input: &str) -> Result<NaiveDate, NameError> {
         return Err(err(&format!("there is no month {m}")));
     }
     NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| err(&format!("{y:04}-{m:02} has no day {d}")))
+}
+
+/// The first and last dates a kickoff name can hold: `YYMMDD` keeps two digits
+/// of the year, read back as 20YY, so only 2000-01-01 ..= 2099-12-31 round-trip.
+pub const KICKOFF_DATE_MIN: (i32, u32, u32) = (2000, 1, 1);
+pub const KICKOFF_DATE_MAX: (i32, u32, u32) = (2099, 12, 31);
+
+/// Parse the date of a kickoff (`--date`): a real calendar date that the
+/// branch name can carry. A date outside 2000..=2099 would change meaning in
+/// `YYMMDD` (1999-12-31 would read back as 2099-12-31), so it is refused.
+pub fn parse_kickoff_date(input: &str) -> Result<NaiveDate, NameError> {
+    let date = parse_date(input)?;
+    check_kickoff_date(date).map_err(|reason| NameError::Date {
+        input: input.to_string(),
+        reason,
+    })
+}
+
+/// Whether a date fits in a kickoff name; the reason when it does not.
+pub fn check_kickoff_date(date: NaiveDate) -> Result<NaiveDate, String> {
+    let (y0, m0, d0) = KICKOFF_DATE_MIN;
+    let (y1, m1, d1) = KICKOFF_DATE_MAX;
+    let min = NaiveDate::from_ymd_opt(y0, m0, d0).expect("valid bound");
+    let max = NaiveDate::from_ymd_opt(y1, m1, d1).expect("valid bound");
+    if date < min || date > max {
+        return Err(format!(
+            "a kickoff name keeps two digits of the year (YYMMDD, read as 20YY), so its date must lie between {min} and {max}"
+        ));
+    }
+    Ok(date)
 }
 
 /// The `YYMMDD` form used in branch names.
@@ -284,9 +317,15 @@ impl TicketPattern {
     }
 
     /// Every ticket key mentioned in a text (commit messages), in order of appearance.
+    ///
+    /// The text is cut into words first (at white space, control characters,
+    /// quotes and backslashes), and the pattern looks inside each word: so a
+    /// ticket never holds any of those, however loose the pattern. A commit
+    /// message cannot smuggle a line into a tag trailer or an env file.
     pub fn find_all<'a>(&'a self, text: &'a str) -> impl Iterator<Item = Ticket> + 'a {
-        self.anywhere
-            .find_iter(text)
+        text.split(|c: char| c.is_whitespace() || c.is_control() || "'\"`\\".contains(c))
+            .filter(|w| !w.is_empty())
+            .flat_map(|w| self.anywhere.find_iter(w))
             .map(|m| Ticket(m.as_str().to_string()))
     }
 }
@@ -422,6 +461,23 @@ mod tests {
         );
         assert_eq!(slugify("--x--y").as_deref(), Some("x-y"));
         assert_eq!(slugify("!"), None);
+        assert_eq!(slugify("café-menü").as_deref(), Some("cafe-menu"));
+        assert_eq!(slugify("Straße Über").as_deref(), Some("strasse-uber"));
+        assert_eq!(slugify("Ærø déjà vu").as_deref(), Some("aero-deja-vu"));
+    }
+
+    #[test]
+    fn kickoff_dates_stay_in_the_century_the_name_can_hold() {
+        for ok in ["000101", "2000-01-01", "991231", "2099-12-31", "240510"] {
+            assert!(parse_kickoff_date(ok).is_ok(), "{ok}");
+        }
+        for bad in ["1999-12-31", "2100-01-01", "0001-01-01", "9999-12-31"] {
+            let err = parse_kickoff_date(bad).unwrap_err();
+            assert!(err.to_string().contains("2000-01-01"), "{bad}: {err}");
+        }
+        let date = parse_kickoff_date("2099-12-31").unwrap();
+        let name = KickoffName::new(date, Slug::parse("x1").unwrap());
+        assert_eq!(KickoffName::parse(&name.to_string()).unwrap().date(), date);
     }
 
     #[test]
@@ -501,5 +557,17 @@ mod tests {
             .map(|t| t.to_string())
             .collect();
         assert_eq!(found, ["DASH-1", "OPS-22"]);
+    }
+
+    /// A loose pattern (`[^ ,]+` also matches line breaks) once let a commit
+    /// message put `DASH-5\nINJECTED=1` into env files and tag trailers.
+    #[test]
+    fn tickets_never_span_lines_or_quotes() {
+        let p = TicketPattern::new("[A-Z]+-[^ ,]+").unwrap();
+        let found: Vec<_> = p
+            .find_all("fix DASH-5\nINJECTED=1 and 'OPS-7' \x1bX-1\tY-2\\Z-3")
+            .map(|t| t.to_string())
+            .collect();
+        assert_eq!(found, ["DASH-5", "OPS-7", "X-1", "Y-2", "Z-3"]);
     }
 }

@@ -3,7 +3,9 @@
 //! [`Error::BrokenPipe`], which the CLI turns into a quiet exit.
 
 use crate::error::{Error, Result};
+use crate::sanitize;
 use console::Style;
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 
 /// `eprintln!` that never panics: a message to a closed stderr (`kickoff ... 2>&1
@@ -19,6 +21,21 @@ pub struct Ui {
     color_out: bool,
     color_err: bool,
     quiet: bool,
+    /// Stands for ESC in text painted for stdout until [`Ui::data`] writes it:
+    /// every other control character in data is escaped (see `sanitize`), and
+    /// nobody can guess this marker to smuggle one through.
+    esc_marker: String,
+}
+
+fn esc_marker() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    format!("\u{e000}{:016x}\u{e001}", h.finish())
 }
 
 fn colour_allowed() -> bool {
@@ -33,6 +50,7 @@ impl Ui {
             color_out: allowed && std::io::stdout().is_terminal(),
             color_err: allowed && std::io::stderr().is_terminal(),
             quiet,
+            esc_marker: esc_marker(),
         }
     }
 
@@ -50,8 +68,16 @@ impl Ui {
         self.color_out
     }
 
-    /// Write data to stdout as it is (add your own newlines).
+    /// Write data to stdout (add your own newlines). Credentials in URLs are
+    /// redacted and control characters other than line breaks and tabs are
+    /// escaped; colour painted with [`Ui::paint`] stays.
     pub fn data(&self, text: &str) -> Result<()> {
+        let text = sanitize::for_terminal(text);
+        let text = if text.contains(&self.esc_marker) {
+            Cow::Owned(text.replace(&self.esc_marker, "\x1b"))
+        } else {
+            text
+        };
         let mut out = std::io::stdout().lock();
         out.write_all(text.as_bytes())
             .and_then(|_| out.flush())
@@ -65,17 +91,19 @@ impl Ui {
         self.data(&text)
     }
 
-    /// A message for the person at the terminal (stderr).
+    /// A message for the person at the terminal (stderr). Every message is
+    /// redacted and escaped like [`Ui::data`] before it is painted.
     pub fn info(&self, msg: impl AsRef<str>) {
         if !self.quiet {
-            ewriteln!("{}", msg.as_ref());
+            ewriteln!("{}", sanitize::for_terminal(msg.as_ref()));
         }
     }
 
     /// A success line, green on a terminal.
     pub fn done(&self, msg: impl AsRef<str>) {
         if !self.quiet {
-            ewriteln!("{}", self.paint_err(Style::new().green(), msg.as_ref()));
+            let msg = sanitize::for_terminal(msg.as_ref());
+            ewriteln!("{}", self.paint_err(Style::new().green(), &msg));
         }
     }
 
@@ -84,7 +112,7 @@ impl Ui {
         ewriteln!(
             "{} {}",
             self.paint_err(Style::new().yellow().bold(), "warning:"),
-            msg.as_ref()
+            sanitize::for_terminal(msg.as_ref())
         );
     }
 
@@ -93,15 +121,17 @@ impl Ui {
         ewriteln!(
             "{} {}",
             self.paint_err(Style::new().red().bold(), "refused:"),
-            msg.as_ref()
+            sanitize::for_terminal(msg.as_ref())
         );
     }
 
     /// An error line with its cause chain and hint.
     pub fn error(&self, err: &Error) {
+        let clean = |s: &str| sanitize::for_terminal(s).into_owned();
         ewriteln!(
-            "{} {err}",
-            self.paint_err(Style::new().red().bold(), "error:")
+            "{} {}",
+            self.paint_err(Style::new().red().bold(), "error:"),
+            clean(&err.to_string())
         );
         let mut source = std::error::Error::source(err);
         // Transparent wrappers repeat their inner message; skip identical lines.
@@ -114,7 +144,8 @@ impl Ui {
                 ewriteln!(
                     "{} {}",
                     self.paint_err(Style::new().red(), "caused by:"),
-                    text.lines()
+                    clean(&text)
+                        .lines()
                         .map(str::trim_end)
                         .collect::<Vec<_>>()
                         .join("\n  ")
@@ -125,8 +156,9 @@ impl Ui {
         }
         if let Some(hint) = err.hint() {
             ewriteln!(
-                "{} {hint}",
-                self.paint_err(Style::new().cyan().bold(), "hint:")
+                "{} {}",
+                self.paint_err(Style::new().cyan().bold(), "hint:"),
+                clean(&hint)
             );
         }
     }
@@ -134,7 +166,11 @@ impl Ui {
     /// Paint text for stdout (no-op without colour).
     pub fn paint(&self, style: Style, text: &str) -> String {
         if self.color_out {
-            style.force_styling(true).apply_to(text).to_string()
+            style
+                .force_styling(true)
+                .apply_to(text)
+                .to_string()
+                .replace('\x1b', &self.esc_marker)
         } else {
             text.to_string()
         }
@@ -151,6 +187,13 @@ impl Ui {
 
 /// Render rows as an aligned text table with a header line.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    // A cell is one value: a line break in a name from the shared state or git
+    // config must not start a row of its own.
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| sanitize::escape(c).into_owned()).collect())
+        .collect();
+    let rows = &rows[..];
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (i, cell) in row.iter().enumerate() {

@@ -9,6 +9,19 @@ use crate::output::Ui;
 /// Pick one of `choices`. `what` names the thing in messages ("kickoff"),
 /// `flag` is the option that names it on the command line (`--kickoff`).
 pub fn select(ui: &Ui, what: &str, flag: &str, choices: &[String]) -> Result<String> {
+    let labelled: Vec<(String, String)> = choices.iter().map(|c| (c.clone(), c.clone())).collect();
+    select_labelled(ui, what, flag, &labelled)
+}
+
+/// Pick one of `choices`, each a (value, label) pair: the label is what the
+/// person reads (`1.3.11  (patch)`), the value what the command gets.
+pub fn select_labelled(
+    ui: &Ui,
+    what: &str,
+    flag: &str,
+    labelled: &[(String, String)],
+) -> Result<String> {
+    let choices: Vec<String> = labelled.iter().map(|(_, label)| label.clone()).collect();
     if choices.is_empty() {
         return Err(Error::usage_hint(
             format!("no {what} to choose from"),
@@ -21,14 +34,15 @@ pub fn select(ui: &Ui, what: &str, flag: &str, choices: &[String]) -> Result<Str
             format!("name it with {flag} (no terminal to ask on)"),
         ));
     }
+    // dialoguer's theme ends a select prompt with a colon: "Choose the kickoff:".
     let picked = dialoguer::Select::new()
-        .with_prompt(format!("Which {what}?"))
-        .items(choices)
+        .with_prompt(format!("Choose the {what}"))
+        .items(&choices)
         .default(0)
         .interact_opt()
         .map_err(|e| Error::usage(format!("prompt failed: {e}")))?;
     picked
-        .map(|i| choices[i].clone())
+        .map(|i| labelled[i].0.clone())
         .ok_or_else(|| Error::usage_hint("nothing chosen", format!("name the {what} with {flag}")))
 }
 

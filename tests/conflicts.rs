@@ -1327,3 +1327,280 @@ fn unrelated_histories_are_reported_with_their_reason_and_do_not_fail_the_run() 
     );
     assert_eq!(v["summary"]["could_not_check"], 1);
 }
+
+// ---- freshness: each kickoff at its newest known tip ------------------------------
+
+const ALPHA: &str = "kickoff-240510-alpha";
+const BETA: &str = "kickoff-240511-beta";
+
+/// main with `shared.txt` on origin; ALPHA pushed with a harmless commit,
+/// then a teammate pushed a commit to ALPHA that changes line 2 of
+/// `shared.txt` (fetched here only when `fetch`); BETA, local, changes
+/// line 2 too. Returns the teammate's clone.
+fn teammate_moved_alpha(repo: &TestRepo, fetch: bool) -> std::path::PathBuf {
+    repo.commit("shared.txt", TEN, "Shared file");
+    repo.git(&["push", "-q", "origin", "main"]);
+    repo.git(&["branch", ALPHA, "main"]);
+    repo.commit_on(ALPHA, "alpha.txt", "a\n", "Alpha starts");
+    repo.git(&["push", "-q", "origin", ALPHA]);
+    let mate = repo.clone_to("mate");
+    repo.env.git(&mate, &["checkout", "-q", ALPHA]);
+    commit_in(
+        &repo.env,
+        &mate,
+        "shared.txt",
+        &replace_line(TEN, 1, "TWO from alpha"),
+        "Alpha edits shared",
+    );
+    repo.env.git(&mate, &["push", "-q", "origin", ALPHA]);
+    if fetch {
+        repo.git(&["fetch", "-q", "origin"]);
+    }
+    repo.git(&["branch", BETA, "main"]);
+    repo.commit_on(
+        BETA,
+        "shared.txt",
+        &replace_line(TEN, 1, "TWO from beta"),
+        "Beta edits shared",
+    );
+    mate
+}
+
+fn pair_status<'v>(v: &'v serde_json::Value, a: &str, b: &str) -> &'v serde_json::Value {
+    v["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| {
+            let (x, y) = (
+                p["a"]["name"].as_str().unwrap(),
+                p["b"]["name"].as_str().unwrap(),
+            );
+            (x == a && y == b) || (x == b && y == a)
+        })
+        .map(|p| &p["status"])
+        .unwrap_or_else(|| panic!("no pair {a} {b} in {v}"))
+}
+
+#[test]
+fn a_stale_local_kickoff_is_checked_at_its_newer_remote_tip() {
+    let repo = TestRepo::new();
+    teammate_moved_alpha(&repo, true);
+    let out = repo
+        .kickoff(&["conflicts", "--json", "--no-main", "--exit-zero"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = json_of(&out);
+    assert_eq!(pair_status(&v, ALPHA, BETA), "conflict", "{v}");
+    let notes = v["freshness"]["notes"].to_string();
+    assert!(notes.contains(&format!("origin/{ALPHA}")), "{notes}");
+    // Without --exit-zero the conflict fails the run, and the text says why.
+    let out = repo.kickoff(&["conflicts", "--no-main"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("ahead of the local branch"),
+        "{}",
+        stderr(&out)
+    );
+    // The hook's hint runs the same check, and finds the same conflict.
+    let out = repo
+        .kickoff(&["conflicts", "--kickoff", BETA])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!("{ALPHA} ✗ {BETA}"))
+            || stdout(&out).contains(&format!("{BETA} ✗ {ALPHA}")),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn a_kickoff_known_only_on_the_remote_can_be_named() {
+    let repo = TestRepo::new();
+    teammate_moved_alpha(&repo, true);
+    repo.git(&["branch", "-q", "-D", ALPHA]);
+    let out = repo
+        .kickoff(&[
+            "conflicts",
+            "--json",
+            "--no-main",
+            "--exit-zero",
+            ALPHA,
+            BETA,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = json_of(&out);
+    assert_eq!(pair_status(&v, ALPHA, BETA), "conflict", "{v}");
+}
+
+#[test]
+fn diverged_local_and_remote_tips_are_both_checked_and_said_so() {
+    let repo = TestRepo::new();
+    teammate_moved_alpha(&repo, true);
+    // The local ALPHA gains its own commit: it and origin's have diverged.
+    repo.commit_on(ALPHA, "alpha.txt", "a\nlocal\n", "Local alpha work");
+    let out = repo
+        .kickoff(&["conflicts", "--json", "--no-main", "--exit-zero"])
+        .output()
+        .unwrap();
+    let v = json_of(&out);
+    let names: Vec<&str> = v["revisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    let remote = format!("origin/{ALPHA}");
+    assert!(
+        names.contains(&ALPHA) && names.contains(&remote.as_str()),
+        "{names:?}"
+    );
+    assert_eq!(pair_status(&v, ALPHA, BETA), "clean", "{v}");
+    assert_eq!(pair_status(&v, &remote, BETA), "conflict", "{v}");
+    assert!(
+        v["freshness"]["notes"].to_string().contains("diverged"),
+        "{v}"
+    );
+}
+
+#[test]
+fn fetch_first_sees_a_teammates_push_and_the_age_is_shown_otherwise() {
+    let repo = TestRepo::new();
+    teammate_moved_alpha(&repo, false);
+    let before = repo
+        .kickoff(&["conflicts", "--json", "--no-main", "--exit-zero"])
+        .output()
+        .unwrap();
+    let v = json_of(&before);
+    assert_eq!(
+        pair_status(&v, ALPHA, BETA),
+        "clean",
+        "not fetched yet: {v}"
+    );
+    assert!(v["freshness"]["fetched_seconds_ago"].is_u64(), "{v}");
+    let text = repo.kickoff(&["conflicts", "--no-main"]).output().unwrap();
+    assert!(
+        stderr(&text).contains("were fetched") && stderr(&text).contains("--fetch"),
+        "{}",
+        stderr(&text)
+    );
+    let out = repo
+        .kickoff(&["conflicts", "--json", "--no-main", "--exit-zero", "--fetch"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = json_of(&out);
+    assert_eq!(pair_status(&v, ALPHA, BETA), "conflict", "{v}");
+    assert_eq!(v["freshness"]["fetched"], true);
+}
+
+#[test]
+fn main_keeps_its_row_when_a_kickoff_sits_on_mains_commit() {
+    let repo = radar_repo();
+    repo.git(&["branch", "kickoff-240513-fresh", "origin/main"]);
+    let out = repo
+        .kickoff(&["conflicts", "--exit-zero"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("kickoff-240513-fresh"), "{text}");
+    assert!(text.contains("origin/main"), "{text}");
+}
+
+#[test]
+fn hook_in_block_mode_refuses_a_push_conflicting_with_a_teammates_newer_tip() {
+    let repo = TestRepo::new();
+    teammate_moved_alpha(&repo, false);
+    repo.kickoff(&["hook", "install"]).assert().success();
+    repo.write(".kickoff.toml", "[hook]\nconflicts = \"block\"\n");
+    // The remote-tracking refs look old: the hook fetches before checking.
+    let _ = std::fs::remove_file(repo.work.join(".git/FETCH_HEAD"));
+    let origin_before = repo.origin_refs();
+    let out = repo.env.git_output(&repo.work, &["push", "origin", BETA]);
+    let err = stderr(&out);
+    assert!(!out.status.success(), "the push went through:\n{err}");
+    assert!(
+        err.contains("[conflicts]") && err.contains(ALPHA) && err.contains("shared.txt"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("kickoff conflicts --kickoff {BETA}")),
+        "{err}"
+    );
+    assert_eq!(
+        repo.origin_refs(),
+        origin_before,
+        "nothing reached the remote"
+    );
+    // The hint runs the same check and finds the same conflict.
+    let hint = repo
+        .kickoff(&["conflicts", "--kickoff", BETA])
+        .output()
+        .unwrap();
+    assert_eq!(hint.status.code(), Some(3), "{}", stderr(&hint));
+}
+
+#[test]
+fn hook_does_not_fetch_when_the_remote_tracking_refs_are_fresh() {
+    let repo = TestRepo::new();
+    teammate_moved_alpha(&repo, false);
+    repo.kickoff(&["hook", "install"]).assert().success();
+    repo.write(
+        ".kickoff.toml",
+        "[hook]\nconflicts = \"block\"\nrefresh_after = \"1h\"\n",
+    );
+    // A fetch a moment ago (of main only): the teammate's push is unknown.
+    repo.git(&["fetch", "-q", "origin", "main"]);
+    let out = repo.env.git_output(&repo.work, &["push", "origin", BETA]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        repo.rev(&format!("origin/{ALPHA}")),
+        repo.rev(ALPHA),
+        "no fetch"
+    );
+}
+
+#[test]
+fn a_shallow_clone_is_refused_with_the_unshallow_hint() {
+    let repo = radar_repo();
+    repo.git(&[
+        "push",
+        "-q",
+        "origin",
+        "kickoff-240510-alpha",
+        "kickoff-240511-beta",
+    ]);
+    let shallow = repo.env.path().join("shallow");
+    let url = format!("file://{}", repo.origin.display());
+    repo.env.git(
+        repo.env.path(),
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--no-single-branch",
+            &url,
+            shallow.to_str().unwrap(),
+        ],
+    );
+    let out = repo
+        .env
+        .kickoff_cmd(&shallow)
+        .args(["conflicts", "--no-main"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("shallow") && err.contains("git fetch --unshallow"),
+        "{err}"
+    );
+    assert!(!err.contains("no common history"), "{err}");
+}

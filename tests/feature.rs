@@ -245,7 +245,7 @@ fn feature_on_a_terminal_asks_which_kickoff() {
     // Arrow down to the second kickoff, then Enter.
     let (code, screen) = kickoff_on_pty(&repo, &["feature", "BILL-1", "--no-push"], "\x1b[B\r");
     assert_eq!(code, Some(0), "{screen}");
-    assert!(screen.contains("Which kickoff?"), "{screen}");
+    assert!(screen.contains("Choose the kickoff:"), "{screen}");
     assert_eq!(
         repo.config("branch.feature/BILL-1.kickoff").as_deref(),
         Some("kickoff-240601-billing")

@@ -238,6 +238,7 @@ fn release_and_land_pass_the_installed_pre_push_hook() {
             "--kickoff",
             BETA,
             "--allow-rollback",
+            "--allow-behind-main",
         ])
         .output()
         .unwrap();

@@ -313,7 +313,7 @@ fn status_on_a_terminal_asks_which_kickoff() {
     let s = scene();
     let (code, screen) = kickoff_on_pty(&s.repo, &["status", "--json"], "\x1b[B\r");
     assert_eq!(code, Some(0), "{screen}");
-    assert!(screen.contains("Which kickoff?"), "{screen}");
+    assert!(screen.contains("Choose the kickoff:"), "{screen}");
     assert!(
         screen.contains(&format!("\"name\": \"{BILL}\"")),
         "{screen}"

@@ -125,9 +125,9 @@ fn release_refuses_invalid_versions_with_exit_2() {
         2,
         &[
             "which platform version?",
-            "0.0.1",
-            "0.1.0",
-            "1.0.0",
+            "0.0.1  (patch)",
+            "0.1.0  (minor)",
+            "1.0.0  (major)",
             "--platform X.Y.Z or --bump",
         ],
     );

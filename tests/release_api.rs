@@ -35,7 +35,7 @@ fn check_pushed_tag_applies_the_release_rules() {
     let msg = format!("platform v1.1.0: {b}\n\nKickoff: {b}\n");
     repo.git(&["tag", "-a", "-m", &msg, "platform/v1.1.0", &b]);
     let tag = oid("refs/tags/platform/v1.1.0");
-    match check_pushed_tag(&lib, "origin", "refs/tags/platform/v1.1.0", tag).unwrap() {
+    match check_pushed_tag(&lib, "origin", "main", "refs/tags/platform/v1.1.0", tag).unwrap() {
         PushedTag::Checked { facts, verdict } => {
             assert_eq!(facts.kickoff.to_string(), b);
             assert_eq!(facts.commit, oid(&b));
@@ -51,7 +51,7 @@ fn check_pushed_tag_applies_the_release_rules() {
     let msg = format!("platform v1.1.0: {b}\n\nKickoff: {b}\nWaived: rollback\n");
     repo.git(&["tag", "-f", "-a", "-m", &msg, "platform/v1.1.0", &b]);
     let tag = oid("refs/tags/platform/v1.1.0");
-    match check_pushed_tag(&lib, "origin", "refs/tags/platform/v1.1.0", tag).unwrap() {
+    match check_pushed_tag(&lib, "origin", "main", "refs/tags/platform/v1.1.0", tag).unwrap() {
         PushedTag::Checked { verdict, .. } => {
             assert!(verdict.blocking.is_empty(), "{verdict:?}");
             assert_eq!(verdict.waived_rules(), [Rule::Rollback]);
@@ -63,7 +63,7 @@ fn check_pushed_tag_applies_the_release_rules() {
     let msg = format!("platform v1.0.0: {a}\n\nKickoff: {a}\n");
     repo.git(&["tag", "-f", "-a", "-m", &msg, "platform/v1.0.0", "main"]);
     let moved = oid("refs/tags/platform/v1.0.0");
-    match check_pushed_tag(&lib, "origin", "refs/tags/platform/v1.0.0", moved).unwrap() {
+    match check_pushed_tag(&lib, "origin", "main", "refs/tags/platform/v1.0.0", moved).unwrap() {
         PushedTag::Checked { verdict, .. } => {
             assert_eq!(verdict.blocking[0].rule(), Rule::TagExists);
         }
@@ -73,17 +73,17 @@ fn check_pushed_tag_applies_the_release_rules() {
     // Lightweight tags, tags without trailers, other refs.
     repo.git(&["tag", "platform/v2.0.0", &b]);
     assert!(matches!(
-        check_pushed_tag(&lib, "origin", "refs/tags/platform/v2.0.0", oid(&b)).unwrap(),
+        check_pushed_tag(&lib, "origin", "main", "refs/tags/platform/v2.0.0", oid(&b)).unwrap(),
         PushedTag::Malformed { .. }
     ));
     repo.git(&["tag", "-a", "-m", "just a note", "platform/v3.0.0", &b]);
     let note = oid("refs/tags/platform/v3.0.0");
     assert!(matches!(
-        check_pushed_tag(&lib, "origin", "refs/tags/platform/v3.0.0", note).unwrap(),
+        check_pushed_tag(&lib, "origin", "main", "refs/tags/platform/v3.0.0", note).unwrap(),
         PushedTag::Malformed { .. }
     ));
     assert_eq!(
-        check_pushed_tag(&lib, "origin", "refs/heads/main", oid("main")).unwrap(),
+        check_pushed_tag(&lib, "origin", "main", "refs/heads/main", oid("main")).unwrap(),
         PushedTag::NotPlatform
     );
 }

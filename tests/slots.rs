@@ -368,7 +368,7 @@ fn dry_run_changes_nothing() {
     let out = repo.kickoff(&["deploy", K1, "--dry-run"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("FRONTEND_PORT=3001"),
+        stderr(&out).contains("FRONTEND_PORT='3001'"),
         "{}",
         stderr(&out)
     );
@@ -443,14 +443,14 @@ fn deploy_claims_writes_the_env_file_runs_the_command_and_records() {
     let env_file = repo.work.join(".git/kickoff/env/dev3.env");
     let env = std::fs::read_to_string(&env_file).unwrap();
     for line in [
-        "COMPOSE_PROJECT_NAME=dev3",
-        "FRONTEND_PORT=3003",
-        "SPRING_PORT=8083",
-        "DJANGO_URL=https://django-dev3.dev.example.com/",
-        &format!("KICKOFF_COMMIT={tip}"),
-        &format!("SPRING_IMAGE_TAG={K2}-{}", &tip[..12]),
-        "KICKOFF_PLATFORM_VERSION=1.4.0",
-        "KICKOFF_TICKETS=DASH-2",
+        "COMPOSE_PROJECT_NAME='dev3'",
+        "FRONTEND_PORT='3003'",
+        "SPRING_PORT='8083'",
+        "DJANGO_URL='https://django-dev3.dev.example.com/'",
+        &format!("KICKOFF_COMMIT='{tip}'"),
+        &format!("SPRING_IMAGE_TAG='{K2}-{}'", &tip[..12]),
+        "KICKOFF_PLATFORM_VERSION='1.4.0'",
+        "KICKOFF_TICKETS='DASH-2'",
     ] {
         assert!(env.lines().any(|l| l == line), "{line} missing:\n{env}");
     }

@@ -178,25 +178,33 @@ fn notes_group_tickets_from_merges_squashes_and_messages() {
             "Merge branch 'feature/ALPHA-1-login' into kickoff-240401-alpha"
         ]
     );
-    // The previous version bounds the range: 1.1.0 ships only what rc.1 lacked.
+    // A release covers everything since the previous release, its own
+    // prerelease included; the prerelease only what came after 1.0.0.
+    let release = json(&repo, &["notes", "v1.1.0", "--json"]);
+    assert_eq!(tickets(&release), ["BETA-1", "BETA-2", "BETA-3"]);
+    assert_eq!(release["start"]["kind"], "previous-release");
+    assert_eq!(release["start"]["version"], "1.0.0");
     assert_eq!(
-        tickets(&json(&repo, &["notes", "v1.1.0", "--json"])),
-        ["BETA-3"]
+        tickets(&json(&repo, &["notes", "1.1.0-rc.1", "--json"])),
+        ["BETA-1", "BETA-2"]
     );
     let wide = json(&repo, &["notes", "1.1.0", "--since", "1.0.0", "--json"]);
     assert_eq!(tickets(&wide), ["BETA-1", "BETA-2", "BETA-3"]);
     assert_eq!(wide["since"], "1.0.0");
+    assert_eq!(wide["start"]["kind"], "since");
     // A kickoff means its newest version; an unreleased one what it would ship.
     assert_eq!(
         tickets(&json(&repo, &["notes", BETA, "--json"])),
-        ["BETA-3"]
+        ["BETA-1", "BETA-2", "BETA-3"]
     );
     let g = json(&repo, &["notes", GAMMA, "--json"]);
     assert_eq!(tickets(&g), ["GAMMA-1"]);
     assert_eq!(g["version"], Value::Null);
     let md = repo.ok(&["notes", "1.0.0"]);
     assert!(
-        md.starts_with(&format!("# platform v1.0.0 ({ALPHA})\n\n## ALPHA-1\n\n- ")),
+        md.starts_with(&format!(
+            "# platform v1.0.0 ({ALPHA})\n\nChanges since the kickoff was cut from main (the first platform version).\n\n## ALPHA-1\n\n- "
+        )),
         "{md}"
     );
     assert!(

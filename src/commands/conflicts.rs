@@ -11,9 +11,12 @@ use serde::Serialize;
 
 /// Check which kickoffs would conflict when merged, before anyone merges.
 ///
-/// Every pair of live kickoffs, and each kickoff against main, is merged in
-/// memory exactly as `git merge-tree --write-tree` would: nothing is checked
-/// out and nothing is written to the repository. Prints a matrix (✓ clean,
+/// Every pair of live kickoffs, and each kickoff against main, gets the
+/// verdict of `git merge-tree --write-tree`: merged in memory where the
+/// engine models git exactly, by git itself otherwise; nothing is checked
+/// out and nothing is written to the repository. Each kickoff is checked at
+/// its newest known tip (the remote-tracking branch when the local one is
+/// behind, both when they have diverged). Prints a matrix (✓ clean,
 /// ✗ conflict, ? could not check), then the conflicted paths of each
 /// conflicting pair with the kind of conflict. Verdicts are cached per pair of
 /// commits in the git directory, so a second run only merges what moved.
@@ -34,6 +37,13 @@ pub struct ConflictsArgs {
     /// Neither read nor write the caches (verdicts and tree diffs).
     #[arg(long)]
     pub no_cache: bool,
+    /// Fetch main and the kickoff branches from the remote first (one fetch).
+    #[arg(long)]
+    pub fetch: bool,
+    /// Check this kickoff against main and every other live kickoff, as the
+    /// pre-push hook does.
+    #[arg(long, value_name = "KICKOFF", conflicts_with = "revs")]
+    pub kickoff: Option<String>,
     /// Branches or revisions to check instead of the live kickoffs.
     #[arg(value_name = "REV")]
     pub revs: Vec<String>,
@@ -41,18 +51,67 @@ pub struct ConflictsArgs {
 
 pub fn run(args: ConflictsArgs, g: &Global) -> Result<()> {
     let session = Session::open(g)?;
-    let tips = select_tips(&session.repo, &session.config, &args)?;
+    let (repo, config) = (&session.repo, &session.config);
+    let has_remote = repo.has_remote(&config.remote);
+    if args.fetch {
+        if !has_remote {
+            return Err(Error::usage_hint(
+                format!("--fetch: there is no remote `{}`", config.remote),
+                "add the remote, or set core.remote in .kickoff.toml",
+            ));
+        }
+        fetch_kickoffs(repo, config)?;
+    }
+    let sel = match &args.kickoff {
+        Some(name) => select_for_kickoff(repo, config, name, args.no_main)?,
+        None => select_tips(repo, config, &args)?,
+    };
+    let tips = &sel.tips;
     let verdicts = if tips.len() < 2 {
         Vec::new()
     } else {
-        check(&session.repo, &tips, &args, g)?
+        check(repo, &sel, &args, g)?
     };
-    let report = Report::new(&tips, &verdicts);
+    let cut_off = verdicts
+        .iter()
+        .filter(|v| matches!(&v.outcome, Outcome::Unknown(r) if r.starts_with(crate::conflict::SHALLOW)))
+        .count();
+    if cut_off > 0 {
+        return Err(Error::refused_hint(
+            format!(
+                "this clone is shallow: {cut_off} pair(s) have their merge base outside it, so they cannot be checked"
+            ),
+            "`git fetch --unshallow` fetches the whole history (or deepen with `git fetch --deepen=N`), then run again",
+        ));
+    }
+    let age = if has_remote && !args.fetch {
+        remote_age(repo, config)
+    } else {
+        None
+    };
+    let report = Report::new(tips, &verdicts);
     if args.json {
-        g.ui.json(&report.json())?;
+        let mut json = report.json();
+        json.freshness = Some(JsonFreshness {
+            remote: has_remote.then(|| config.remote.clone()),
+            fetched: args.fetch,
+            fetched_seconds_ago: age.map(|a| a.as_secs()),
+            notes: sel.notes.clone(),
+        });
+        g.ui.json(&json)?;
     } else if tips.len() >= 2 {
         // A matrix of one revision says nothing; the message below does.
         g.ui.data(&report.text(g))?;
+    }
+    for note in &sel.notes {
+        g.ui.info(note);
+    }
+    if let Some(age) = age {
+        g.ui.info(format!(
+            "remote-tracking branches of `{}` were fetched {} ago (`kickoff conflicts --fetch` refreshes them)",
+            config.remote,
+            human_age(age)
+        ));
     }
     if tips.len() < 2 {
         g.ui.info("fewer than two revisions to compare: nothing to check");
@@ -72,26 +131,148 @@ pub fn run(args: ConflictsArgs, g: &Global) -> Result<()> {
     Ok(())
 }
 
-/// The tips to compare: the given revisions, or the live kickoffs; plus main
-/// unless `--no-main` (and unless a given revision already is main's tip).
-pub fn select_tips(repo: &Repo, config: &Config, args: &ConflictsArgs) -> Result<Vec<Tip>> {
-    let mut tips: Vec<Tip> = Vec::new();
+/// What the run compared, and what the user should know about it.
+#[derive(Debug, Default)]
+pub struct Selection {
+    pub tips: Vec<Tip>,
+    /// With `--kickoff`: how many of the first tips are that kickoff's; only
+    /// their pairs with the others are checked.
+    pub focus: Option<usize>,
+    /// Where a kickoff was checked at another tip than its local branch.
+    pub notes: Vec<String>,
+}
+
+/// The newest known tips of a kickoff: the local branch, or its
+/// remote-tracking branch when the local one is behind it (or missing);
+/// both when they have diverged. The note says when it is not simply the
+/// local branch.
+pub fn newest_tips(
+    repo: &Repo,
+    config: &Config,
+    k: &kickoffs::Kickoff,
+) -> Result<(Vec<Tip>, Option<String>)> {
+    let name = k.branch();
+    let remote = format!("{}/{name}", config.remote);
+    Ok(match (k.local, k.remote) {
+        (Some(l), None) => (vec![Tip::new(name, l)], None),
+        (None, Some(r)) => (vec![Tip::new(name, r)], None),
+        (None, None) => (Vec::new(), None),
+        (Some(l), Some(r)) if l == r => (vec![Tip::new(name, l)], None),
+        (Some(l), Some(r)) => {
+            let raw = repo.raw();
+            if raw
+                .graph_descendant_of(r, l)
+                .map_err(crate::git::GitError::from)?
+            {
+                let note = format!(
+                    "{name}: checked at {remote} ({}), which is ahead of the local branch",
+                    short(r)
+                );
+                (vec![Tip::new(name, r)], Some(note))
+            } else if raw
+                .graph_descendant_of(l, r)
+                .map_err(crate::git::GitError::from)?
+            {
+                (vec![Tip::new(name, l)], None)
+            } else {
+                let note = format!(
+                    "{name}: the local branch ({}) and {remote} ({}) have diverged; both are checked",
+                    short(l),
+                    short(r)
+                );
+                (vec![Tip::new(name, l), Tip::new(remote, r)], Some(note))
+            }
+        }
+    })
+}
+
+impl Selection {
+    /// The pairs to check: every pair, or the focused kickoff's tips
+    /// against each other tip.
+    pub fn pairs(&self) -> Vec<(Tip, Tip)> {
+        let mut pairs = Vec::new();
+        for (i, a) in self.tips.iter().enumerate() {
+            for b in &self.tips[i + 1..] {
+                if self.focus.is_none_or(|n| i < n) {
+                    pairs.push((a.clone(), b.clone()));
+                }
+            }
+        }
+        pairs
+    }
+}
+
+/// `--kickoff NAME`: that kickoff (newest tips) first, then main and every
+/// other live kickoff.
+pub fn select_for_kickoff(
+    repo: &Repo,
+    config: &Config,
+    name: &str,
+    no_main: bool,
+) -> Result<Selection> {
+    let known = kickoffs::all(repo, config)?;
+    let Some(k) = known.iter().find(|k| k.branch() == name) else {
+        return Err(Error::usage_hint(
+            format!("`{name}` is not a kickoff here or on `{}`", config.remote),
+            "`kickoff list` shows the kickoffs",
+        ));
+    };
+    let (tips, note) = newest_tips(repo, config, k)?;
+    let mut sel = Selection {
+        focus: Some(tips.len()),
+        tips,
+        notes: note.into_iter().collect(),
+    };
+    for other in kickoffs::live(repo, config)? {
+        if other.branch() != name {
+            let (tips, note) = newest_tips(repo, config, &other)?;
+            sel.tips.extend(tips);
+            sel.notes.extend(note);
+        }
+    }
+    if !no_main {
+        if let Some((label, oid)) = main_tip(repo, config)? {
+            sel.tips.push(Tip::new(label, oid));
+        }
+    }
+    Ok(sel)
+}
+
+fn short(oid: git2::Oid) -> String {
+    oid.to_string()[..10].to_string()
+}
+
+/// The tips to compare: the given revisions, or the live kickoffs, each at
+/// its newest known tip; plus main unless `--no-main`. Main keeps its row
+/// even when a kickoff's tip is main's commit.
+pub fn select_tips(repo: &Repo, config: &Config, args: &ConflictsArgs) -> Result<Selection> {
+    let mut sel = Selection::default();
+    let add = |sel: &mut Selection, (tips, note): (Vec<Tip>, Option<String>)| {
+        sel.tips.extend(tips);
+        sel.notes.extend(note);
+    };
     if args.revs.is_empty() {
         for k in kickoffs::live(repo, config)? {
-            tips.push(Tip::new(k.branch(), k.tip()));
+            add(&mut sel, newest_tips(repo, config, &k)?);
         }
     } else {
+        let known = kickoffs::all(repo, config)?;
         for rev in &args.revs {
-            let oid = repo.resolve_commit(rev)?;
-            if tips.iter().any(|t| t.label == *rev) {
+            if sel.tips.iter().any(|t| t.label == *rev) {
                 return Err(Error::usage_hint(
                     format!("revision `{rev}` is given twice"),
                     "name each revision once",
                 ));
             }
-            tips.push(Tip::new(rev.clone(), oid));
+            // A kickoff, even one known only on the remote, by its name.
+            match known.iter().find(|k| k.branch() == *rev) {
+                Some(k) => add(&mut sel, newest_tips(repo, config, k)?),
+                None => sel
+                    .tips
+                    .push(Tip::new(rev.clone(), repo.resolve_commit(rev)?)),
+            }
         }
-        if tips.len() < 2 && args.no_main {
+        if sel.tips.len() < 2 && args.no_main {
             return Err(Error::usage_hint(
                 "one revision and --no-main leave nothing to compare",
                 "give at least two revisions, or drop --no-main",
@@ -100,12 +281,68 @@ pub fn select_tips(repo: &Repo, config: &Config, args: &ConflictsArgs) -> Result
     }
     if !args.no_main {
         if let Some((label, oid)) = main_tip(repo, config)? {
-            if !tips.iter().any(|t| t.oid == oid) {
-                tips.push(Tip::new(label, oid));
+            let named = |t: &Tip| t.label == label || t.label == config.main_branch;
+            if !sel.tips.iter().any(named) {
+                sel.tips.push(Tip::new(label, oid));
             }
         }
     }
-    Ok(tips)
+    Ok(sel)
+}
+
+/// How long ago the remote-tracking refs were last fetched: the newer of
+/// `FETCH_HEAD`'s time and the last reflog entry of the remote's main.
+pub fn remote_age(repo: &Repo, config: &Config) -> Option<std::time::Duration> {
+    let fetch_head = [repo.git_dir(), repo.common_dir()]
+        .iter()
+        .filter_map(|d| {
+            std::fs::metadata(d.join("FETCH_HEAD"))
+                .ok()?
+                .modified()
+                .ok()
+        })
+        .max();
+    let reflog = repo
+        .raw()
+        .reflog(&format!(
+            "refs/remotes/{}/{}",
+            config.remote, config.main_branch
+        ))
+        .ok()
+        .and_then(|log| {
+            let t = log.get(0)?.committer().when().seconds();
+            Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(t).ok()?))
+        });
+    let newest = fetch_head.into_iter().chain(reflog).max()?;
+    std::time::SystemTime::now().duration_since(newest).ok()
+}
+
+/// "42 s", "5 min", "3 h", "2 days".
+pub fn human_age(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..=119 => format!("{s} s"),
+        120..=7199 => format!("{} min", s / 60),
+        7200..=172_799 => format!("{} h", s / 3600),
+        _ => format!("{} days", s / 86_400),
+    }
+}
+
+/// Fetch main and every kickoff branch from the remote into the
+/// remote-tracking refs (kickoffs deleted there are pruned): one fetch.
+pub fn fetch_kickoffs(repo: &Repo, config: &Config) -> Result<()> {
+    let (remote, main) = (&config.remote, &config.main_branch);
+    let prefix = crate::naming::KICKOFF_PREFIX;
+    repo.git([
+        "fetch".to_string(),
+        "--quiet".into(),
+        "--prune".into(),
+        "--no-tags".into(),
+        remote.clone(),
+        format!("+refs/heads/{main}:refs/remotes/{remote}/{main}"),
+        format!("+refs/heads/{prefix}*:refs/remotes/{remote}/{prefix}*"),
+    ])?;
+    Ok(())
 }
 
 /// Main as kickoffs are measured against it: the remote's when known.
@@ -123,10 +360,16 @@ fn main_tip(repo: &Repo, config: &Config) -> Result<Option<(String, git2::Oid)>>
         .map(|oid| (config.main_branch.clone(), oid)))
 }
 
-fn check(repo: &Repo, tips: &[Tip], args: &ConflictsArgs, g: &Global) -> Result<Vec<PairVerdict>> {
+fn check(
+    repo: &Repo,
+    sel: &Selection,
+    args: &ConflictsArgs,
+    g: &Global,
+) -> Result<Vec<PairVerdict>> {
+    let pairs = sel.pairs();
     let mut options = Options::for_repo(repo)?;
     options.use_cache = !args.no_cache;
-    let total = (tips.len() * (tips.len() - 1) / 2) as u64;
+    let total = pairs.len() as u64;
     let bar = (g.ui.stderr_is_terminal() && total > 1).then(|| {
         let bar = indicatif::ProgressBar::new(total);
         bar.set_style(
@@ -142,7 +385,7 @@ fn check(repo: &Repo, tips: &[Tip], args: &ConflictsArgs, g: &Global) -> Result<
             b.inc(n);
         }
     });
-    let verdicts = engine.check_matrix(tips)?;
+    let verdicts = engine.check_pairs(&pairs)?;
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
@@ -184,11 +427,25 @@ struct JsonSummary {
 }
 
 #[derive(Serialize)]
+struct JsonFreshness {
+    /// The remote whose branches were considered (null without one).
+    remote: Option<String>,
+    /// Whether this run fetched first.
+    fetched: bool,
+    /// Age of the remote-tracking branches when not fetched (null: unknown).
+    fetched_seconds_ago: Option<u64>,
+    /// Kickoffs checked at another tip than their local branch.
+    notes: Vec<String>,
+}
+
+#[derive(Serialize)]
 struct JsonReport<'a> {
     schema: u32,
     revisions: Vec<JsonTip<'a>>,
     pairs: Vec<JsonPair<'a>>,
     summary: JsonSummary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    freshness: Option<JsonFreshness>,
 }
 
 fn json_tip(t: &Tip) -> JsonTip<'_> {
@@ -238,6 +495,7 @@ impl<'a> Report<'a> {
                 conflicting: self.count(Outcome::is_conflict),
                 could_not_check: self.count(|o| matches!(o, Outcome::Unknown(_))),
             },
+            freshness: None,
         }
     }
 

@@ -4,6 +4,7 @@
 use crate::cli::Global;
 use crate::commands::Session;
 use crate::error::{Error, Result};
+use crate::sanitize::redact;
 use crate::slots::dashboard::{DashboardData, render};
 use crate::slots::service::{read_board, require_pool};
 use std::io::{BufRead, BufReader, Write};
@@ -98,9 +99,10 @@ fn build(s: &Session, g: &Global, offline: bool) -> Result<Page> {
     let data = DashboardData::new(board, loaded.state.deployments.values());
     let mut json = serde_json::to_string_pretty(&data).expect("serializable");
     json.push('\n');
+    // The page and its JSON are published: no credentials in URLs.
     Ok(Page {
-        html: render(&data),
-        json,
+        html: redact(&render(&data)).into_owned(),
+        json: redact(&json).into_owned(),
     })
 }
 

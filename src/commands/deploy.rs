@@ -8,7 +8,7 @@ use crate::slots::board::human;
 use crate::slots::config::{SlotsConfig, env_prefix};
 use crate::slots::service::{self, check_slot, now, person, require_pool, store};
 use crate::slots::{
-    DeployStatus, Deployment, Op, Outcome, SlotError, Ttl, new_id, recorded, runner,
+    DeployStatus, Deployment, Op, Outcome, SlotError, Ttl, envfile, new_id, recorded, runner,
 };
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -96,6 +96,13 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
         find_program(s.repo.workdir(), &argv[0]).ok_or_else(|| SlotError::DeployNotFound {
             program: argv[0].clone(),
         })?;
+    envfile::preflight(
+        s.repo.workdir(),
+        s.repo.common_dir(),
+        &s.config.slots.env_dir,
+        &s.config.slots.names,
+    )
+    .map_err(SlotError::from)?;
     service::fetch_branches(&s.repo, &s.config, false)?;
     if s.has_remote() {
         if let Err(e) = s.repo.fetch_platform_tags(&s.config.remote) {
@@ -169,7 +176,7 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
             platform_version,
             tickets,
             program,
-        );
+        )?;
         g.ui.info(format!(
             "would write {}:\n{}",
             plan.env_file.display(),
@@ -224,8 +231,8 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
         platform_version,
         tickets,
         program,
-    );
-    if let Err(e) = write_env_file(&plan) {
+    )?;
+    if let Err(e) = write_env_file(&s, &plan) {
         // Nothing was deployed: no record, and a slot claimed for it goes back.
         if claimed_now {
             give_back(g, &store, &slot, &me);
@@ -344,10 +351,11 @@ fn plan(
     platform_version: Option<String>,
     tickets: Vec<String>,
     program: PathBuf,
-) -> DeployPlan {
+) -> Result<DeployPlan> {
     let project = c.project(slot);
     let image_tag = format!("{kickoff}-{}", &commit[..12.min(commit.len())]);
-    let env_file = env_dir(s, c).join(format!("{slot}.env"));
+    let env_file = envfile::location(s.repo.workdir(), s.repo.common_dir(), &c.env_dir, slot)
+        .map_err(SlotError::from)?;
     let compose_file = env_file.with_file_name(crate::slots::compose::file_name(slot));
     let compose_text = crate::slots::compose::render(c, slot, kickoff, &image_tag);
     let number = c.index_of(slot).expect("a configured slot") + 1;
@@ -373,10 +381,11 @@ fn plan(
         env.push((format!("{p}_SERVICE"), e.service.clone()));
         env.push((format!("{p}_IMAGE_TAG"), image_tag.clone()));
     }
-    let mut env_text = format!("# written by kickoff deploy: {kickoff} on {slot}\n");
-    for (k, v) in &env {
-        env_text.push_str(&format!("{k}={v}\n"));
-    }
+    let env_text = envfile::render(
+        &format!("written by kickoff deploy: {kickoff} on {slot}"),
+        &env,
+    )
+    .map_err(SlotError::from)?;
     env.push((
         "KICKOFF_ENV_FILE".into(),
         env_file.to_string_lossy().into_owned(),
@@ -395,7 +404,7 @@ fn plan(
             .replace("{compose_file}", &compose_file.to_string_lossy())
     };
     let argv = c.deploy.iter().map(|a| fill(a)).collect();
-    DeployPlan {
+    Ok(DeployPlan {
         id,
         slot: slot.into(),
         kickoff: kickoff.into(),
@@ -411,29 +420,27 @@ fn plan(
         program,
         argv,
         env,
-    }
+    })
 }
 
-/// Where env files go: the configured `slots.env_dir` (relative to the top
-/// of the work tree, so per worktree), or by default `kickoff/env` in the
-/// git directory every worktree of the clone shares.
-fn env_dir(s: &Session, c: &SlotsConfig) -> PathBuf {
-    if c.env_dir == crate::slots::config::DEFAULT_ENV_DIR {
-        s.repo.common_dir().join("kickoff").join("env")
-    } else {
-        s.repo.workdir().join(&c.env_dir)
-    }
-}
-
-fn write_env_file(plan: &DeployPlan) -> Result<()> {
-    if let Some(dir) = plan.env_file.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
-    }
-    std::fs::write(&plan.env_file, &plan.env_text)
-        .map_err(|e| Error::io(format!("cannot write {}", plan.env_file.display()), e))?;
-    std::fs::write(&plan.compose_file, &plan.compose_text)
-        .map_err(|e| Error::io(format!("cannot write {}", plan.compose_file.display()), e))
+/// The env file and the compose override: inside the repository (the
+/// default `.git/kickoff/env` is in the git directory every worktree of the
+/// clone shares), through no symbolic link, each replaced whole.
+fn write_env_file(s: &Session, plan: &DeployPlan) -> Result<()> {
+    let c = &s.config.slots;
+    let (workdir, git_dir) = (s.repo.workdir(), s.repo.common_dir());
+    envfile::write(workdir, git_dir, &c.env_dir, &plan.slot, &plan.env_text)
+        .and_then(|_| {
+            envfile::write_beside(
+                workdir,
+                git_dir,
+                &c.env_dir,
+                &crate::slots::compose::file_name(&plan.slot),
+                &plan.compose_text,
+            )
+        })
+        .map_err(SlotError::from)?;
+    Ok(())
 }
 
 /// The deploy command: no shell, no stdin, its stdout and stderr both

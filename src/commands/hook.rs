@@ -189,22 +189,25 @@ fn gather(
     Ok(out)
 }
 
-/// What a pushed kickoff is compared with: main and the other live kickoffs,
-/// through the conflict engine (the same verdicts as `kickoff conflicts`).
+/// What a pushed kickoff is compared with: main and the other live kickoffs
+/// at their newest known tips (the same selection as `kickoff conflicts
+/// --kickoff`), through the conflict engine.
 struct Radar {
     main: Option<(String, Oid)>,
-    kickoffs: Vec<(KickoffName, Oid)>,
+    kickoffs: Vec<(KickoffName, conflict::Tip)>,
     options: conflict::Options,
 }
 
 impl Radar {
     fn read(s: &Session) -> Result<Radar> {
+        refresh_if_stale(s);
         let main =
             kickoffs::main_tip(&s.repo, &s.config)?.map(|m| (s.config.main_branch.clone(), m));
-        let kickoffs = kickoffs::live(&s.repo, &s.config)?
-            .into_iter()
-            .map(|k| (k.name.clone(), k.tip()))
-            .collect();
+        let mut kickoffs = Vec::new();
+        for k in kickoffs::live(&s.repo, &s.config)? {
+            let (tips, _) = super::conflicts::newest_tips(&s.repo, &s.config, &k)?;
+            kickoffs.extend(tips.into_iter().map(|t| (k.name.clone(), t)));
+        }
         Ok(Radar {
             main,
             kickoffs,
@@ -230,7 +233,7 @@ impl Radar {
                 self.kickoffs
                     .iter()
                     .filter(|(k, _)| k != name)
-                    .map(|(k, oid)| conflict::Tip::new(k.to_string(), *oid)),
+                    .map(|(_, tip)| tip.clone()),
             )
             .collect();
         if others.is_empty() {
@@ -257,6 +260,23 @@ impl Radar {
                 .collect(),
         ))
     }
+}
+
+/// In `block` mode, teammates' newer tips must be known: when the
+/// remote-tracking kickoff branches are older than `hook.refresh_after`
+/// (or their age is unknown), fetch them once. A failed fetch is not the
+/// push's fault: the check goes on with what is known.
+fn refresh_if_stale(s: &Session) {
+    if s.config.hook.conflicts != policy::ConflictMode::Block
+        || !s.repo.has_remote(&s.config.remote)
+    {
+        return;
+    }
+    let age = super::conflicts::remote_age(&s.repo, &s.config);
+    if age.is_some_and(|a| a < s.config.hook.refresh_after) {
+        return;
+    }
+    let _ = super::conflicts::fetch_kickoffs(&s.repo, &s.config);
 }
 
 /// Read a pushed platform tag: annotation, trailers, its kickoff, the release rules.
@@ -314,8 +334,13 @@ fn release_rules(
     pushed_kickoff: Option<Oid>,
     facts: &mut TagFacts,
 ) -> Result<()> {
-    let checked =
-        release::catalog::check_pushed_tag(&s.repo, &args.remote_name, &line.remote_ref, object)?;
+    let checked = release::catalog::check_pushed_tag(
+        &s.repo,
+        &args.remote_name,
+        &s.config.main_branch,
+        &line.remote_ref,
+        object,
+    )?;
     let PushedTag::Checked { facts: rf, verdict } = checked else {
         // Malformed tags are reported by the policy's own platform-tag checks.
         return Ok(());

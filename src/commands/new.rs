@@ -54,7 +54,7 @@ pub struct NewPlan {
 
 pub fn run(args: NewArgs, g: &Global) -> Result<()> {
     let date = match &args.date {
-        Some(d) => naming::parse_date(d)?,
+        Some(d) => naming::parse_kickoff_date(d)?,
         None => chrono::Local::now().date_naive(),
     };
     let slug = summary_slug(&args.summary, g)?;
@@ -66,13 +66,14 @@ pub fn run(args: NewArgs, g: &Global) -> Result<()> {
     execute(&session, g, &plan)
 }
 
-/// Validate the summary; on a terminal, offer the slug form of free text.
+/// Validate the summary; free text gets its slug form offered: `--yes`
+/// takes it, a terminal asks, elsewhere the error names it.
 fn summary_slug(summary: &str, g: &Global) -> Result<Slug> {
     match Slug::parse(summary) {
         Ok(slug) => Ok(slug),
         Err(err) => {
             if let Some(suggestion) = naming::slugify(summary).filter(|s| s != summary) {
-                if g.ui.interactive()
+                if (g.yes || g.ui.interactive())
                     && prompt::confirm(
                         &g.ui,
                         g.yes,
@@ -80,6 +81,9 @@ fn summary_slug(summary: &str, g: &Global) -> Result<Slug> {
                         false,
                     )?
                 {
+                    if g.yes {
+                        g.ui.info(format!("using the summary `{suggestion}` (--yes)"));
+                    }
                     return Ok(Slug::parse(&suggestion)?);
                 }
             }

@@ -7,13 +7,14 @@ use crate::error::{Error, Result};
 use crate::git::git2::Oid;
 use crate::kickoffs;
 use crate::release::PlatformVersion;
-use crate::release::catalog::{self, Catalog};
+use crate::release::catalog::{self, Catalog, NotesStart};
 use crate::release::tickets::{self, Notes};
 
 /// Release notes: the tickets shipped in a version, with their commits.
 ///
-/// The range is the version's commit minus every lower version (with
-/// `--since V`: minus V and the versions below it). Tickets come from feature
+/// A release covers everything since the previous release (its prereleases
+/// included); a prerelease covers everything since the previous version of
+/// any kind; with `--since V`, everything after V. The notes say which. Tickets come from feature
 /// branch names in merge commits (`Merge branch 'feature/DASH-123'`: the merged
 /// commits count for DASH-123), from squash merges and from any commit
 /// message. A kickoff without a version yet gets what it would ship: its
@@ -37,6 +38,9 @@ pub struct NotesJson {
     pub version: Option<PlatformVersion>,
     pub kickoff: Option<String>,
     pub since: Option<PlatformVersion>,
+    /// Where the notes start (`previous-release`, `previous-version`,
+    /// `since`, `kickoff-base`, `beginning`); `null` for an unreleased kickoff.
+    pub start: Option<NotesStart>,
     #[serde(flatten)]
     pub notes: Notes,
 }
@@ -80,59 +84,68 @@ pub fn run(args: NotesArgs, g: &Global) -> Result<()> {
         Query::Version(v) => Some(find_version(&catalog, v)?),
         Query::Kickoff(k) => catalog.of_kickoff(k).into_iter().next(),
     };
-    let (title, version, kickoff, include, exclude): (String, _, _, Oid, Vec<Oid>) = match target {
-        Some(t) => {
-            if let Some(s) = &since {
-                if s >= &t.version {
-                    return Err(Error::usage_hint(
-                        format!("--since {s} is not below {}", t.version),
-                        "give an earlier version to widen the range",
-                    ));
+    let (title, version, kickoff, include, exclude, start): (String, _, _, Oid, Vec<Oid>, _) =
+        match target {
+            Some(t) => {
+                if let Some(s) = &since {
+                    if s >= &t.version {
+                        return Err(Error::usage_hint(
+                            format!("--since {s} is not below {}", t.version),
+                            "give an earlier version to widen the range",
+                        ));
+                    }
                 }
+                let (include, exclude, start) = catalog::notes_range(&catalog, t, since.as_ref());
+                let include = include.ok_or_else(|| {
+                    Error::refused(format!(
+                        "the commit of {} is not in this repository",
+                        t.version.tag_name()
+                    ))
+                })?;
+                let kickoff = t.kickoff().map(ToString::to_string);
+                let title = match &kickoff {
+                    Some(k) => format!("platform v{} ({k})", t.version),
+                    None => format!("platform v{}", t.version),
+                };
+                (
+                    title,
+                    Some(t.version.clone()),
+                    kickoff,
+                    include,
+                    exclude,
+                    Some(start),
+                )
             }
-            let (include, exclude) = catalog::shipped_range(&catalog, t, since.as_ref());
-            let include = include.ok_or_else(|| {
-                Error::refused(format!(
-                    "the commit of {} is not in this repository",
-                    t.version.tag_name()
-                ))
-            })?;
-            let kickoff = t.kickoff().map(ToString::to_string);
-            let title = match &kickoff {
-                Some(k) => format!("platform v{} ({k})", t.version),
-                None => format!("platform v{}", t.version),
-            };
-            (title, Some(t.version.clone()), kickoff, include, exclude)
-        }
-        None => {
-            let Query::Kickoff(k) = &query else {
-                unreachable!("a version query found its tag or failed")
-            };
-            let found = kickoffs::all(repo, cfg)?.into_iter().find(|x| &x.name == k);
-            let Some(found) = found else {
-                return Err(Error::refused_hint(
-                    format!("no kickoff named {k}, and no platform version names it"),
-                    "`kickoff list` shows the kickoffs",
-                ));
-            };
-            let mut exclude: Vec<Oid> = catalog
-                .tags
-                .iter()
-                .filter(|t| since.as_ref().is_none_or(|s| &t.version <= s))
-                .filter_map(|t| t.commit)
-                .collect();
-            if since.is_none() {
-                exclude.extend(kickoffs::main_tip(repo, cfg)?);
+            None => {
+                let Query::Kickoff(k) = &query else {
+                    unreachable!("a version query found its tag or failed")
+                };
+                let found = kickoffs::all(repo, cfg)?.into_iter().find(|x| &x.name == k);
+                let Some(found) = found else {
+                    return Err(Error::refused_hint(
+                        format!("no kickoff named {k}, and no platform version names it"),
+                        "`kickoff list` shows the kickoffs",
+                    ));
+                };
+                let mut exclude: Vec<Oid> = catalog
+                    .tags
+                    .iter()
+                    .filter(|t| since.as_ref().is_none_or(|s| &t.version <= s))
+                    .filter_map(|t| t.commit)
+                    .collect();
+                if since.is_none() {
+                    exclude.extend(kickoffs::main_tip(repo, cfg)?);
+                }
+                (
+                    format!("{k} (not released yet)"),
+                    None,
+                    Some(k.to_string()),
+                    found.tip(),
+                    exclude,
+                    None,
+                )
             }
-            (
-                format!("{k} (not released yet)"),
-                None,
-                Some(k.to_string()),
-                found.tip(),
-                exclude,
-            )
-        }
-    };
+        };
     let commits = repo.commits_between(&[include], &exclude)?;
     let notes = tickets::collect(&commits, &cfg.ticket_pattern);
     if args.json {
@@ -141,8 +154,14 @@ pub fn run(args: NotesArgs, g: &Global) -> Result<()> {
             version,
             kickoff,
             since,
+            start,
             notes,
         });
     }
-    g.ui.data(&tickets::markdown(&title, &notes))
+    let intro = start.as_ref().map(NotesStart::describe);
+    g.ui.data(&tickets::markdown_with_intro(
+        &title,
+        intro.as_deref(),
+        &notes,
+    ))
 }

@@ -21,8 +21,9 @@ use chrono::NaiveDate;
 /// release rules run first: the tag is new (locally and on the remote), the
 /// version is greater than every other, the kickoff has no version yet (a
 /// prerelease may be followed by its release or a later prerelease), it
-/// contains every earlier platform version, and it matches the remote's
-/// kickoff. A refused release changes nothing; a rule is waived only by the
+/// contains every earlier platform version and the remote's main as of now
+/// (a hotfix on main would otherwise be rolled back by deploying the
+/// kickoff), and it matches the remote's kickoff. A refused release changes nothing; a rule is waived only by the
 /// flag that names it.
 #[derive(Debug, clap::Args)]
 pub struct ReleaseArgs {
@@ -55,6 +56,9 @@ pub struct ReleaseArgs {
     /// Waive the rule that the kickoff contains every earlier platform version.
     #[arg(long)]
     pub allow_rollback: bool,
+    /// Waive the rule that the kickoff contains the remote's main (hotfixes).
+    #[arg(long)]
+    pub allow_behind_main: bool,
     /// Waive the rule that the local kickoff matches the remote's.
     #[arg(long)]
     pub allow_remote_mismatch: bool,
@@ -67,6 +71,7 @@ impl ReleaseArgs {
             (self.allow_not_greater, Rule::NotGreater),
             (self.allow_second_version, Rule::SecondVersion),
             (self.allow_rollback, Rule::Rollback),
+            (self.allow_behind_main, Rule::BehindMain),
             (self.allow_remote_mismatch, Rule::RemoteMismatch),
         ] {
             if on {
@@ -88,6 +93,8 @@ pub struct ReleasePlan {
     /// Every violation found, waived or not, for the rule listing.
     pub violations: Vec<RuleViolation>,
     pub push: Option<String>,
+    /// The remote the remote rules were checked against (`None`: no remote).
+    pub remote: Option<String>,
 }
 
 pub fn run(args: ReleaseArgs, g: &Global) -> Result<()> {
@@ -133,6 +140,7 @@ pub fn plan(
     };
     let commit = kickoff.tip();
     let main = kickoffs::require_main_tip(repo, cfg)?;
+    let main_name = kickoffs::main_ref_name(repo, cfg)?;
     let base = repo.merge_base(commit, main)?;
     let commits = repo.commits_between(&[commit], &[main])?;
     let notes = tickets::collect(&commits, &cfg.ticket_pattern);
@@ -144,6 +152,7 @@ pub fn plan(
         &kickoff.name,
         commit,
         remote_view,
+        Some((main_name.as_str(), main)),
         true,
     )?;
     let violations = release::check_release(&facts);
@@ -163,18 +172,26 @@ pub fn plan(
         message,
         verdict,
         violations,
-        push: remote.filter(|_| !args.no_push),
+        push: remote.clone().filter(|_| !args.no_push),
+        remote,
     })
 }
 
 /// No version given: offer the next patch, minor and major versions on a
 /// terminal; elsewhere fail (exit 2) listing them.
 fn ask_version(g: &Global, catalog: &Catalog) -> Result<PlatformVersion> {
-    let choices: Vec<String> = [Bump::Patch, Bump::Minor, Bump::Major]
-        .into_iter()
-        .map(|b| release::next_version(catalog.versions(), b).to_string())
-        .collect();
-    let picked = crate::prompt::select(
+    let choices: Vec<(String, String)> = [
+        (Bump::Patch, "patch"),
+        (Bump::Minor, "minor"),
+        (Bump::Major, "major"),
+    ]
+    .into_iter()
+    .map(|(b, label)| {
+        let v = release::next_version(catalog.versions(), b).to_string();
+        (v.clone(), format!("{v}  ({label})"))
+    })
+    .collect();
+    let picked = crate::prompt::select_labelled(
         &g.ui,
         "platform version",
         "--platform X.Y.Z or --bump patch|minor|major",
@@ -187,6 +204,13 @@ fn ask_version(g: &Global, catalog: &Catalog) -> Result<PlatformVersion> {
 pub fn rule_lines(plan: &ReleasePlan) -> String {
     let mut s = String::new();
     for rule in Rule::ALL {
+        if rule == Rule::RemoteMismatch && plan.remote.is_none() {
+            s.push_str(&format!(
+                "  skipped  {:<16} no remote to compare the kickoff with\n",
+                rule.key()
+            ));
+            continue;
+        }
         let found: Vec<&RuleViolation> = plan
             .violations
             .iter()

@@ -1,4 +1,4 @@
-//! `kickoff slot list | claim | release | renew | routes | admin`: the QA slot pool.
+//! `kickoff slot list | claim | release | renew | leave | routes | admin`: the QA slot pool.
 
 use crate::cli::Global;
 use crate::commands::Session;
@@ -26,6 +26,7 @@ pub enum SlotCommand {
     Claim(ClaimArgs),
     Release(ReleaseArgs),
     Renew(RenewArgs),
+    Leave(LeaveArgs),
     Routes(super::slot_routes::RoutesArgs),
     Admin(super::slot_admin::AdminArgs),
 }
@@ -113,12 +114,36 @@ pub struct RenewArgs {
     pub json: bool,
 }
 
+/// Take a kickoff out of the queue.
+///
+/// For a kickoff that waits for a slot (`claim --queue`); a kickoff that
+/// holds a slot gives it back with `kickoff slot release`.
+#[derive(Debug, clap::Args)]
+pub struct LeaveArgs {
+    /// The kickoff [default: the current branch's kickoff, or the one you queued].
+    #[arg(value_name = "KICKOFF")]
+    pub kickoff: Option<String>,
+    /// The kickoff as an option, like other commands take it.
+    #[arg(long = "kickoff", value_name = "KICKOFF", conflicts_with = "kickoff")]
+    pub kickoff_flag: Option<String>,
+    /// Take out a kickoff someone else queued (recorded under your name).
+    #[arg(long)]
+    pub force: bool,
+    /// Print what would happen, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the outcome as JSON (`"schema": 1`, see docs/slots.md).
+    #[arg(long)]
+    pub json: bool,
+}
+
 pub fn run(args: SlotArgs, g: &Global) -> Result<()> {
     match args.command {
         SlotCommand::List(a) => list(a, g),
         SlotCommand::Claim(a) => claim(a, g),
         SlotCommand::Release(a) => release(a, g),
         SlotCommand::Renew(a) => renew(a, g),
+        SlotCommand::Leave(a) => leave(a, g),
         SlotCommand::Routes(a) => super::slot_routes::run(a, g),
         SlotCommand::Admin(a) => super::slot_admin::run(a, g),
     }
@@ -347,6 +372,10 @@ fn report(
             format!("{would}renewed {slot} until {}", human(until)),
             Some(slot.clone()),
         ),
+        Outcome::Left { kickoff, position } => (
+            format!("{would}taken {kickoff} out of the queue (it was at position {position})"),
+            Some(kickoff.clone()),
+        ),
         Outcome::Recorded { file } => (format!("{would}recorded {file}"), Some(file.clone())),
         Outcome::Removed { paths } => (format!("{would}removed {}", paths.join(", ")), None),
         Outcome::Reset { released, dequeued } => (
@@ -380,9 +409,28 @@ fn default_slot(s: &Session, g: &Global, given: Option<String>) -> Result<String
     let current = store(&s.repo, &s.config, &g.ui).read(false)?;
     if let Some(branch) = s.repo.current_branch()? {
         if let Some(k) = crate::kickoffs::kickoff_of_branch(&s.repo, &s.config, &branch)? {
-            if let Some((slot, _)) = current.state.slot_of(&k.to_string()) {
+            let k = k.to_string();
+            if let Some((slot, _)) = current.state.slot_of(&k) {
                 return Ok(slot.to_string());
             }
+            // The branch names a kickoff that holds nothing: never fall back
+            // to a slot of another kickoff.
+            let queued = current.state.queue.iter().position(|q| q.kickoff == k);
+            return Err(match queued {
+                Some(i) => Error::refused_hint(
+                    format!(
+                        "{k} holds no slot; it waits in the queue (position {})",
+                        i + 1
+                    ),
+                    format!(
+                        "leave the queue with `kickoff slot leave {k}`, or name the slot to act on"
+                    ),
+                ),
+                None => Error::refused_hint(
+                    format!("{k} holds no slot"),
+                    "name the slot (`kickoff slot list` shows who holds what)",
+                ),
+            });
         }
     }
     let me = person(&s.repo)?;
@@ -415,6 +463,50 @@ fn release(args: ReleaseArgs, g: &Global) -> Result<()> {
         force: args.force,
     };
     execute(&s, g, &op, args.dry_run, args.json)
+}
+
+fn leave(args: LeaveArgs, g: &Global) -> Result<()> {
+    let s = open(g)?;
+    let given = args.kickoff.or(args.kickoff_flag);
+    let kickoff = match given {
+        Some(k) => crate::naming::KickoffName::parse(&k)?.to_string(),
+        None => queued_kickoff(&s, g)?,
+    };
+    let op = Op::Leave {
+        id: new_id(),
+        kickoff,
+        by: person(&s.repo)?,
+        at: now(),
+        force: args.force,
+    };
+    execute(&s, g, &op, args.dry_run, args.json)
+}
+
+/// Which kickoff `leave` means when none is named: the current branch's
+/// kickoff, else the one you queued (asked on a terminal when several).
+fn queued_kickoff(s: &Session, g: &Global) -> Result<String> {
+    if let Some(branch) = s.repo.current_branch()? {
+        if let Some(k) = crate::kickoffs::kickoff_of_branch(&s.repo, &s.config, &branch)? {
+            return Ok(k.to_string());
+        }
+    }
+    let current = store(&s.repo, &s.config, &g.ui).read(false)?;
+    let me = person(&s.repo)?;
+    let mine: Vec<String> = current
+        .state
+        .queue
+        .iter()
+        .filter(|q| q.holder.email == me.email)
+        .map(|q| q.kickoff.clone())
+        .collect();
+    match mine.len() {
+        1 => Ok(mine[0].clone()),
+        0 => Err(Error::refused_hint(
+            "you have no kickoff in the queue",
+            "name the kickoff (`kickoff slot list` shows the queue)",
+        )),
+        _ => crate::prompt::select(&g.ui, "kickoff", "the KICKOFF argument", &mine),
+    }
 }
 
 fn renew(args: RenewArgs, g: &Global) -> Result<()> {

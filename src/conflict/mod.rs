@@ -57,6 +57,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+/// How a "could not check" reason starts when the clone is shallow.
+pub const SHALLOW: &str = "shallow clone";
+
 /// Bumped whenever a change to the engine could change a verdict; part of
 /// every cache key.
 pub const ENGINE_VERSION: u32 = 2;
@@ -702,10 +705,14 @@ fn decide(
         }
     };
     if bases.is_empty() {
-        return (
-            bases,
-            Outcome::Unknown("no common history (git refuses to merge unrelated histories)".into()),
-        );
+        let reason = if repo.raw().is_shallow() {
+            format!(
+                "{SHALLOW}: their common history is cut off; `git fetch --unshallow` fetches it"
+            )
+        } else {
+            "no common history (git refuses to merge unrelated histories)".into()
+        };
+        return (bases, Outcome::Unknown(reason));
     }
     if bases.contains(&a.oid) || bases.contains(&b.oid) {
         // One contains the other: the merge is the newer tip.

@@ -42,6 +42,10 @@ pub enum GitError {
         #[source]
         stderr: Option<GitOutput>,
     },
+    #[error("{name} moved on {remote} while kickoff read it")]
+    RefMoved { remote: String, name: String },
+    #[error("your git identity has no usable {part}: {reason}")]
+    Identity { part: String, reason: String },
     #[error("cannot run `git`")]
     Spawn(#[source] std::io::Error),
     #[error("git: {0}")]
@@ -86,6 +90,8 @@ impl GitError {
             GitError::NoBranch { hint, .. } => hint.clone(),
             GitError::DetachedHead => Some("check out a branch first (`git switch <branch>`), or name the kickoff on the command line".into()),
             GitError::BadRevision { .. } => Some("give a branch, tag or commit id that exists in this repository".into()),
+            GitError::RefMoved { .. } => Some("someone pushed in between; run the command again".into()),
+            GitError::Identity { .. } => Some("set `git config user.name` and `git config user.email` (or GIT_COMMITTER_NAME and GIT_COMMITTER_EMAIL)".into()),
             GitError::Command { args, .. } if is_network(args) => Some("check that the remote is reachable with your credentials (`git remote -v`, then `git fetch` by hand), then run the command again".into()),
             _ => None,
         }
@@ -542,10 +548,32 @@ fn identity(repo: &Repository, who: &str) -> Result<git2::Signature<'static>> {
     let email = env("EMAIL")
         .or_else(|| cfg.get_string("user.email").ok())
         .unwrap_or_else(|| "kickoff@localhost".into());
+    // git drops `<`, `>` and line breaks from an identity rather than fail
+    // (ident.c, "crud"); do the same, so `Ada <QA>` signs as `Ada QA`.
+    let (name, email) = (without_crud(&name), without_crud(&email));
+    for (part, value) in [("name", &name), ("email", &email)] {
+        if value.is_empty() {
+            return Err(GitError::Identity {
+                part: format!("{} {part}", who.to_lowercase()),
+                reason: "it is empty once `<`, `>` and line breaks are left out, as git does"
+                    .into(),
+            });
+        }
+    }
     match env("DATE").and_then(|d| parse_git_date(&d)) {
         Some(time) => Ok(git2::Signature::new(&name, &email, &time)?),
         None => Ok(git2::Signature::now(&name, &email)?),
     }
+}
+
+/// An identity part as git writes it: without `<`, `>` and line breaks, and
+/// trimmed.
+fn without_crud(s: &str) -> String {
+    let kept: String = s
+        .chars()
+        .filter(|c| !matches!(c, '<' | '>' | '\n' | '\r'))
+        .collect();
+    kept.trim().to_string()
 }
 
 /// The date forms tests and scripts use for `GIT_*_DATE`: `@secs [+zzzz]`,

@@ -302,6 +302,7 @@ impl Repo {
             let Some(v) = name
                 .strip_prefix("refs/tags/platform/v")
                 .and_then(|v| semver::Version::parse(v).ok())
+                .filter(|v| v.build.is_empty())
             else {
                 continue;
             };

@@ -163,6 +163,29 @@ impl Repo {
         self.git(args).map(drop)
     }
 
+    /// Fetch the objects of one remote ref without creating or moving any ref
+    /// (no opportunistic tracking-ref update, no FETCH_HEAD). Fails when the
+    /// remote ref no longer points at `expected`'s history.
+    pub fn fetch_objects_of(&self, remote: &str, remote_ref: &str, expected: Oid) -> Result<()> {
+        self.git([
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-write-fetch-head",
+            "--refmap=",
+            "--end-of-options",
+            remote,
+            remote_ref,
+        ])?;
+        if !self.has_object(expected) {
+            return Err(crate::git::GitError::RefMoved {
+                remote: remote.to_string(),
+                name: remote_ref.to_string(),
+            });
+        }
+        Ok(())
+    }
+
     /// Create the annotated tag `name` on `commit` with `message`, signed by
     /// [`Repo::signature`]. Fails when the tag exists.
     pub fn create_annotated_tag(&self, name: &str, commit: Oid, message: &str) -> Result<Oid> {

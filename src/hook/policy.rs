@@ -98,6 +98,9 @@ pub struct HookConfig {
     pub allow_main_push: bool,
     pub allow_kickoff_rewrite: bool,
     pub conflicts: ConflictMode,
+    /// In `block` mode, remote-tracking kickoff branches older than this are
+    /// fetched (once) before the conflict check.
+    pub refresh_after: std::time::Duration,
 }
 
 impl Default for HookConfig {
@@ -108,6 +111,7 @@ impl Default for HookConfig {
             allow_main_push: false,
             allow_kickoff_rewrite: false,
             conflicts: ConflictMode::Warn,
+            refresh_after: std::time::Duration::from_secs(600),
         }
     }
 }
@@ -270,8 +274,13 @@ pub fn needs(line: &PushLine, ctx: &Context) -> Needs {
                 && ctx.config.hook.conflicts != ConflictMode::Off,
             tag: false,
         },
-        Target::PlatformTag(_) => Needs {
-            tag: change == Change::Create,
+        Target::PlatformTag(version) => Needs {
+            tag: change == Change::Create && valid_platform_version(version),
+            ..Needs::default()
+        },
+        // `KICKOFF_LAND=1` allows a fast-forward of main, nothing more.
+        Target::Main => Needs {
+            ancestry: ctx.land && change == Change::Update && !ctx.config.hook.allow_main_push,
             ..Needs::default()
         },
         _ => Needs::default(),
@@ -295,7 +304,7 @@ fn check_line(line: &PushLine, facts: &Facts, ctx: &Context, v: &mut Verdict) {
     }
     let cfg = ctx.config;
     match target(line, cfg) {
-        Target::Main => check_main(line, ctx, v),
+        Target::Main => check_main(line, facts, ctx, v),
         Target::Kickoff(name) => check_kickoff(line, &name, facts, cfg, v),
         Target::Branch(branch) => {
             if change != Change::Delete && cfg.hook.check_branch_names {
@@ -320,11 +329,30 @@ impl Verdict {
     }
 }
 
-/// `main-protected`.
-fn check_main(line: &PushLine, ctx: &Context, v: &mut Verdict) {
+/// `main-protected`. `kickoff land` (`KICKOFF_LAND=1`) only ever needs a
+/// fast-forward of main, so that is all the variable allows.
+fn check_main(line: &PushLine, facts: &Facts, ctx: &Context, v: &mut Verdict) {
     let change = line.change();
     let cfg = ctx.config;
-    let allowed = cfg.hook.allow_main_push || (ctx.land && change == Change::Update);
+    let landing = ctx.land && change == Change::Update;
+    if landing && facts.fast_forward != Some(true) && !cfg.hook.allow_main_push {
+        v.refuse(
+            line,
+            Rule::MainProtected,
+            format!(
+                "KICKOFF_LAND=1 allows only a fast-forward of `{}`, and {} does not contain the remote's {}",
+                cfg.main_branch,
+                line.local_oid.short(),
+                line.remote_oid.short()
+            ),
+            format!(
+                "`kickoff land` fetches {} and merges it first; run it again instead of forcing the push",
+                cfg.main_branch
+            ),
+        );
+        return;
+    }
+    let allowed = cfg.hook.allow_main_push || landing;
     if change != Change::Create && !allowed {
         let what = if change == Change::Delete {
             "deleting"
@@ -402,7 +430,7 @@ fn check_kickoff(
                     list(&c.files, 5)
                 ),
                 fix: format!(
-                    "`kickoff conflicts {name}` shows the details; sort it out with the owners of `{}` before the branches meet",
+                    "`kickoff conflicts --kickoff {name}` shows the details; sort it out with the owners of `{}` before the branches meet",
                     c.other
                 ),
             };
@@ -415,8 +443,18 @@ fn check_kickoff(
     }
 }
 
-/// `platform-tag`, `platform-tag-immutable` and `release-rules`.
+/// `platform-tag`, `platform-tag-immutable` and `release-rules`. A tag under
+/// `platform/` that is no platform version (a typo, build metadata) was never
+/// a release: it may be deleted, and is refused when created or moved.
 fn check_platform_tag(line: &PushLine, version: &str, facts: &Facts, v: &mut Verdict) {
+    if !valid_platform_version(version) {
+        if line.change() != Change::Delete {
+            for (problem, fix) in platform_tag_problems(version, None) {
+                v.refuse(line, Rule::PlatformTag, problem, fix);
+            }
+        }
+        return;
+    }
     match line.change() {
         Change::Delete => v.refuse(
             line,
@@ -531,18 +569,28 @@ pub fn branch_name_problem(branch: &str, cfg: &Config) -> Option<(String, String
     }
 }
 
+/// `vX.Y.Z` with a semantic version and no build metadata: what a platform
+/// tag carries after `platform/`, and what `kickoff versions` lists.
+pub fn valid_platform_version(version: &str) -> bool {
+    version
+        .strip_prefix('v')
+        .and_then(|v| semver::Version::parse(v).ok())
+        .is_some_and(|v| v.build.is_empty())
+}
+
 /// What is wrong with a new platform tag (name, annotation, trailers, commit).
 pub fn platform_tag_problems(version: &str, tag: Option<&TagFacts>) -> Vec<(String, String)> {
     let name = format!("{PLATFORM_TAG_PREFIX}{version}");
     let make = "`kickoff release --platform X.Y.Z` creates a correct tag; delete this one with `git tag -d`";
     let mut out = Vec::new();
-    let valid_version = version
-        .strip_prefix('v')
-        .is_some_and(|v| semver::Version::parse(v).is_ok());
-    if !valid_version {
+    if !valid_platform_version(version) {
         out.push((
-            format!("`{name}` is not platform/vX.Y.Z with a semantic version"),
-            format!("name it like platform/v1.3.10 or platform/v2.0.0-rc.1; {make}"),
+            format!(
+                "`{name}` is not platform/vX.Y.Z with a semantic version without build metadata"
+            ),
+            format!(
+                "name it like platform/v1.3.10 or platform/v2.0.0-rc.1 (no `+build`: it does not order versions); {make}"
+            ),
         ));
     }
     let Some(tag) = tag else {
@@ -648,6 +696,13 @@ mod tests {
         decide(lines, facts, &Context { config, land })
     }
 
+    fn fast_forward(yes: bool) -> Facts {
+        Facts {
+            fast_forward: Some(yes),
+            ..Facts::default()
+        }
+    }
+
     fn rules(v: &Verdict) -> Vec<Rule> {
         v.refusals.iter().map(|f| f.rule).collect()
     }
@@ -702,7 +757,22 @@ mod tests {
             rules(&run(&cfg, false, &[update.clone()], &[])),
             [Rule::MainProtected]
         );
-        assert!(!run(&cfg, true, &[update.clone()], &[]).refused());
+        let (ff, non_ff) = (fast_forward(true), fast_forward(false));
+        let ctx = Context {
+            config: &cfg,
+            land: true,
+        };
+        assert!(needs(&update, &ctx).ancestry);
+        assert!(!run(&cfg, true, &[update.clone()], &[ff]).refused());
+        // Regression: `KICKOFF_LAND=1 git push -f origin HEAD:main` replaced
+        // main with unrelated history.
+        let v = run(&cfg, true, &[update.clone()], &[non_ff]);
+        assert_eq!(rules(&v), [Rule::MainProtected]);
+        assert!(
+            v.refusals[0].problem.contains("only a fast-forward"),
+            "{v:?}"
+        );
+        assert!(run(&cfg, true, &[update.clone()], &[]).refused());
         assert!(!run(&cfg, false, &[line("refs/heads/main", A, Z)], &[]).refused());
         let delete = line("refs/heads/main", Z, A);
         assert!(run(&cfg, true, &[delete.clone()], &[]).refused());
@@ -719,14 +789,7 @@ mod tests {
         };
         let update = line("refs/heads/kickoff-240510-dash", A, B);
         assert!(needs(&update, &ctx).ancestry);
-        let ff = Facts {
-            fast_forward: Some(true),
-            ..Facts::default()
-        };
-        let non_ff = Facts {
-            fast_forward: Some(false),
-            ..Facts::default()
-        };
+        let (ff, non_ff) = (fast_forward(true), fast_forward(false));
         assert!(!run(&cfg, false, &[update.clone()], &[ff]).refused());
         assert_eq!(
             rules(&run(&cfg, false, &[update.clone()], &[non_ff.clone()])),
@@ -822,6 +885,27 @@ mod tests {
             rules(&run(&cfg, false, &[moved, deleted], &[])),
             [Rule::PlatformTagImmutable, Rule::PlatformTagImmutable]
         );
+        // Build metadata is no platform version: refused when created or
+        // moved, and such a tag (or any non-version under platform/) may go.
+        for name in ["platform/v1.6.0+build.5", "platform/oops"] {
+            let tag = format!("refs/tags/{name}");
+            let ctx = Context {
+                config: &cfg,
+                land: false,
+            };
+            assert!(!needs(&line(&tag, A, Z), &ctx).tag, "{name}");
+            let v = run(&cfg, false, &[line(&tag, A, Z)], &[tag_facts(good_tag())]);
+            assert_eq!(rules(&v), [Rule::PlatformTag], "{name}");
+            assert_eq!(
+                rules(&run(&cfg, false, &[line(&tag, A, B)], &[])),
+                [Rule::PlatformTag],
+                "{name}"
+            );
+            assert!(
+                !run(&cfg, false, &[line(&tag, Z, B)], &[]).refused(),
+                "{name}"
+            );
+        }
         // Other tags are not the hook's business.
         assert!(!run(&cfg, false, &[line("refs/tags/v1", A, B)], &[]).refused());
     }

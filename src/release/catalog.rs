@@ -1,7 +1,7 @@
 //! Every platform version the repository (and, when asked, the remote) knows,
 //! read from the tags alone, and the release facts the rules are checked on.
 
-use super::{KnownVersion, PlatformVersion, ReleaseFacts, TAG_PREFIX, TagMessage};
+use super::{KnownVersion, MainFacts, PlatformVersion, ReleaseFacts, TAG_PREFIX, TagMessage};
 use crate::error::Result;
 use crate::git::Repo;
 use crate::git::git2::Oid;
@@ -145,7 +145,9 @@ impl Catalog {
 /// read); `remote` names the remote and the kickoff's tip there, when a remote
 /// was read. `candidate_is_local` says whether a local tag with the
 /// candidate's name counts as existing (false in the pre-push hook, where the
-/// tag being pushed is the candidate itself).
+/// tag being pushed is the candidate itself). `main` names main as of the
+/// release (`origin/main`) and its tip, for the behind-main rule.
+#[allow(clippy::too_many_arguments)]
 pub fn gather_facts(
     repo: &Repo,
     catalog: &Catalog,
@@ -153,6 +155,7 @@ pub fn gather_facts(
     kickoff: &KickoffName,
     commit: Oid,
     remote: Option<(&str, Option<Oid>)>,
+    main: Option<(&str, Oid)>,
     candidate_is_local: bool,
 ) -> Result<ReleaseFacts> {
     let mut others = Vec::new();
@@ -185,6 +188,24 @@ pub fn gather_facts(
         remote_tip: remote.and_then(|(_, tip)| tip),
         remote_checked: remote.is_some(),
         remote: remote.map_or_else(|| "the remote".to_string(), |(name, _)| name.to_string()),
+        main: match main {
+            Some((name, tip)) => Some(main_facts(repo, name, tip, commit)?),
+            None => None,
+        },
+    })
+}
+
+/// Main's commits that `commit` lacks, for the behind-main rule.
+pub fn main_facts(repo: &Repo, name: &str, tip: Oid, commit: Oid) -> Result<MainFacts> {
+    let missing = repo
+        .commits_between(&[tip], &[commit])?
+        .into_iter()
+        .map(|c| (c.oid, c.summary))
+        .collect();
+    Ok(MainFacts {
+        name: name.to_string(),
+        tip,
+        missing,
     })
 }
 
@@ -199,7 +220,7 @@ pub enum PushedTag {
     /// The rules were checked. Rules waived when the tag was made (its
     /// `Waived:` trailers) are in `verdict.waived`, the others in `verdict.blocking`.
     Checked {
-        facts: ReleaseFacts,
+        facts: Box<ReleaseFacts>,
         verdict: super::Verdict,
     },
 }
@@ -212,6 +233,7 @@ pub enum PushedTag {
 pub fn check_pushed_tag(
     repo: &Repo,
     remote: &str,
+    main_branch: &str,
     tag_ref: &str,
     tag_object: Oid,
 ) -> Result<PushedTag> {
@@ -241,6 +263,11 @@ pub fn check_pushed_tag(
     };
     let (catalog, _) = Catalog::with_remote(repo, remote)?;
     let remote_tip = repo.remote_head(remote, &meta.kickoff.to_string())?;
+    let main_tip = repo.remote_head(remote, main_branch)?;
+    if let Some(tip) = main_tip.filter(|t| !repo.has_object(*t)) {
+        repo.fetch_objects_of(remote, &format!("refs/heads/{main_branch}"), tip)?;
+    }
+    let main_name = format!("{remote}/{main_branch}");
     let facts = gather_facts(
         repo,
         &catalog,
@@ -248,11 +275,15 @@ pub fn check_pushed_tag(
         &meta.kickoff,
         local.commit,
         Some((remote, remote_tip)),
+        main_tip.map(|t| (main_name.as_str(), t)),
         false,
     )?;
     let waivers = super::Waivers::new(meta.waived.iter().copied());
     let verdict = super::Verdict::new(super::check_release(&facts), &waivers);
-    Ok(PushedTag::Checked { facts, verdict })
+    Ok(PushedTag::Checked {
+        facts: Box::new(facts),
+        verdict,
+    })
 }
 
 /// One platform version as listings show it (`versions`, `show`, JSON).
@@ -314,4 +345,78 @@ pub fn shipped_range(
         exclude.extend(target.meta.as_ref().and_then(|m| m.base));
     }
     (target.commit, exclude)
+}
+
+/// Where release notes start: what the range of [`notes_range`] excludes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum NotesStart {
+    /// After the version given with `--since` (and every version below it).
+    Since { version: PlatformVersion },
+    /// A release: after the previous release (prereleases in between are
+    /// part of this release's notes).
+    PreviousRelease { version: PlatformVersion },
+    /// A prerelease: after the previous version of any kind.
+    PreviousVersion { version: PlatformVersion },
+    /// The first version: from its kickoff's base (`Kickoff-Base`).
+    KickoffBase,
+    /// The first version, with no recorded base: the whole history.
+    Beginning,
+}
+
+impl NotesStart {
+    /// One sentence for people: what the notes cover.
+    pub fn describe(&self) -> String {
+        match self {
+            NotesStart::Since { version } => {
+                format!("Changes since v{version} (--since).")
+            }
+            NotesStart::PreviousRelease { version } => format!(
+                "Changes since v{version}, the previous release (prereleases in between are included)."
+            ),
+            NotesStart::PreviousVersion { version } => format!(
+                "Changes since v{version}, the previous version (a prerelease counts from any earlier version)."
+            ),
+            NotesStart::KickoffBase => {
+                "Changes since the kickoff was cut from main (the first platform version).".into()
+            }
+            NotesStart::Beginning => "Changes since the beginning of history.".into(),
+        }
+    }
+}
+
+/// The history release notes of `target` cover, and where they start: a
+/// release covers everything since the previous release, a prerelease
+/// everything since the previous version of any kind, `since` (when given)
+/// everything after that version. Returns (include, exclude, start).
+pub fn notes_range(
+    catalog: &Catalog,
+    target: &PlatformTag,
+    since: Option<&PlatformVersion>,
+) -> (Option<Oid>, Vec<Oid>, NotesStart) {
+    let counts = |t: &PlatformTag| match since {
+        Some(f) => &t.version <= f,
+        None if target.version.is_prerelease() => t.version < target.version,
+        None => t.version < target.version && !t.version.is_prerelease(),
+    };
+    let below: Vec<&PlatformTag> = catalog.tags.iter().filter(|t| counts(t)).collect();
+    let mut exclude: Vec<Oid> = below.iter().filter_map(|t| t.commit).collect();
+    // Newest first: the first one is where the notes start.
+    let start = match (since, below.first()) {
+        (Some(f), _) => NotesStart::Since { version: f.clone() },
+        (None, Some(prev)) if target.version.is_prerelease() => NotesStart::PreviousVersion {
+            version: prev.version.clone(),
+        },
+        (None, Some(prev)) => NotesStart::PreviousRelease {
+            version: prev.version.clone(),
+        },
+        (None, None) => match target.meta.as_ref().and_then(|m| m.base) {
+            Some(base) => {
+                exclude.push(base);
+                NotesStart::KickoffBase
+            }
+            None => NotesStart::Beginning,
+        },
+    };
+    (target.commit, exclude, start)
 }

@@ -292,15 +292,17 @@ pub enum Rule {
     NotGreater,
     SecondVersion,
     Rollback,
+    BehindMain,
     RemoteMismatch,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 5] = [
+    pub const ALL: [Rule; 6] = [
         Rule::TagExists,
         Rule::NotGreater,
         Rule::SecondVersion,
         Rule::Rollback,
+        Rule::BehindMain,
         Rule::RemoteMismatch,
     ];
 
@@ -311,6 +313,7 @@ impl Rule {
             Rule::NotGreater => "not-greater",
             Rule::SecondVersion => "second-version",
             Rule::Rollback => "rollback",
+            Rule::BehindMain => "behind-main",
             Rule::RemoteMismatch => "remote-mismatch",
         }
     }
@@ -326,6 +329,7 @@ impl Rule {
             Rule::NotGreater => Some("--allow-not-greater"),
             Rule::SecondVersion => Some("--allow-second-version"),
             Rule::Rollback => Some("--allow-rollback"),
+            Rule::BehindMain => Some("--allow-behind-main"),
             Rule::RemoteMismatch => Some("--allow-remote-mismatch"),
         }
     }
@@ -337,6 +341,7 @@ impl Rule {
             Rule::NotGreater => "the version is greater than every existing platform version",
             Rule::SecondVersion => "the kickoff has no platform version yet (or only prereleases)",
             Rule::Rollback => "the kickoff contains every earlier platform version",
+            Rule::BehindMain => "the kickoff contains the remote's main (hotfixes included)",
             Rule::RemoteMismatch => "the local kickoff is the remote's kickoff",
         }
     }
@@ -373,6 +378,20 @@ pub struct ReleaseFacts {
     pub remote_checked: bool,
     /// The name of the remote, for messages.
     pub remote: String,
+    /// Main as of the release (the remote's when there is one), and the
+    /// commits of it the candidate commit lacks, oldest first. `None`: no
+    /// main to compare with.
+    pub main: Option<MainFacts>,
+}
+
+/// Main as the behind-main rule sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MainFacts {
+    /// The ref read: `origin/main`, or `main` without a remote.
+    pub name: String,
+    pub tip: Oid,
+    /// Commits of main the kickoff lacks (oid, subject), oldest first.
+    pub missing: Vec<(Oid, String)>,
 }
 
 /// One broken rule, with what is needed to explain it.
@@ -396,6 +415,13 @@ pub enum RuleViolation {
         kickoff: KickoffName,
         missing: Vec<PlatformVersion>,
     },
+    BehindMain {
+        kickoff: KickoffName,
+        /// `origin/main` (or `main` without a remote).
+        main: String,
+        /// Commits of main the kickoff lacks (oid, subject), oldest first.
+        missing: Vec<(Oid, String)>,
+    },
     RemoteMismatch {
         kickoff: KickoffName,
         remote_name: String,
@@ -411,6 +437,7 @@ impl RuleViolation {
             RuleViolation::NotGreater { .. } => Rule::NotGreater,
             RuleViolation::SecondVersion { .. } => Rule::SecondVersion,
             RuleViolation::Rollback { .. } => Rule::Rollback,
+            RuleViolation::BehindMain { .. } => Rule::BehindMain,
             RuleViolation::RemoteMismatch { .. } => Rule::RemoteMismatch,
         }
     }
@@ -435,6 +462,9 @@ impl RuleViolation {
             ),
             RuleViolation::Rollback { kickoff, .. } => format!(
                 "bring main into the kickoff first (`kickoff sync {kickoff}`) after the released kickoffs have landed{waive}"
+            ),
+            RuleViolation::BehindMain { kickoff, main, .. } => format!(
+                "bring {main} into the kickoff with `kickoff sync {kickoff}`, then release again{waive}"
             ),
             RuleViolation::RemoteMismatch {
                 kickoff,
@@ -485,6 +515,27 @@ impl fmt::Display for RuleViolation {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+            RuleViolation::BehindMain {
+                kickoff,
+                main,
+                missing,
+            } => {
+                write!(
+                    f,
+                    "{kickoff} lacks {} commit(s) of {main} (deploying it would roll them back): ",
+                    missing.len()
+                )?;
+                let shown: Vec<String> = missing
+                    .iter()
+                    .take(BEHIND_MAIN_SHOWN)
+                    .map(|(oid, subject)| format!("{} {subject:?}", short(*oid)))
+                    .collect();
+                f.write_str(&shown.join(", "))?;
+                if missing.len() > BEHIND_MAIN_SHOWN {
+                    write!(f, " and {} more", missing.len() - BEHIND_MAIN_SHOWN)?;
+                }
+                Ok(())
+            }
             RuleViolation::RemoteMismatch {
                 kickoff,
                 remote_name,
@@ -502,6 +553,9 @@ impl fmt::Display for RuleViolation {
         }
     }
 }
+
+/// How many of main's missing commits a behind-main refusal names.
+const BEHIND_MAIN_SHOWN: usize = 5;
 
 fn join(versions: &[PlatformVersion]) -> String {
     versions
@@ -562,6 +616,13 @@ pub fn check_release(facts: &ReleaseFacts) -> Vec<RuleViolation> {
         out.push(RuleViolation::Rollback {
             kickoff: facts.kickoff.clone(),
             missing,
+        });
+    }
+    if let Some(main) = facts.main.as_ref().filter(|m| !m.missing.is_empty()) {
+        out.push(RuleViolation::BehindMain {
+            kickoff: facts.kickoff.clone(),
+            main: main.name.clone(),
+            missing: main.missing.clone(),
         });
     }
     if facts.remote_checked && facts.remote_tip != Some(facts.commit) {
@@ -685,6 +746,7 @@ mod tests {
             remote_tip: Some(oid(1)),
             remote_checked: true,
             remote: "origin".into(),
+            main: None,
         }
     }
 
@@ -835,6 +897,44 @@ mod tests {
         assert_eq!(check_release(&f)[0].rule(), Rule::RemoteMismatch);
         f.remote_checked = false;
         assert!(check_release(&f).is_empty());
+    }
+
+    #[test]
+    fn a_kickoff_behind_main_names_the_missing_commits_and_sync() {
+        let mut f = facts("1.4.0", vec![]);
+        f.main = Some(MainFacts {
+            name: "origin/main".into(),
+            tip: oid(3),
+            missing: vec![],
+        });
+        assert!(check_release(&f).is_empty());
+        let missing: Vec<(Oid, String)> = (0..7)
+            .map(|n| (oid(20 + n), format!("Hotfix {n}")))
+            .collect();
+        f.main.as_mut().unwrap().missing = missing;
+        let found = check_release(&f);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].rule(), Rule::BehindMain);
+        let text = found[0].to_string();
+        assert!(
+            text.starts_with("kickoff-240510-dashboard lacks 7 commit(s) of origin/main"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\"Hotfix 0\"") && text.ends_with(" and 2 more"),
+            "{text}"
+        );
+        assert!(
+            found[0]
+                .hint()
+                .contains("`kickoff sync kickoff-240510-dashboard`, then release again, or waive the rule with --allow-behind-main"),
+            "{}",
+            found[0].hint()
+        );
+        let verdict = Verdict::new(found, &Waivers::new([Rule::BehindMain]));
+        assert!(verdict.allowed());
+        assert_eq!(verdict.waived_rules(), [Rule::BehindMain]);
+        assert_eq!(Rule::from_key("behind-main"), Some(Rule::BehindMain));
     }
 
     #[test]

@@ -140,7 +140,15 @@ fn reachable(
 
 /// Markdown: one section per ticket with its commits, then the other commits.
 pub fn markdown(title: &str, notes: &Notes) -> String {
+    markdown_with_intro(title, None, notes)
+}
+
+/// [`markdown`] with a sentence under the title (what the notes cover).
+pub fn markdown_with_intro(title: &str, intro: Option<&str>, notes: &Notes) -> String {
     let mut s = format!("# {title}\n\n");
+    if let Some(intro) = intro {
+        s.push_str(&format!("{intro}\n\n"));
+    }
     if notes.tickets.is_empty() {
         s.push_str("No tickets.\n");
     }

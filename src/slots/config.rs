@@ -106,7 +106,10 @@ impl SlotsConfig {
 
     /// The compose project name of a slot.
     pub fn project(&self, slot: &str) -> String {
-        self.compose_project.replace("{slot}", slot)
+        let n = self.index_of(slot).map_or(0, |i| i + 1);
+        self.compose_project
+            .replace("{slot}", slot)
+            .replace("{n}", &n.to_string())
     }
 
     /// Every app of `slot` with its external port and URL.
@@ -305,29 +308,12 @@ impl RawSlots {
             c.routing = validate_routing(r.into_inner(), &err)?;
         }
         if let Some(p) = self.compose_project {
-            let bad = unknown_placeholders(p.get_ref(), &["slot"]);
-            let sample = p.get_ref().replace("{slot}", "dev1");
-            if !bad.is_empty()
-                || sample.is_empty()
-                || !sample
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_".contains(c))
-            {
-                return Err(err(
-                    p.span(),
-                    "slots.compose_project",
-                    format!(
-                        "{:?} does not make a compose project name (lowercase letters, digits, `-`, `_`, and `{{slot}}`)",
-                        p.get_ref()
-                    ),
-                ));
-            }
+            check_project(p.get_ref()).map_err(|m| err(p.span(), "slots.compose_project", m))?;
             c.compose_project = p.into_inner();
         }
         if let Some(d) = self.env_dir {
-            if d.get_ref().trim().is_empty() {
-                return Err(err(d.span(), "slots.env_dir", "it is empty".into()));
-            }
+            crate::confined::check_relative(d.get_ref())
+                .map_err(|e| err(d.span(), "slots.env_dir", e.to_string()))?;
             c.env_dir = d.into_inner();
         }
         if let Some(t) = self.deploy_timeout {
@@ -347,6 +333,10 @@ impl RawSlots {
                     "slots.deploy",
                     "give the program and its arguments as a list, e.g. [\"./deploy.sh\", \"{env_file}\"]".into(),
                 ));
+            }
+            if v[0].contains('/') {
+                crate::confined::check_relative(&v[0])
+                    .map_err(|e| err(argv.span(), "slots.deploy", format!("the program {e}")))?;
             }
             for a in v {
                 let bad = unknown_placeholders(a, ARGV_PLACEHOLDERS);
@@ -420,11 +410,14 @@ impl RawSlots {
             base_lines.push(line_of(text, raw.base_port.span().start));
             let service = match raw.service {
                 Some(s) => {
-                    if !valid_name(s.get_ref()) && !s.get_ref().contains('_') {
+                    if !valid_service(s.get_ref()) {
                         return Err(err(
                             s.span(),
                             "slots.apps.service",
-                            format!("{:?} is not a compose service name", s.get_ref()),
+                            format!(
+                                "{:?} is not a compose service name (letters, digits, `_`, `.`, `-`, starting with a letter or digit, at most 63 characters)",
+                                s.get_ref()
+                            ),
                         ));
                     }
                     s.into_inner()
@@ -566,7 +559,51 @@ fn check_url(pattern: &str) -> Result<(), String> {
     if pattern.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(format!("{pattern:?} contains white space"));
     }
+    // Every URL goes into the slot's env file as NAME='value'.
+    if let Some(what) = super::envfile::value_problem(pattern) {
+        return Err(format!(
+            "{pattern:?} contains {what}, which an env file cannot hold"
+        ));
+    }
     Ok(())
+}
+
+/// Placeholders a compose project name may use; one of them must be there, so
+/// that every slot is its own project.
+const PROJECT_PLACEHOLDERS: &[&str] = &["slot", "n"];
+
+/// A compose project pattern: lowercase letters, digits, `-`, `_`, and
+/// `{slot}` or `{n}`, so that no two slots share a project (one slot's deploy
+/// would replace the other's containers).
+fn check_project(pattern: &str) -> Result<(), String> {
+    let bad = unknown_placeholders(pattern, PROJECT_PLACEHOLDERS);
+    let sample = pattern.replace("{slot}", "dev1").replace("{n}", "1");
+    let chars_ok = sample
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && sample
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_".contains(c));
+    if !bad.is_empty() || !chars_ok {
+        return Err(format!(
+            "{pattern:?} does not make a compose project name (lowercase letters, digits, `-`, `_`, starting with a letter or digit, and `{{slot}}`)"
+        ));
+    }
+    if !pattern.contains("{slot}") && !pattern.contains("{n}") {
+        return Err(format!(
+            "{pattern:?} is the same project for every slot, so each slot's deploy would replace the others' containers; put `{{slot}}` in it, e.g. \"shop-{{slot}}\""
+        ));
+    }
+    Ok(())
+}
+
+/// A docker compose service name (the host name other apps reach it by).
+pub fn valid_service(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && s.len() <= 63
+        && chars.all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
 }
 
 /// Every (slot, app) pair must get its own external port and its own URL.

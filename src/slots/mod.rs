@@ -17,6 +17,7 @@ pub mod board;
 pub mod compose;
 pub mod config;
 pub mod dashboard;
+pub mod envfile;
 pub mod model;
 pub mod recorded;
 pub mod routes;
@@ -41,6 +42,13 @@ pub enum SlotError {
     BadTtl { input: String, reason: String },
     #[error("every slot is taken:\n{}", held.join("\n"))]
     NoFreeSlot { held: Vec<String> },
+    #[error("{kickoff} is not waiting in the queue{}", held.as_ref().map(|s| format!(" (it holds {s})")).unwrap_or_default())]
+    NotQueued {
+        kickoff: String,
+        held: Option<String>,
+    },
+    #[error("{kickoff} was put in the queue by {holder}, not by you")]
+    QueuedByOther { kickoff: String, holder: String },
     #[error("{slot} is held by {kickoff} ({holder}) until {until}")]
     SlotHeld {
         slot: String,
@@ -70,6 +78,9 @@ pub enum SlotError {
     Busy { attempts: usize },
     #[error("--offline cannot change the shared state")]
     OfflineWrite,
+    /// The env file cannot be written (a value it cannot hold, a link in the way).
+    #[error(transparent)]
+    EnvFile(#[from] envfile::EnvFileError),
     #[error("the shared state has no file {path}")]
     NoSuchFile { path: String },
     #[error("the state commit {commit} holds an unreadable file {path}: {reason}")]
@@ -89,6 +100,7 @@ impl SlotError {
             | SlotError::DeployNotConfigured
             | SlotError::DeployNotFound { .. }
             | SlotError::OfflineWrite => 2,
+            SlotError::EnvFile(e) => e.exit_code(),
             _ => 1,
         }
     }
@@ -103,12 +115,16 @@ impl SlotError {
             SlotError::HoldsOther { .. } => "release it first (`kickoff slot release`), or deploy to the slot it holds".into(),
             SlotError::AlreadyQueued { .. } => "you get the first slot that frees; `kickoff slot list` shows the queue".into(),
             SlotError::NotHeld { .. } => "`kickoff slot list` shows who holds what".into(),
+            SlotError::NotQueued { held: Some(slot), .. } => format!("give the slot back with `kickoff slot release {slot}`"),
+            SlotError::NotQueued { .. } => "`kickoff slot list` shows the queue".into(),
+            SlotError::QueuedByOther { .. } => "ask them, or pass --force if you are sure (the change is recorded under your name)".into(),
             SlotError::NotYours { .. } => "ask the holder, or pass --force if you are sure (the change is recorded under your name)".into(),
             SlotError::DeployNotConfigured => "set `slots.deploy` in .kickoff.toml to the program and its arguments, e.g. [\"./deploy.sh\", \"{env_file}\"]".into(),
             SlotError::DeployNotFound { .. } => "fix `slots.deploy` in .kickoff.toml: the program must be on PATH or a path relative to the top of the work tree".into(),
             SlotError::DeployFailed { .. } => "read the deploy output above, fix the cause and run `kickoff deploy` again".into(),
             SlotError::Busy { .. } => "run the command again (a claim, release or renewal was not made; a deployment record is kept and published by the next command)".into(),
             SlotError::OfflineWrite => "drop --offline: claims and deployments must be accepted by the remote".into(),
+            SlotError::EnvFile(e) => return e.hint(),
             SlotError::NoSuchFile { .. } => "`kickoff slot admin files` lists the files of the shared state".into(),
             SlotError::Corrupt { .. } => return None,
         })
@@ -206,6 +222,14 @@ pub enum Op {
         ttl: String,
         force: bool,
     },
+    /// Take a kickoff out of the queue (it holds no slot).
+    Leave {
+        id: String,
+        kickoff: String,
+        by: Person,
+        at: DateTime<Utc>,
+        force: bool,
+    },
     Record {
         id: String,
         deployment: Deployment,
@@ -259,6 +283,11 @@ pub enum Outcome {
         slot: String,
         until: DateTime<Utc>,
     },
+    Left {
+        kickoff: String,
+        /// The place it had in the queue (1 = first).
+        position: usize,
+    },
     Recorded {
         file: String,
     },
@@ -285,6 +314,7 @@ impl Op {
             Op::Claim { id, .. }
             | Op::Release { id, .. }
             | Op::Renew { id, .. }
+            | Op::Leave { id, .. }
             | Op::Record { id, .. }
             | Op::Admin { id, .. } => id,
         }
@@ -308,6 +338,7 @@ impl Op {
                 by.name
             ),
             Op::Renew { slot, by, ttl, .. } => format!("renew {slot} for {ttl}: by {}", by.name),
+            Op::Leave { kickoff, by, .. } => format!("leave the queue: {kickoff} by {}", by.name),
             Op::Record { deployment: d, .. } => format!(
                 "deploy {} to {}: {} by {}",
                 d.kickoff,
@@ -332,6 +363,7 @@ impl Op {
     pub fn apply(&self, state: &mut SlotState, names: &[String]) -> Result<Applied, SlotError> {
         let mut notes = Vec::new();
         let at = self.at();
+        let stored = state.clone();
         normalize(state, names, at, &mut notes);
         let outcome = match self {
             Op::Claim {
@@ -347,7 +379,7 @@ impl Op {
             } => {
                 let ttl = Ttl::parse(ttl)?;
                 let until = *at + ttl.duration();
-                claim(
+                let claimed = claim(
                     state,
                     names,
                     ClaimRequest {
@@ -361,7 +393,8 @@ impl Op {
                         queue: *queue,
                         via,
                     },
-                )?
+                );
+                claimed.map_err(|e| refusal_as_stored(e, &stored, state, names))?
             }
             Op::Release {
                 slot,
@@ -394,6 +427,28 @@ impl Op {
                 Outcome::Renewed {
                     slot: slot.clone(),
                     until,
+                }
+            }
+            Op::Leave {
+                kickoff, by, force, ..
+            } => {
+                let Some(i) = state.queue.iter().position(|q| &q.kickoff == kickoff) else {
+                    return Err(SlotError::NotQueued {
+                        kickoff: kickoff.clone(),
+                        held: state.slot_of(kickoff).map(|(s, _)| s.to_string()),
+                    });
+                };
+                let entry = &state.queue[i];
+                if entry.holder.email != by.email && !*force {
+                    return Err(SlotError::QueuedByOther {
+                        kickoff: kickoff.clone(),
+                        holder: entry.holder.to_string(),
+                    });
+                }
+                state.queue.remove(i);
+                Outcome::Left {
+                    kickoff: kickoff.clone(),
+                    position: i + 1,
                 }
             }
             Op::Record {
@@ -429,6 +484,7 @@ impl Op {
             Op::Claim { at, .. }
             | Op::Release { at, .. }
             | Op::Renew { at, .. }
+            | Op::Leave { at, .. }
             | Op::Admin { at, .. } => *at,
             Op::Record { deployment, .. } => deployment.finished_at,
         }
@@ -585,6 +641,43 @@ fn release(
         slot: held,
         left_queue: state.queue.len() != before,
     })
+}
+
+/// A refused claim, told against the state as stored (what `slot list`
+/// shows), not against the promotions of the queue that were worked out on
+/// the way and are dropped with the refusal: a slot whose lease expired is
+/// shown with its old holder and the queued kickoff it goes to next.
+fn refusal_as_stored(
+    err: SlotError,
+    stored: &SlotState,
+    promoted: &SlotState,
+    names: &[String],
+) -> SlotError {
+    let SlotError::NoFreeSlot { .. } = err else {
+        return err;
+    };
+    let held = names
+        .iter()
+        .filter_map(|n| {
+            let next = promoted
+                .leases
+                .get(n)
+                .filter(|p| stored.leases.get(n).is_none_or(|l| l.kickoff != p.kickoff))
+                .map(|p| format!("; next in the queue, {} gets it", p.kickoff));
+            match stored.leases.get(n) {
+                Some(l) => Some(format!(
+                    "  {n}: {} ({}) until {}{}{}",
+                    l.kickoff,
+                    l.holder,
+                    l.until.format("%Y-%m-%d %H:%M UTC"),
+                    if next.is_some() { " (expired)" } else { "" },
+                    next.unwrap_or_default()
+                )),
+                None => next.map(|next| format!("  {n}: free{next}")),
+            }
+        })
+        .collect();
+    SlotError::NoFreeSlot { held }
 }
 
 fn admin(state: &mut SlotState, action: &AdminAction) -> Result<Outcome, SlotError> {

@@ -6,9 +6,10 @@
 use super::board::{Board, board};
 use super::{Op, Outcome, Person, SlotError};
 use crate::config::Config;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::git::Repo;
 use crate::output::Ui;
+use crate::sanitize::Esc;
 use crate::state::{Loaded, Store};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -29,12 +30,30 @@ pub fn now() -> DateTime<Utc> {
 }
 
 /// Who is acting: git's committer identity.
+///
+/// The identity goes into the shared state, whose readers skip a lease with
+/// control characters in a name: a claim recorded under such a name would look
+/// free to everyone else. So it is refused here, before anything is written.
 pub fn person(repo: &Repo) -> Result<Person> {
     let sig = repo.signature()?;
-    Ok(Person {
+    let p = Person {
         name: sig.name().unwrap_or("unknown").to_string(),
         email: sig.email().unwrap_or("unknown").to_string(),
-    })
+    };
+    if format!("{}{}", p.name, p.email)
+        .chars()
+        .any(char::is_control)
+    {
+        return Err(Error::usage_hint(
+            format!(
+                "your git identity \"{} <{}>\" holds control characters",
+                Esc(&p.name),
+                Esc(&p.email)
+            ),
+            "set a plain one: git config user.name \"Your Name\" (and user.email)",
+        ));
+    }
+    Ok(p)
 }
 
 /// The state store of a repository: shared through the configured remote
@@ -101,9 +120,12 @@ pub fn read_board(repo: &Repo, config: &Config, ui: &Ui, offline: bool) -> Resul
     let loaded = store(repo, config, ui).read(offline)?;
     for (slot, lease) in &loaded.state.leases {
         if config.slots.index_of(slot).is_none() {
+            // Both names come from the shared state: escaped, so a line break
+            // in a crafted one cannot forge lines of this warning.
+            let slot = Esc(slot);
             ui.warn(format!(
                 "{slot} is held by {} but is not in `slots.names`; add it back to see it, or release it with `kickoff slot release {slot} --force` once it is",
-                lease.kickoff
+                Esc(&lease.kickoff)
             ));
         }
     }

@@ -416,7 +416,7 @@ impl<'a> Store<'a> {
                             tip,
                             &mut tree,
                             state.clone(),
-                            &message(op),
+                            &message(op, &applied.notes),
                         )?);
                         changed = true;
                     }
@@ -644,8 +644,13 @@ impl<'a> Store<'a> {
                 Ok(_) if next == tree.state => {
                     replayed.push(op.id().to_string());
                 }
-                Ok(_) => {
-                    tip = Some(self.commit_change(tip, &mut tree, next, &message(&op))?);
+                Ok(applied) => {
+                    tip = Some(self.commit_change(
+                        tip,
+                        &mut tree,
+                        next,
+                        &message(&op, &applied.notes),
+                    )?);
                     replayed.push(op.id().to_string());
                     self.ui.info(format!(
                         "completing an interrupted change: {}",
@@ -794,11 +799,17 @@ fn changes(before: &SlotState, after: &SlotState) -> BTreeMap<String, Option<Vec
     out
 }
 
-/// The commit message of a state change: a subject, then the operation as JSON.
-pub fn message(op: &Op) -> String {
+/// The commit message of a state change: a subject (the operation, then what
+/// it did to others: `k-b got dev2 off the queue`), then the operation as JSON.
+pub fn message(op: &Op, notes: &[String]) -> String {
+    let mut subject = op.summary();
+    for n in notes {
+        subject.push_str("; ");
+        subject.push_str(n);
+    }
     format!(
         "kickoff state: {}\n\n{}\n",
-        op.summary(),
+        subject,
         serde_json::to_string(op).expect("an operation serializes")
     )
 }

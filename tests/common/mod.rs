@@ -11,6 +11,8 @@
 //! directory ([`isolate_libgit2`]).
 #![allow(dead_code)]
 
+pub mod git_http;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -1,0 +1,464 @@
+//! The workflow as a team meets it: dates at the edge of what a kickoff name
+//! holds, notes after prereleases, hotfixes on main, leaving the slot queue,
+//! stale and shallow clones, `--yes` and transliterated summaries. Each test is
+//! one scenario: the repository before, the command, refs, tags, state and
+//! output after.
+
+mod common;
+use common::*;
+
+// ---- dates a kickoff name can hold ----------------------------------------------
+
+/// `--date 1999-12-31` made `kickoff-991231-x`, which reads back as 2099; and
+/// `--date 2100-01-01` gave a kickoff of the year 2000. Both are refused now.
+#[test]
+fn new_refuses_dates_the_name_cannot_hold_and_keeps_the_edges() {
+    let repo = TestRepo::new();
+    for date in ["1999-12-31", "2100-01-01", "0999-01-01"] {
+        assert_refused(
+            &repo,
+            &["new", "edge-case", "--date", date],
+            2,
+            &[
+                &format!("invalid date \"{date}\""),
+                "between 2000-01-01 and 2099-12-31",
+                "hint:",
+            ],
+        );
+    }
+    // The last and first days that round-trip are accepted.
+    repo.ok(&["new", "last-day", "--date", "2099-12-31", "--no-push"]);
+    repo.ok(&["new", "first-day", "--date", "000101", "--no-push"]);
+    assert!(repo.rev("kickoff-991231-last-day").is_some());
+    assert!(repo.rev("kickoff-000101-first-day").is_some());
+    let listed: serde_json::Value = serde_json::from_str(&repo.ok(&["list", "--json"])).unwrap();
+    let dates: Vec<(&str, &str)> = listed["kickoffs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (k["name"].as_str().unwrap(), k["date"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        dates,
+        [
+            ("kickoff-000101-first-day", "2000-01-01"),
+            ("kickoff-991231-last-day", "2099-12-31")
+        ]
+    );
+}
+
+// ---- --yes, transliteration and prompts ------------------------------------------
+
+/// `kickoff -y new "Admin Dashboard"` exited 2 without a terminal: `--yes`
+/// takes the offered summary.
+#[test]
+fn yes_accepts_the_offered_summary_without_a_terminal() {
+    let repo = TestRepo::new();
+    let out = repo
+        .kickoff(&["-y", "new", "Admin Dashboard", "--date", "240510"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "kickoff-240510-admin-dashboard\n");
+    assert!(stderr(&out).contains("using the summary `admin-dashboard` (--yes)"));
+    let main = repo.rev("main").unwrap();
+    assert_eq!(
+        repo.rev("kickoff-240510-admin-dashboard"),
+        Some(main.clone())
+    );
+    assert_eq!(
+        repo.origin_refs()
+            .get("refs/heads/kickoff-240510-admin-dashboard"),
+        Some(&main)
+    );
+}
+
+/// Accented letters were dropped (`café-menü` -> `caf-men`); they are
+/// transliterated now, both in the suggestion and with `--yes`.
+#[test]
+fn summaries_with_accents_are_transliterated() {
+    let repo = TestRepo::new();
+    let err = assert_refused(
+        &repo,
+        &["new", "café-menü", "--date", "240510"],
+        2,
+        &["invalid summary \"café-menü\"", "try `cafe-menu`"],
+    );
+    assert!(!err.contains("caf-men`"), "{err}");
+    repo.ok(&["new", "café-menü", "--date", "240510", "--no-push", "--yes"]);
+    assert!(repo.rev("kickoff-240510-cafe-menu").is_some());
+}
+
+/// Without `--yes` and without a terminal, free text is refused (exit 2) with
+/// the slug to use, and nothing changes; a summary with nothing to keep is
+/// refused even with `--yes`.
+#[test]
+fn free_text_summary_without_yes_or_terminal_is_refused() {
+    let repo = TestRepo::new();
+    assert_refused(
+        &repo,
+        &["new", "Admin Dashboard", "--date", "240510"],
+        2,
+        &[
+            "invalid summary \"Admin Dashboard\"",
+            "try `admin-dashboard`",
+        ],
+    );
+    assert_refused(
+        &repo,
+        &["-y", "new", "!!", "--date", "240510"],
+        2,
+        &["invalid summary \"!!\""],
+    );
+}
+
+// ---- notes after a prerelease --------------------------------------------------------
+
+/// With `1.4.0-rc.1` released at CHK-1..3 and `1.4.0` one commit later,
+/// `notes 1.4.0` listed only CHK-4 while the tag lists all four.
+#[test]
+fn notes_of_a_release_cover_its_prereleases_and_say_so() {
+    let repo = TestRepo::new();
+    let old = repo.new_kickoff("older", "240401");
+    repo.commit_pushed(&old, "old.txt", "OLD-1 older work");
+    repo.ok(&["release", "--platform", "1.3.0", "--date", "2024-04-20"]);
+    repo.ok(&["land", &old]);
+    let chk = repo.new_kickoff("checkout", "240501");
+    for n in 1..=3 {
+        repo.commit_pushed(&chk, &format!("chk{n}.txt"), &format!("CHK-{n} step {n}"));
+    }
+    repo.ok(&[
+        "release",
+        "--platform",
+        "1.4.0-rc.1",
+        "--date",
+        "2024-05-20",
+    ]);
+    repo.commit_pushed(&chk, "chk4.txt", "CHK-4 QA fix");
+    repo.ok(&["release", "--platform", "1.4.0", "--date", "2024-05-25"]);
+
+    let tag_tickets = repo.tag_format("platform/v1.4.0", "%(trailers:key=Ticket,valueonly)");
+    assert_eq!(tag_tickets, "CHK-1\nCHK-2\nCHK-3\nCHK-4");
+    let md = repo.ok(&["notes", "1.4.0"]);
+    assert!(
+        md.starts_with(&format!(
+            "# platform v1.4.0 ({chk})\n\nChanges since v1.3.0, the previous release (prereleases in between are included).\n\n## CHK-1\n"
+        )),
+        "{md}"
+    );
+    for t in ["CHK-1", "CHK-2", "CHK-3", "CHK-4"] {
+        assert!(md.contains(&format!("## {t}\n")), "{md}");
+    }
+    assert!(!md.contains("OLD-1"), "{md}");
+    let rc = repo.ok(&["notes", "1.4.0-rc.1"]);
+    assert!(
+        rc.contains("Changes since v1.3.0, the previous version (a prerelease counts from any earlier version)."),
+        "{rc}"
+    );
+    assert!(rc.contains("## CHK-3\n") && !rc.contains("CHK-4"), "{rc}");
+    // A second prerelease counts from the first one.
+    repo.ok(&["land", &chk]);
+    let next = repo.new_kickoff("next", "240601");
+    repo.commit_pushed(&next, "n.txt", "NEXT-1 next");
+    repo.ok(&["release", "--platform", "1.5.0-rc.1", "--kickoff", &next]);
+    repo.commit_pushed(&next, "n2.txt", "NEXT-2 next");
+    repo.ok(&["release", "--platform", "1.5.0-rc.2", "--kickoff", &next]);
+    let doc: serde_json::Value =
+        serde_json::from_str(&repo.ok(&["notes", "1.5.0-rc.2", "--json"])).unwrap();
+    assert_eq!(doc["start"]["kind"], "previous-version");
+    assert_eq!(doc["start"]["version"], "1.5.0-rc.1");
+    let listed: Vec<&str> = doc["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["ticket"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, ["NEXT-2"]);
+}
+
+// ---- a release that would roll a hotfix back ---------------------------------------
+
+/// A hotfix committed on main after the kickoff was cut is not in the
+/// kickoff; `release` accepted it, and deploying the kickoff would roll the
+/// hotfix back.
+fn kickoff_behind_a_hotfix() -> (TestRepo, String, String) {
+    let repo = TestRepo::new();
+    let dash = repo.new_kickoff("dashboard", "240510");
+    repo.commit_pushed(&dash, "dash.txt", "DASH-1 dashboard");
+    // A teammate hotfixes main and pushes.
+    let mate = repo.clone_to("mate");
+    let hotfix = repo.commit_in(&mate, "fix.txt", "fixed\n", "Hotfix: payment rounding");
+    repo.git_in(&mate, &["push", "--quiet", "origin", "main"]);
+    (repo, dash, hotfix)
+}
+
+#[test]
+fn release_refuses_a_kickoff_that_lacks_a_hotfix_on_main() {
+    let (repo, dash, hotfix) = kickoff_behind_a_hotfix();
+    let err = assert_refused(
+        &repo,
+        &["release", "--platform", "1.0.0"],
+        1,
+        &[
+            &format!("{dash} lacks 1 commit(s) of origin/main (deploying it would roll them back)"),
+            &format!("{} \"Hotfix: payment rounding\"", &hotfix[..10]),
+            &format!("`kickoff sync {dash}`"),
+            "--allow-behind-main",
+        ],
+    );
+    assert!(err.contains("release refused"), "{err}");
+    assert_eq!(repo.platform_tags(), (vec![], vec![]));
+    // The dry run lists the rule as refused.
+    let out = repo
+        .kickoff(&["release", "--platform", "1.0.0", "--dry-run"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("  REFUSED  behind-main      "),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn sync_then_release_takes_the_hotfix_along() {
+    let (repo, dash, hotfix) = kickoff_behind_a_hotfix();
+    repo.ok(&["sync", &dash]);
+    let out = repo.ok(&["release", "--platform", "1.0.0", "--dry-run"]);
+    assert!(
+        out.contains("  ok       behind-main      the kickoff contains the remote's main"),
+        "{out}"
+    );
+    repo.ok(&["release", "--platform", "1.0.0"]);
+    let tagged = repo.rev("platform/v1.0.0").unwrap();
+    assert_eq!(tagged, repo.rev(&dash).unwrap());
+    assert!(
+        repo.git(&["merge-base", "--is-ancestor", &hotfix, &tagged])
+            .is_empty()
+    );
+}
+
+#[test]
+fn allow_behind_main_waives_the_rule_and_records_it_in_the_tag() {
+    let (repo, dash, _) = kickoff_behind_a_hotfix();
+    let out = repo
+        .kickoff(&["release", "--platform", "1.0.0", "--allow-behind-main"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("rule `behind-main` waived by --allow-behind-main"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        repo.tag_format("platform/v1.0.0", "%(trailers:key=Waived,valueonly)"),
+        "behind-main"
+    );
+    assert_eq!(repo.rev("platform/v1.0.0"), repo.rev(&dash));
+    assert_eq!(
+        repo.platform_tags(),
+        (vec!["v1.0.0".to_string()], vec!["v1.0.0".to_string()])
+    );
+    let shown: serde_json::Value =
+        serde_json::from_str(&repo.ok(&["show", "1.0.0", "--json"])).unwrap();
+    assert_eq!(shown["platform_version"]["waived"][0], "behind-main");
+}
+
+/// Without a remote, the remote rule is reported as skipped, not as "ok".
+#[test]
+fn release_without_a_remote_says_the_remote_rule_was_skipped() {
+    let repo = TestRepo::without_remote();
+    repo.ok(&["new", "solo", "--date", "240510"]);
+    repo.commit("solo.txt", "solo\n", "SOLO-1 solo work");
+    let out = repo.ok(&["release", "--platform", "1.0.0", "--dry-run"]);
+    assert!(
+        out.contains("  skipped  remote-mismatch  no remote to compare the kickoff with"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("the local kickoff is the remote's kickoff"),
+        "{out}"
+    );
+    assert!(out.contains("  ok       behind-main      "), "{out}");
+}
+
+// ---- leaving the slot queue ------------------------------------------------------
+
+/// A pool of one slot: `dev1`, with the deploy command `true`.
+fn one_slot_pool(kickoffs: &[&str]) -> TestRepo {
+    let config = SLOTS_TOML.replace(
+        r#"names = ["dev1", "dev2", "dev3", "dev4"]"#,
+        r#"names = ["dev1"]"#,
+    );
+    slots_repo(&config, kickoffs)
+}
+
+fn slot_state(repo: &TestRepo, path: &str) -> Option<String> {
+    state_file(&repo.env, &repo.origin, "refs/kickoff/state", path)
+}
+
+fn state_subjects(repo: &TestRepo) -> Vec<String> {
+    repo.origin_git(&["log", "--format=%s", "refs/kickoff/state"])
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+const ALPHA: &str = "kickoff-240510-alpha";
+const BETA: &str = "kickoff-240510-beta";
+const GAMMA: &str = "kickoff-240510-gamma";
+
+/// `slot release` on a queued kickoff's branch acted on another kickoff's
+/// slot (the one slot you hold); there was no way to leave the queue.
+#[test]
+fn slot_release_on_a_queued_kickoffs_branch_is_refused_and_leave_leaves() {
+    let repo = one_slot_pool(&["alpha", "beta"]);
+    repo.ok(&["slot", "claim", ALPHA]);
+    repo.ok(&["slot", "claim", BETA, "--queue"]);
+    repo.git(&["checkout", "--quiet", BETA]);
+    assert_refused(
+        &repo,
+        &["slot", "release"],
+        1,
+        &[
+            "kickoff-240510-beta holds no slot; it waits in the queue (position 1)",
+            "`kickoff slot leave kickoff-240510-beta`",
+        ],
+    );
+    assert!(
+        slot_state(&repo, "slots/dev1.toml")
+            .unwrap()
+            .contains(ALPHA)
+    );
+
+    let out = repo.kickoff(&["slot", "leave"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("taken kickoff-240510-beta out of the queue (it was at position 1)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stdout(&out), format!("{BETA}\n"));
+    assert!(slot_state(&repo, "queue.toml").is_none());
+    assert!(
+        slot_state(&repo, "slots/dev1.toml")
+            .unwrap()
+            .contains(ALPHA)
+    );
+    assert_eq!(
+        state_subjects(&repo)[0],
+        format!("kickoff state: leave the queue: {BETA} by Ada Tester")
+    );
+    let board: serde_json::Value =
+        serde_json::from_str(&repo.ok(&["slot", "list", "--json"])).unwrap();
+    assert_eq!(board["queue"], serde_json::json!([]));
+}
+
+#[test]
+fn slot_leave_refuses_what_is_not_queued_or_not_yours() {
+    let repo = one_slot_pool(&["alpha", "beta", "gamma"]);
+    repo.ok(&["slot", "claim", ALPHA]);
+    // Nothing queued yet: both a holder and an idle kickoff are refused.
+    assert_refused(
+        &repo,
+        &["slot", "leave", ALPHA],
+        1,
+        &[
+            "kickoff-240510-alpha is not waiting in the queue (it holds dev1)",
+            "`kickoff slot release dev1`",
+        ],
+    );
+    assert_refused(
+        &repo,
+        &["slot", "leave", "--kickoff", GAMMA],
+        1,
+        &["kickoff-240510-gamma is not waiting in the queue"],
+    );
+    assert_refused(
+        &repo,
+        &["slot", "leave", "kickoff-249999-bad"],
+        2,
+        &["invalid date"],
+    );
+    // Bob queues gamma; Ada cannot take it out without --force.
+    let out = repo
+        .kickoff(&["slot", "claim", GAMMA, "--queue"])
+        .env("GIT_COMMITTER_NAME", "Bob")
+        .env("GIT_COMMITTER_EMAIL", "bob@example.com")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_refused(
+        &repo,
+        &["slot", "leave", GAMMA],
+        1,
+        &[
+            "was put in the queue by Bob <bob@example.com>, not by you",
+            "--force",
+        ],
+    );
+    let dry: serde_json::Value =
+        serde_json::from_str(&repo.ok(&["slot", "leave", GAMMA, "--force", "--dry-run", "--json"]))
+            .unwrap();
+    assert_eq!(dry["outcome"]["result"], "left");
+    assert_eq!(dry["outcome"]["position"], 1);
+    assert!(slot_state(&repo, "queue.toml").unwrap().contains(GAMMA));
+    repo.ok(&["slot", "leave", GAMMA, "--force"]);
+    assert!(slot_state(&repo, "queue.toml").is_none());
+}
+
+/// The log subject of a promotion hid who got which slot.
+#[test]
+fn a_promotion_off_the_queue_is_named_in_the_state_log() {
+    let repo = one_slot_pool(&["alpha", "beta"]);
+    repo.ok(&["slot", "claim", ALPHA]);
+    repo.ok(&["slot", "claim", BETA, "--queue"]);
+    repo.ok(&["slot", "release", "dev1"]);
+    assert_eq!(
+        state_subjects(&repo)[0],
+        format!("kickoff state: release dev1: by Ada Tester; {BETA} got dev1 off the queue")
+    );
+    assert!(slot_state(&repo, "slots/dev1.toml").unwrap().contains(BETA));
+}
+
+/// A refused claim reported a promotion `slot list` does not show (the
+/// queue's first kickoff in an expired slot): it now shows the slot as
+/// stored, expired, and who gets it next.
+#[test]
+fn a_refused_claim_tells_the_stored_state_and_the_pending_promotion() {
+    let repo = one_slot_pool(&["alpha", "beta", "gamma"]);
+    let at = |minutes: i64| format!("@{}", EPOCH + minutes * 60);
+    let run = |args: &[&str], minutes: i64| {
+        repo.kickoff(args)
+            .env("KICKOFF_NOW", at(minutes))
+            .output()
+            .unwrap()
+    };
+    assert!(
+        run(&["slot", "claim", ALPHA, "--ttl", "1h"], 0)
+            .status
+            .success()
+    );
+    assert!(run(&["slot", "claim", BETA, "--queue"], 1).status.success());
+    let before = repo.snapshot();
+    let out = run(&["slot", "claim", GAMMA], 61);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "dev1: {ALPHA} (Ada Tester <ada@example.com>) until"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("(expired); next in the queue, {BETA} gets it")),
+        "{err}"
+    );
+    assert_eq!(before, repo.snapshot());
+    let listed: serde_json::Value =
+        serde_json::from_str(&stdout(&run(&["slot", "list", "--json"], 61))).unwrap();
+    assert_eq!(listed["slots"][0]["kickoff"], ALPHA);
+    assert_eq!(listed["queue"][0]["kickoff"], BETA);
+}
