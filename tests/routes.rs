@@ -119,7 +119,13 @@ fn answer(s: TcpStream, slot: &str, app: &str) -> std::io::Result<()> {
             break;
         }
         if let Some((k, v)) = h.split_once(':') {
-            headers.insert(k.trim().to_ascii_lowercase(), Value::from(v.trim()));
+            // A header sent on several lines is one list (RFC 9110, 5.3).
+            let k = k.trim().to_ascii_lowercase();
+            let v = match headers.get(&k).and_then(Value::as_str) {
+                Some(before) => format!("{before}, {}", v.trim()),
+                None => v.trim().to_string(),
+            };
+            headers.insert(k, Value::from(v));
         }
     }
     let mut w = s;
@@ -159,11 +165,16 @@ const WS_KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
 
 /// One request through the proxy: the status and the body.
 fn get(port: u16, host: &str, path: &str) -> (u16, String) {
+    get_with(port, host, path, "")
+}
+
+/// A request with `extra` header lines (each ending in CRLF).
+fn get_with(port: u16, host: &str, path: &str, extra: &str) -> (u16, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect to the proxy");
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: kickoff-test\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: kickoff-test\r\n{extra}Connection: close\r\n\r\n"
     )
     .unwrap();
     let mut raw = Vec::new();
@@ -183,7 +194,11 @@ fn get(port: u16, host: &str, path: &str) -> (u16, String) {
 
 /// The upstream's JSON answer to a request that must be routed.
 fn routed(port: u16, host: &str, path: &str) -> Value {
-    let (status, body) = get(port, host, path);
+    routed_with(port, host, path, "")
+}
+
+fn routed_with(port: u16, host: &str, path: &str, extra: &str) -> Value {
+    let (status, body) = get_with(port, host, path, extra);
     assert_eq!(status, 200, "{host}{path}: {body}");
     serde_json::from_str(&body).unwrap_or_else(|_| panic!("{host}{path}: not JSON: {body}"))
 }
@@ -580,6 +595,19 @@ fn check_routing(proxy: Proxy, style: Style, port: u16, up: &Upstreams) {
                 h["x-forwarded-prefix"].as_str(),
                 prefix.as_deref(),
                 "{what}: X-Forwarded-Prefix: {v}"
+            );
+            // Behind the load balancer that terminates TLS: its scheme and
+            // client address reach the app.
+            let lb = "X-Forwarded-Proto: https\r\nX-Forwarded-For: 203.0.113.9\r\n";
+            let v = routed_with(port, &host, &path, lb);
+            assert_eq!(v["app"], app, "{what}: {v}");
+            let h = &v["headers"];
+            assert_eq!(h["x-forwarded-proto"], "https", "{what}: {v}");
+            assert!(
+                h["x-forwarded-for"]
+                    .as_str()
+                    .is_some_and(|x| x.starts_with("203.0.113.9,") && x.contains("127.0.0.1")),
+                "{what}: X-Forwarded-For: {v}"
             );
         }
     }

@@ -95,6 +95,7 @@ pub fn load<K: Clone>(
         problems: Vec::new(),
     };
     let mut records: Vec<(String, Deployment)> = Vec::new();
+    let mut seen = BTreeSet::new();
     for e in entries {
         let lossy = String::from_utf8_lossy(&e.path).into_owned();
         let drop = |reason: &str| Problem {
@@ -111,6 +112,11 @@ pub fn load<K: Clone>(
                 .push(drop("not a path kickoff writes in the shared state"));
             continue;
         };
+        if out.keep.contains_key(path) || out.state.unreadable.contains(path) {
+            out.problems
+                .push(drop("a second entry of the same name in one tree"));
+            continue;
+        }
         if e.kind != EntryKind::File {
             out.problems.push(drop(
                 "not a regular file (a directory, symlink or submodule)",
@@ -158,7 +164,6 @@ pub fn load<K: Clone>(
             },
             Place::Queue => match toml::from_str::<super::model::QueueFile>(text) {
                 Ok(q) => {
-                    let mut seen = BTreeSet::new();
                     let mut bad = Vec::new();
                     for (i, entry) in q.entry.into_iter().enumerate() {
                         if out.state.queue.len() >= MAX_QUEUE {

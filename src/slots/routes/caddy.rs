@@ -4,10 +4,10 @@
 //!
 //! One site per host name. `handle_path` strips a prefix, `handle` keeps it;
 //! Caddy orders them longest path first. `reverse_proxy` passes the `Host`
-//! header, sets `X-Forwarded-For`, `-Proto` and `-Host`, and carries
-//! WebSocket upgrades on its own.
+//! header, sets `X-Forwarded-For`, `-Proto` and `-Host` (keeping the values a
+//! proxy on a private address sent), and carries WebSocket upgrades on its own.
 
-use super::RouteTable;
+use super::{Route, RouteTable};
 use std::fmt::Write;
 
 pub fn render(t: &RouteTable, header: &str, server_block: bool) -> String {
@@ -39,21 +39,13 @@ pub fn render(t: &RouteTable, header: &str, server_block: bool) -> String {
         for r in &routes {
             let _ = writeln!(out, "{}", super::marker(r, "\t"));
             if !r.by_path() {
-                let _ = writeln!(out, "\treverse_proxy {}", r.target());
+                proxy(&mut out, r, "\t");
                 continue;
             }
             let directive = if r.strips() { "handle_path" } else { "handle" };
-            let _ = writeln!(
-                out,
-                "\t{directive} {}* {{\n\
-                 \t\treverse_proxy {} {{\n\
-                 \t\t\theader_up X-Forwarded-Prefix {}\n\
-                 \t\t}}\n\
-                 \t}}",
-                r.prefix,
-                r.target(),
-                r.forwarded_prefix()
-            );
+            let _ = writeln!(out, "\t{directive} {}* {{", r.prefix);
+            proxy(&mut out, r, "\t\t");
+            out.push_str("\t}\n");
         }
         if routes.iter().all(|r| r.by_path()) {
             // A path no slot answers: say so instead of an empty page.
@@ -78,4 +70,20 @@ fn bind(out: &mut String, t: &RouteTable) {
     if host != "0.0.0.0" && host != "::" {
         let _ = writeln!(out, "\tbind {host}");
     }
+}
+
+/// `reverse_proxy` to the rule's target. The load balancer in front is on a
+/// private network: its `X-Forwarded-*` values are kept (Caddy drops them
+/// from anyone it does not trust).
+fn proxy(out: &mut String, r: &Route, ind: &str) {
+    let _ = writeln!(out, "{ind}reverse_proxy {} {{", r.target());
+    let _ = writeln!(out, "{ind}\ttrusted_proxies private_ranges");
+    if r.by_path() {
+        let _ = writeln!(
+            out,
+            "{ind}\theader_up X-Forwarded-Prefix {}",
+            r.forwarded_prefix()
+        );
+    }
+    let _ = writeln!(out, "{ind}}}");
 }
