@@ -44,12 +44,7 @@ pub struct GlobalArgs {
     pub quiet: bool,
 }
 
-/// What every command gets besides its own arguments.
-pub struct Global {
-    pub dir: PathBuf,
-    pub yes: bool,
-    pub ui: Ui,
-}
+pub use crate::commands::Global;
 
 /// Parse, dispatch, report; returns the process exit code.
 pub fn main() -> i32 {
@@ -89,6 +84,7 @@ fn resolve_global(args: &GlobalArgs, ui: Ui) -> Result<Global> {
         dir,
         yes: args.yes,
         ui,
+        cli: <Cli as clap::CommandFactory>::command,
     })
 }
 

@@ -20,6 +20,7 @@ pub mod plan;
 pub mod prompt;
 pub mod release;
 pub mod sanitize;
+pub mod serve;
 pub mod slots;
 pub mod state;
 

@@ -92,7 +92,7 @@ fn scenario(base: &[Op<'_>], a: &[Op<'_>], b: &[Op<'_>]) -> Scenario {
 
 // ---- the two verdicts ----------------------------------------------------------
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Verdict {
     Clean,
     Conflict(BTreeSet<String>),
@@ -141,6 +141,14 @@ fn git_verdict(env: &TestEnv, dir: &Path, a: &str, b: &str) -> Verdict {
 }
 
 fn engine_verdicts(dir: &Path, pairs: &[(String, String)]) -> Vec<Verdict> {
+    engine_decisions(dir, pairs)
+        .into_iter()
+        .map(|(v, _)| v)
+        .collect()
+}
+
+/// The engine's verdicts and whether git decided each.
+fn engine_decisions(dir: &Path, pairs: &[(String, String)]) -> Vec<(Verdict, bool)> {
     let repo = kickoff::git::Repo::discover(dir).unwrap();
     let mut options = Options::for_repo(&repo).unwrap();
     options.use_cache = false;
@@ -157,26 +165,16 @@ fn engine_verdicts(dir: &Path, pairs: &[(String, String)]) -> Vec<Verdict> {
         .check_pairs(&tips)
         .unwrap()
         .into_iter()
-        .map(|v| match v.outcome {
-            Outcome::Clean => Verdict::Clean,
-            Outcome::Conflict(p) => Verdict::Conflict(p.into_iter().map(|c| c.path).collect()),
-            Outcome::Unknown(r) => Verdict::Unknown(r),
+        .map(|v| {
+            let by_git = v.by_git;
+            let verdict = match v.outcome {
+                Outcome::Clean => Verdict::Clean,
+                Outcome::Conflict(p) => Verdict::Conflict(p.into_iter().map(|c| c.path).collect()),
+                Outcome::Unknown(r) => Verdict::Unknown(r),
+            };
+            (verdict, by_git)
         })
         .collect()
-}
-
-/// Assert the engine agrees with git on a scenario, in both directions;
-/// returns git's verdict.
-fn assert_same(s: &Scenario) -> Verdict {
-    let pairs = vec![(s.a.clone(), s.b.clone()), (s.b.clone(), s.a.clone())];
-    let ours = engine_verdicts(&s.dir, &pairs);
-    let mut first = None;
-    for ((a, b), mine) in pairs.iter().zip(ours) {
-        let git = git_verdict(&s.env, &s.dir, a, b);
-        assert_eq!(mine, git, "engine and git disagree on {a} + {b}");
-        first.get_or_insert(git);
-    }
-    first.unwrap()
 }
 
 fn conflict(paths: &[&str]) -> Verdict {
@@ -198,311 +196,534 @@ fn replace_line(text: &str, n: usize, with: &str) -> String {
         .collect()
 }
 
-// ---- one scenario per kind -------------------------------------------------------
+// ---- one scenario per kind, as a table ---------------------------------------------
 
-#[test]
-fn content_conflict_on_the_same_line() {
-    let a = replace_line(TEN, 4, "FIVE");
-    let b = replace_line(TEN, 4, "cinq");
-    let s = scenario(
-        &[Write("f.txt", TEN)],
-        &[Write("f.txt", &a)],
-        &[Write("f.txt", &b)],
-    );
-    assert_eq!(assert_same(&s), conflict(&["f.txt"]));
+/// `TEN` with line `n` (from 0) replaced, for the table below.
+fn ten_with(n: usize, with: &str) -> &'static str {
+    Box::leak(replace_line(TEN, n, with).into_boxed_str())
+}
+
+/// `TEN` with two lines replaced.
+fn ten_with2(n: usize, with: &str, m: usize, with2: &str) -> &'static str {
+    Box::leak(replace_line(&replace_line(TEN, n, with), m, with2).into_boxed_str())
+}
+
+/// Twenty distinct lines; `rewritten(k)` changes the first `k` of them, so a
+/// rename with `rewritten(k)` is about (20 - k) / 20 similar.
+fn twenty() -> String {
+    (1..=20)
+        .map(|i| format!("line {i} of a file long enough\n"))
+        .collect()
+}
+
+fn rewritten(k: usize) -> &'static str {
+    let text: String = twenty()
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i < k {
+                format!("rewritten {i} entirely\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    Box::leak(text.into_boxed_str())
+}
+
+/// What a scenario must give.
+enum Expect {
+    Clean,
+    /// The conflicted paths; `{a}` and `{b}` stand for the sides' labels.
+    Conflict(&'static [&'static str]),
+    /// Whatever git says (the case exists to compare with git).
+    AsGit,
+}
+
+/// Who must decide: the engine in memory, or `git merge-tree` (the engine
+/// does not model the case exactly).
+#[derive(Debug, PartialEq)]
+enum By {
+    Engine,
+    Git,
+}
+
+struct Case {
+    name: &'static str,
+    base: Vec<Op<'static>>,
+    a: Vec<Op<'static>>,
+    b: Vec<Op<'static>>,
+    /// Repository settings (`git config`) before checking.
+    config: &'static [(&'static str, &'static str)],
+    /// `.git/info/attributes`.
+    info_attributes: Option<&'static str>,
+    expect: Expect,
+    by: By,
+}
+
+fn case(
+    name: &'static str,
+    base: Vec<Op<'static>>,
+    a: Vec<Op<'static>>,
+    b: Vec<Op<'static>>,
+    expect: Expect,
+) -> Case {
+    Case {
+        name,
+        base,
+        a,
+        b,
+        config: &[],
+        info_attributes: None,
+        expect,
+        by: By::Engine,
+    }
+}
+
+impl Case {
+    fn by_git(mut self) -> Case {
+        self.by = By::Git;
+        self
+    }
+    fn config(mut self, config: &'static [(&'static str, &'static str)]) -> Case {
+        self.config = config;
+        self
+    }
+    fn info_attributes(mut self, text: &'static str) -> Case {
+        self.info_attributes = Some(text);
+        self
+    }
+}
+
+fn cases() -> Vec<Case> {
+    use Expect::*;
+    let bin = |s: &'static [u8]| WriteBytes("logo.bin", s);
+    vec![
+        case(
+            "content conflict on the same line",
+            vec![Write("f.txt", TEN)],
+            vec![Write("f.txt", ten_with(4, "FIVE"))],
+            vec![Write("f.txt", ten_with(4, "cinq"))],
+            Conflict(&["f.txt"]),
+        ),
+        case(
+            "adjacent lines conflict like git",
+            vec![Write("f.txt", TEN)],
+            vec![Write("f.txt", ten_with(4, "FIVE"))],
+            vec![Write("f.txt", ten_with(5, "SIX"))],
+            Conflict(&["f.txt"]),
+        ),
+        case(
+            "neighbouring lines with one between merge cleanly",
+            vec![Write("f.txt", TEN)],
+            vec![Write("f.txt", ten_with(3, "FOUR"))],
+            vec![Write("f.txt", ten_with(5, "SIX"))],
+            Clean,
+        ),
+        case(
+            "separate hunks in one file merge cleanly",
+            vec![Write("f.txt", TEN)],
+            vec![Write("f.txt", ten_with2(0, "ONE", 2, "THREE"))],
+            vec![Write("f.txt", ten_with2(7, "EIGHT", 9, "TEN"))],
+            Clean,
+        ),
+        case(
+            "identical changes on both sides merge cleanly",
+            vec![Write("f.txt", TEN), Write("f2.txt", "gone\n")],
+            vec![
+                Write("f.txt", ten_with(4, "FIVE")),
+                Write("new.txt", "same\n"),
+                Delete("f2.txt"),
+            ],
+            vec![
+                Write("f.txt", ten_with(4, "FIVE")),
+                Write("new.txt", "same\n"),
+                Delete("f2.txt"),
+            ],
+            Clean,
+        ),
+        case(
+            "modify/delete",
+            vec![Write("dir/f.txt", TEN), Write("dir/keep.txt", "k\n")],
+            vec![Delete("dir/f.txt")],
+            vec![Write("dir/f.txt", ten_with(1, "TWO"))],
+            Conflict(&["dir/f.txt"]),
+        ),
+        case(
+            "add/add different conflicts and identical is clean",
+            vec![Write("README", "r\n")],
+            vec![Write("new.txt", "ours\n"), Write("same.txt", "x\n")],
+            vec![Write("new.txt", "theirs\n"), Write("same.txt", "x\n")],
+            Conflict(&["new.txt"]),
+        ),
+        case(
+            "rename/rename to two names",
+            vec![Write("old.txt", TEN)],
+            vec![Move("old.txt", "left.txt")],
+            vec![Move("old.txt", "right.txt")],
+            Conflict(&["left.txt", "old.txt", "right.txt"]),
+        ),
+        case(
+            "rename/delete",
+            vec![Write("old.txt", TEN), Write("other.txt", "o\n")],
+            vec![Move("old.txt", "moved/new.txt")],
+            vec![Delete("old.txt")],
+            Conflict(&["moved/new.txt"]),
+        ),
+        case(
+            "rename with edits against an edit merges cleanly",
+            vec![Write("src/old.txt", TEN)],
+            vec![
+                Move("src/old.txt", "lib/new.txt"),
+                Write("lib/new.txt", ten_with(0, "ONE")),
+            ],
+            vec![Write("src/old.txt", ten_with(8, "NINE"))],
+            Clean,
+        ),
+        case(
+            "rename with edits against a clashing edit conflicts at the new name",
+            vec![Write("src/old.txt", TEN)],
+            vec![
+                Move("src/old.txt", "lib/new.txt"),
+                Write("lib/new.txt", ten_with(8, "nine!")),
+            ],
+            vec![Write("src/old.txt", ten_with(8, "NINE"))],
+            Conflict(&["lib/new.txt"]),
+        ),
+        case(
+            "both rename to the same name with edits",
+            vec![Write("a.txt", TEN)],
+            vec![Move("a.txt", "b.txt"), Write("b.txt", ten_with(0, "ONE"))],
+            vec![Move("a.txt", "b.txt"), Write("b.txt", ten_with(9, "TEN"))],
+            Clean,
+        ),
+        case(
+            "rename on one side, untouched on the other",
+            vec![Write("docs/guide.md", TEN), Write("docs/other.md", "o\n")],
+            vec![Move("docs/guide.md", "docs/manual.md")],
+            vec![Write("docs/other.md", "o\np\n")],
+            Clean,
+        ),
+        case(
+            "a rename clear of the similarity threshold (60%) follows the edit",
+            vec![Write("old.txt", Box::leak(twenty().into_boxed_str()))],
+            vec![Delete("old.txt"), Write("new.txt", rewritten(8))],
+            vec![Write(
+                "old.txt",
+                Box::leak(
+                    twenty()
+                        .replace("line 20 of", "LINE 20 of")
+                        .into_boxed_str(),
+                ),
+            )],
+            Clean,
+        ),
+        case(
+            "a rename close to the similarity threshold (50%) gets git's verdict",
+            vec![Write("old.txt", Box::leak(twenty().into_boxed_str()))],
+            vec![Delete("old.txt"), Write("new.txt", rewritten(10))],
+            vec![Write(
+                "old.txt",
+                Box::leak(
+                    twenty()
+                        .replace("line 20 of", "LINE 20 of")
+                        .into_boxed_str(),
+                ),
+            )],
+            AsGit,
+        )
+        .by_git(),
+        case(
+            "directory rename with a file added there gets git's verdict",
+            vec![Write("old/one.txt", TEN), Write("old/two.txt", "two\n2\n")],
+            vec![
+                Move("old/one.txt", "new/one.txt"),
+                Move("old/two.txt", "new/two.txt"),
+            ],
+            vec![Write("old/three.txt", "three\n")],
+            Conflict(&["new/three.txt"]),
+        )
+        .by_git(),
+        case(
+            "file/directory added on both sides",
+            vec![Write("README", "r\n")],
+            vec![Write("thing", "a file\n")],
+            vec![Write("thing/inside.txt", "a directory\n")],
+            Conflict(&["thing~{a}"]),
+        ),
+        case(
+            "file/directory with a modified file",
+            vec![Write("p", "keep\n"), Write("other", "o\n")],
+            vec![Delete("p"), Write("p/x", "in a dir\n")],
+            vec![Write("p", "keep\nmore\n")],
+            Conflict(&["p~{b}"]),
+        ),
+        case(
+            "file replaced by a directory on one side only is clean",
+            vec![Write("p", "keep\n"), Write("other", "o\n")],
+            vec![Delete("p"), Write("p/x", "in a dir\n")],
+            vec![Write("other", "o\nmore\n")],
+            Clean,
+        ),
+        case(
+            "binary changed on both sides",
+            vec![bin(b"PNG\0base"), Write("t.txt", "t\n")],
+            vec![bin(b"PNG\0ours")],
+            vec![bin(b"PNG\0theirs")],
+            Conflict(&["logo.bin"]),
+        ),
+        case(
+            "binary changed on one side is clean",
+            vec![bin(b"PNG\0base"), Write("t.txt", "t\n")],
+            vec![bin(b"PNG\0ours")],
+            vec![Write("t.txt", "t\nu\n")],
+            Clean,
+        ),
+        case(
+            "mode change against a content change is clean",
+            vec![Write("run.sh", TEN)],
+            vec![Exec("run.sh")],
+            vec![Write("run.sh", ten_with(2, "THREE"))],
+            Clean,
+        ),
+        case(
+            "mode change on both sides with clashing content",
+            vec![Write("run.sh", TEN)],
+            vec![Exec("run.sh"), Write("run.sh", ten_with(2, "3"))],
+            vec![Write("run.sh", ten_with(2, "THREE"))],
+            Conflict(&["run.sh"]),
+        ),
+        case(
+            "symlinks retargeted differently conflict",
+            vec![Symlink("current", "v1"), Write("v1", "1\n")],
+            vec![Symlink("current", "v2")],
+            vec![Symlink("current", "v3")],
+            Conflict(&["current"]),
+        ),
+        case(
+            "symlink retargeted identically is clean",
+            vec![Symlink("current", "v1"), Write("v1", "1\n")],
+            vec![Symlink("current", "v2")],
+            vec![Symlink("current", "v2"), Write("v1", "one\n")],
+            Clean,
+        ),
+        case(
+            "file turned symlink against an edit",
+            vec![Write("config", TEN)],
+            vec![Delete("config"), Symlink("config", "elsewhere")],
+            vec![Write("config", ten_with(0, "ONE"))],
+            Conflict(&["config", "config~{b}"]),
+        ),
+        case(
+            "disjoint changes and deletions on both sides are clean",
+            vec![Write("a/x", TEN), Write("b/y", TEN), Write("gone", "g\n")],
+            vec![Write("a/x", ten_with(1, "2")), Delete("gone")],
+            vec![
+                Write("b/y", ten_with(1, "2")),
+                Delete("gone"),
+                Write("a/new", "n\n"),
+            ],
+            Clean,
+        ),
+        // Attributes, as git reads them from the checked-out .gitattributes.
+        case(
+            "merge=union is clean where text would conflict",
+            vec![
+                Write(".gitattributes", "*.log merge=union\n"),
+                Write("x.log", TEN),
+            ],
+            vec![Write("x.log", ten_with(4, "A"))],
+            vec![Write("x.log", ten_with(4, "B"))],
+            Clean,
+        ),
+        case(
+            "merge=union of binary contents conflicts",
+            vec![
+                Write(".gitattributes", "*.bin merge=union\n"),
+                bin(b"PNG\0base"),
+            ],
+            vec![bin(b"PNG\0ours")],
+            vec![bin(b"PNG\0theirs")],
+            Conflict(&["logo.bin"]),
+        ),
+        case(
+            "merge=binary conflicts where text would merge",
+            vec![
+                Write(".gitattributes", "Cargo.lock merge=binary\n"),
+                Write("Cargo.lock", TEN),
+            ],
+            vec![Write("Cargo.lock", ten_with(0, "A"))],
+            vec![Write("Cargo.lock", ten_with(9, "B"))],
+            Conflict(&["Cargo.lock"]),
+        ),
+        case(
+            "-merge conflicts where text would merge",
+            vec![
+                Write(".gitattributes", "*.gen -merge\n"),
+                Write("x.gen", TEN),
+            ],
+            vec![Write("x.gen", ten_with(0, "A"))],
+            vec![Write("x.gen", ten_with(9, "B"))],
+            Conflict(&["x.gen"]),
+        ),
+        case(
+            "the binary macro unsets merge",
+            vec![
+                Write(".gitattributes", "*.dat binary\n"),
+                Write("x.dat", TEN),
+            ],
+            vec![Write("x.dat", ten_with(0, "A"))],
+            vec![Write("x.dat", ten_with(9, "B"))],
+            Conflict(&["x.dat"]),
+        ),
+        case(
+            "a deeper .gitattributes overrides the top one",
+            vec![
+                Write(".gitattributes", "*.md merge=union\n"),
+                Write("docs/.gitattributes", "*.md merge=binary\n"),
+                Write("docs/a.md", TEN),
+                Write("b.md", TEN),
+            ],
+            vec![
+                Write("docs/a.md", ten_with(0, "A")),
+                Write("b.md", ten_with(4, "A")),
+            ],
+            vec![
+                Write("docs/a.md", ten_with(9, "B")),
+                Write("b.md", ten_with(4, "B")),
+            ],
+            Conflict(&["docs/a.md"]),
+        ),
+        case(
+            "attributes that merely mention merge change nothing",
+            vec![
+                Write(
+                    ".gitattributes",
+                    "# merge=binary would be wrong here\nmerge-notes.txt text\n",
+                ),
+                Write("merge-notes.txt", TEN),
+            ],
+            vec![Write("merge-notes.txt", ten_with(0, "A"))],
+            vec![Write("merge-notes.txt", ten_with(9, "B"))],
+            Clean,
+        ),
+        case(
+            "conflict-marker-size changes no verdict",
+            vec![
+                Write(".gitattributes", "*.txt conflict-marker-size=32\n"),
+                Write("f.txt", TEN),
+            ],
+            vec![Write("f.txt", ten_with(4, "A"))],
+            vec![Write("f.txt", ten_with(4, "B"))],
+            Conflict(&["f.txt"]),
+        ),
+        case(
+            "info/attributes override the tree's",
+            vec![
+                Write(".gitattributes", "*.log merge=binary\n"),
+                Write("x.log", TEN),
+            ],
+            vec![Write("x.log", ten_with(0, "A"))],
+            vec![Write("x.log", ten_with(9, "B"))],
+            Clean,
+        )
+        .info_attributes("*.log merge=text\n"),
+        case(
+            "a configured merge driver is run by git",
+            vec![
+                Write(".gitattributes", "*.log merge=keep\n"),
+                Write("x.log", TEN),
+            ],
+            vec![Write("x.log", ten_with(4, "A"))],
+            vec![Write("x.log", ten_with(4, "B"))],
+            Clean,
+        )
+        .config(&[("merge.keep.driver", "true")])
+        .by_git(),
+        case(
+            "merge.default names the driver of unspecified paths",
+            vec![Write("x.txt", TEN)],
+            vec![Write("x.txt", ten_with(0, "A"))],
+            vec![Write("x.txt", ten_with(9, "B"))],
+            Conflict(&["x.txt"]),
+        )
+        .config(&[("merge.default", "binary")]),
+        case(
+            "diff.algorithm is honoured in content merges",
+            vec![Write("f.txt", TEN)],
+            vec![Write("f.txt", ten_with(4, "FIVE"))],
+            vec![Write("f.txt", ten_with(6, "SEVEN"))],
+            Clean,
+        )
+        .config(&[("diff.algorithm", "patience")]),
+    ]
+}
+
+/// Build a case, compare the engine with git in both directions, and both
+/// with the expected verdict; `Err` says what differs.
+fn run_case(c: &Case) -> Result<(), String> {
+    let s = scenario(&c.base, &c.a, &c.b);
+    for (k, v) in c.config {
+        s.env.git(&s.dir, &["config", k, v]);
+    }
+    if let Some(text) = c.info_attributes {
+        std::fs::create_dir_all(s.dir.join(".git/info")).unwrap();
+        std::fs::write(s.dir.join(".git/info/attributes"), text).unwrap();
+    }
+    let pairs = vec![(s.a.clone(), s.b.clone()), (s.b.clone(), s.a.clone())];
+    let ours = engine_decisions(&s.dir, &pairs);
+    for ((a, b), (mine, by_git)) in pairs.iter().zip(&ours) {
+        let git = git_verdict(&s.env, &s.dir, a, b);
+        if *mine != git {
+            return Err(format!("engine {mine:?}, git {git:?} ({a} + {b})"));
+        }
+        let by = if *by_git { By::Git } else { By::Engine };
+        if by != c.by {
+            return Err(format!("decided by {by:?}, expected {:?}", c.by));
+        }
+    }
+    let git = git_verdict(&s.env, &s.dir, &s.a, &s.b);
+    let expected = match c.expect {
+        Expect::Clean => Verdict::Clean,
+        Expect::Conflict(paths) => Verdict::Conflict(
+            paths
+                .iter()
+                .map(|p| p.replace("{a}", &s.a).replace("{b}", &s.b))
+                .collect(),
+        ),
+        Expect::AsGit => git.clone(),
+    };
+    if git != expected {
+        return Err(format!("git says {git:?}, the table {expected:?}"));
+    }
+    Ok(())
 }
 
 #[test]
-fn adjacent_lines_conflict_like_git() {
-    let a = replace_line(TEN, 4, "FIVE");
-    let b = replace_line(TEN, 5, "SIX");
-    let s = scenario(
-        &[Write("f.txt", TEN)],
-        &[Write("f.txt", &a)],
-        &[Write("f.txt", &b)],
+fn every_scenario_gets_gits_verdict() {
+    let cases = cases();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failures = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(c) = cases.get(i) else { break };
+                    if let Err(why) = run_case(c) {
+                        failures.lock().unwrap().push(format!("{}: {why}", c.name));
+                    }
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(
+        failures.is_empty(),
+        "{} case(s) differ:\n{}",
+        failures.len(),
+        failures.join("\n")
     );
-    assert_eq!(assert_same(&s), conflict(&["f.txt"]));
-}
-
-#[test]
-fn neighbouring_lines_with_one_between_merge_cleanly() {
-    let a = replace_line(TEN, 3, "FOUR");
-    let b = replace_line(TEN, 5, "SIX");
-    let s = scenario(
-        &[Write("f.txt", TEN)],
-        &[Write("f.txt", &a)],
-        &[Write("f.txt", &b)],
-    );
-    assert_eq!(assert_same(&s), Verdict::Clean);
-}
-
-#[test]
-fn separate_hunks_in_one_file_merge_cleanly() {
-    let a = replace_line(&replace_line(TEN, 0, "ONE"), 2, "THREE");
-    let b = replace_line(&replace_line(TEN, 7, "EIGHT"), 9, "TEN");
-    let s = scenario(
-        &[Write("f.txt", TEN)],
-        &[Write("f.txt", &a)],
-        &[Write("f.txt", &b)],
-    );
-    assert_eq!(assert_same(&s), Verdict::Clean);
-}
-
-#[test]
-fn identical_changes_on_both_sides_merge_cleanly() {
-    let a = replace_line(TEN, 4, "FIVE");
-    let s = scenario(
-        &[Write("f.txt", TEN), Write("f2.txt", "gone\n")],
-        &[
-            Write("f.txt", &a),
-            Write("new.txt", "same\n"),
-            Delete("f2.txt"),
-        ],
-        &[
-            Write("f.txt", &a),
-            Write("new.txt", "same\n"),
-            Delete("f2.txt"),
-        ],
-    );
-    assert_eq!(assert_same(&s), Verdict::Clean);
-}
-
-#[test]
-fn modify_delete() {
-    let s = scenario(
-        &[Write("dir/f.txt", TEN), Write("dir/keep.txt", "k\n")],
-        &[Delete("dir/f.txt")],
-        &[Write("dir/f.txt", &replace_line(TEN, 1, "TWO"))],
-    );
-    assert_eq!(assert_same(&s), conflict(&["dir/f.txt"]));
-}
-
-#[test]
-fn add_add_different_conflicts_and_identical_is_clean() {
-    let s = scenario(
-        &[Write("README", "r\n")],
-        &[Write("new.txt", "ours\n"), Write("same.txt", "x\n")],
-        &[Write("new.txt", "theirs\n"), Write("same.txt", "x\n")],
-    );
-    assert_eq!(assert_same(&s), conflict(&["new.txt"]));
-}
-
-#[test]
-fn rename_rename_to_two_names() {
-    let s = scenario(
-        &[Write("old.txt", TEN)],
-        &[Move("old.txt", "left.txt")],
-        &[Move("old.txt", "right.txt")],
-    );
-    assert_eq!(
-        assert_same(&s),
-        conflict(&["left.txt", "old.txt", "right.txt"])
-    );
-}
-
-#[test]
-fn rename_delete() {
-    let s = scenario(
-        &[Write("old.txt", TEN), Write("other.txt", "o\n")],
-        &[Move("old.txt", "moved/new.txt")],
-        &[Delete("old.txt")],
-    );
-    assert_eq!(assert_same(&s), conflict(&["moved/new.txt"]));
-}
-
-#[test]
-fn rename_with_edits_against_an_edit_merges_cleanly() {
-    let renamed = replace_line(TEN, 0, "ONE");
-    let s = scenario(
-        &[Write("src/old.txt", TEN)],
-        &[
-            Move("src/old.txt", "lib/new.txt"),
-            Write("lib/new.txt", &renamed),
-        ],
-        &[Write("src/old.txt", &replace_line(TEN, 8, "NINE"))],
-    );
-    assert_eq!(assert_same(&s), Verdict::Clean);
-}
-
-#[test]
-fn rename_with_edits_against_a_clashing_edit_conflicts_at_the_new_name() {
-    let s = scenario(
-        &[Write("src/old.txt", TEN)],
-        &[
-            Move("src/old.txt", "lib/new.txt"),
-            Write("lib/new.txt", &replace_line(TEN, 8, "nine!")),
-        ],
-        &[Write("src/old.txt", &replace_line(TEN, 8, "NINE"))],
-    );
-    assert_eq!(assert_same(&s), conflict(&["lib/new.txt"]));
-}
-
-#[test]
-fn both_rename_to_the_same_name_with_edits() {
-    let s = scenario(
-        &[Write("a.txt", TEN)],
-        &[
-            Move("a.txt", "b.txt"),
-            Write("b.txt", &replace_line(TEN, 0, "ONE")),
-        ],
-        &[
-            Move("a.txt", "b.txt"),
-            Write("b.txt", &replace_line(TEN, 9, "TEN")),
-        ],
-    );
-    assert_eq!(assert_same(&s), Verdict::Clean);
-}
-
-#[test]
-fn file_directory_added_on_both_sides() {
-    let s = scenario(
-        &[Write("README", "r\n")],
-        &[Write("thing", "a file\n")],
-        &[Write("thing/inside.txt", "a directory\n")],
-    );
-    let label = s.a.clone();
-    assert_eq!(assert_same(&s), conflict(&[&format!("thing~{label}")]));
-}
-
-#[test]
-fn file_directory_with_a_modified_file() {
-    let s = scenario(
-        &[Write("p", "keep\n"), Write("other", "o\n")],
-        &[Delete("p"), Write("p/x", "in a dir\n")],
-        &[Write("p", "keep\nmore\n")],
-    );
-    assert_eq!(assert_same(&s), conflict(&[&format!("p~{}", s.b)]));
-}
-
-#[test]
-fn file_replaced_by_directory_on_one_side_only_is_clean() {
-    let s = scenario(
-        &[Write("p", "keep\n"), Write("other", "o\n")],
-        &[Delete("p"), Write("p/x", "in a dir\n")],
-        &[Write("other", "o\nmore\n")],
-    );
-    assert_eq!(assert_same(&s), Verdict::Clean);
-}
-
-#[test]
-fn binary_changed_on_both_sides() {
-    let s = scenario(
-        &[WriteBytes("logo.bin", b"PNG\0base"), Write("t.txt", "t\n")],
-        &[WriteBytes("logo.bin", b"PNG\0ours")],
-        &[WriteBytes("logo.bin", b"PNG\0theirs")],
-    );
-    assert_eq!(assert_same(&s), conflict(&["logo.bin"]));
-}
-
-#[test]
-fn binary_changed_on_one_side_is_clean() {
-    let s = scenario(
-        &[WriteBytes("logo.bin", b"PNG\0base"), Write("t.txt", "t\n")],
-        &[WriteBytes("logo.bin", b"PNG\0ours")],
-        &[Write("t.txt", "t\nu\n")],
-    );
-    assert_eq!(assert_same(&s), Verdict::Clean);
-}
-
-#[test]
-fn mode_change_against_content_change_is_clean() {
-    let s = scenario(
-        &[Write("run.sh", TEN)],
-        &[Exec("run.sh")],
-        &[Write("run.sh", &replace_line(TEN, 2, "THREE"))],
-    );
-    assert_eq!(assert_same(&s), Verdict::Clean);
-}
-
-#[test]
-fn mode_change_on_both_sides_with_clashing_content() {
-    let s = scenario(
-        &[Write("run.sh", TEN)],
-        &[Exec("run.sh"), Write("run.sh", &replace_line(TEN, 2, "3"))],
-        &[Write("run.sh", &replace_line(TEN, 2, "THREE"))],
-    );
-    assert_eq!(assert_same(&s), conflict(&["run.sh"]));
-}
-
-#[test]
-fn symlinks_retargeted_differently_conflict() {
-    let s = scenario(
-        &[Symlink("current", "v1"), Write("v1", "1\n")],
-        &[Symlink("current", "v2")],
-        &[Symlink("current", "v3")],
-    );
-    assert_eq!(assert_same(&s), conflict(&["current"]));
-}
-
-#[test]
-fn symlink_retargeted_identically_is_clean() {
-    let s = scenario(
-        &[Symlink("current", "v1"), Write("v1", "1\n")],
-        &[Symlink("current", "v2")],
-        &[Symlink("current", "v2"), Write("v1", "one\n")],
-    );
-    assert_eq!(assert_same(&s), Verdict::Clean);
-}
-
-#[test]
-fn file_turned_symlink_against_an_edit() {
-    let s = scenario(
-        &[Write("config", TEN)],
-        &[Delete("config"), Symlink("config", "elsewhere")],
-        &[Write("config", &replace_line(TEN, 0, "ONE"))],
-    );
-    let expected = conflict(&["config", &format!("config~{}", s.b)]);
-    assert_eq!(assert_same(&s), expected);
-}
-
-#[test]
-fn disjoint_changes_and_deletions_both_sides_are_clean() {
-    let s = scenario(
-        &[Write("a/x", TEN), Write("b/y", TEN), Write("gone", "g\n")],
-        &[Write("a/x", &replace_line(TEN, 1, "2")), Delete("gone")],
-        &[
-            Write("b/y", &replace_line(TEN, 1, "2")),
-            Delete("gone"),
-            Write("a/new", "n\n"),
-        ],
-    );
-    assert_eq!(assert_same(&s), Verdict::Clean);
-}
-
-#[test]
-fn rename_on_one_side_untouched_on_the_other_is_clean() {
-    let s = scenario(
-        &[Write("docs/guide.md", TEN), Write("docs/other.md", "o\n")],
-        &[Move("docs/guide.md", "docs/manual.md")],
-        &[Write("docs/other.md", "o\np\n")],
-    );
-    assert_eq!(assert_same(&s), Verdict::Clean);
-}
-
-#[test]
-fn directory_rename_with_a_file_added_there_gets_gits_verdict() {
-    let s = scenario(
-        &[Write("old/one.txt", TEN), Write("old/two.txt", "two\n2\n")],
-        &[
-            Move("old/one.txt", "new/one.txt"),
-            Move("old/two.txt", "new/two.txt"),
-        ],
-        &[Write("old/three.txt", "three\n")],
-    );
-    assert_eq!(assert_same(&s), conflict(&["new/three.txt"]));
-}
-
-#[test]
-fn union_merge_driver_is_clean_where_text_would_conflict() {
-    let s = scenario(
-        &[
-            Write(".gitattributes", "*.log merge=union\n"),
-            Write("x.log", TEN),
-        ],
-        &[Write("x.log", &replace_line(TEN, 4, "A"))],
-        &[Write("x.log", &replace_line(TEN, 4, "B"))],
-    );
-    assert_eq!(assert_same(&s), Verdict::Clean);
 }
 
 #[test]

@@ -18,7 +18,7 @@ fn printed_equals_run(repo: &TestRepo, args: &[&str]) -> String {
     let out = repo.kickoff(&dry).output().unwrap();
     assert!(out.status.success(), "{dry:?}: {}", stderr(&out));
     assert_eq!(stderr(&out), "", "-q --dry-run prints only the plan");
-    let printed = stdout(&out);
+    let printed = steps_of(&stdout(&out));
     dry.push("--json");
     let json: serde_json::Value = serde_json::from_str(&repo.ok(&dry)).unwrap();
     assert_eq!(json["schema"], 1);
@@ -39,6 +39,19 @@ fn printed_equals_run(repo: &TestRepo, args: &[&str]) -> String {
     let ran = std::fs::read_to_string(&log).unwrap_or_default();
     assert_eq!(printed, ran, "the run differs from its printed plan");
     rooted(repo, &printed)
+}
+
+/// The steps of a printed plan: the whole text, or the indented lines under
+/// `steps:` for commands that print a summary and sections around them.
+fn steps_of(printed: &str) -> String {
+    match printed.split_once("\nsteps:\n") {
+        None => printed.to_string(),
+        Some((_, rest)) => rest
+            .lines()
+            .take_while(|l| l.starts_with("  "))
+            .map(|l| format!("{}\n", &l[2..]))
+            .collect(),
+    }
 }
 
 /// Text with the test's temp dir written `$ROOT`.
@@ -160,4 +173,48 @@ fn sync_stopping_on_a_conflict_ran_its_plan_up_to_the_merge() {
     remove $ROOT/work/.git/kickoff/sync.json
     push kickoff-240510-dash to origin
     ");
+}
+
+/// A released kickoff, `kickoff-240510-dash` tagged 1.0.0 and pushed.
+fn released() -> (TestRepo, String) {
+    let repo = TestRepo::new();
+    let k = repo.new_kickoff("dash", "240510");
+    repo.commit_pushed(&k, "dash.txt", "DASH-1 Dashboard");
+    (repo, k)
+}
+
+#[test]
+fn release_runs_its_printed_plan() {
+    let (repo, k) = released();
+    let plan = printed_equals_run(&repo, &["release", "--platform", "1.0.0", "--kickoff", &k]);
+    insta::assert_snapshot!(plan, @r"
+    tag platform/v1.0.0 on kickoff-240510-dash at a214230d89
+    push platform/v1.0.0 to origin
+    ");
+}
+
+#[test]
+fn land_runs_its_printed_plan() {
+    let (repo, k) = released();
+    repo.ok(&["release", "--platform", "1.0.0", "--kickoff", &k]);
+    repo.git(&["checkout", "--quiet", "main"]);
+    let plan = printed_equals_run(&repo, &["land", &k]);
+    insta::assert_snapshot!(plan, @r"
+    push main to origin (KICKOFF_LAND=1 for the pre-push hook)
+    fast-forward main from 2cf24380c6 to a214230d89 (kickoff-240510-dash)
+    ");
+}
+
+#[test]
+fn hook_install_and_uninstall_run_their_printed_plans() {
+    let repo = TestRepo::new();
+    let hooks = repo.work.join(".git/hooks");
+    write_file(&hooks, "pre-push", "#!/bin/sh\nexit 0\n");
+    let plan = printed_equals_run(&repo, &["hook", "install"]);
+    insta::assert_snapshot!(plan, @r"
+    rename $ROOT/work/.git/hooks/pre-push to $ROOT/work/.git/hooks/pre-push.kickoff-chained
+    write the kickoff shim to $ROOT/work/.git/hooks/pre-push
+    ");
+    let plan = printed_equals_run(&repo, &["hook", "uninstall"]);
+    insta::assert_snapshot!(plan, @"rename $ROOT/work/.git/hooks/pre-push.kickoff-chained to $ROOT/work/.git/hooks/pre-push");
 }

@@ -643,3 +643,175 @@ fn credentials_in_remote_urls_are_never_printed() {
         assert!(text.contains("127.0.0.1"), "{args:?}:\n{text}");
     }
 }
+
+// ---- case 7: the dashboard server ----------------------------------------------------------
+
+/// `kickoff dashboard --serve ADDR` in the background; the address it serves.
+/// The caller kills and waits for the child.
+#[allow(clippy::zombie_processes)]
+fn serve(repo: &TestRepo, addr: &str) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("kickoff"));
+    cmd.current_dir(&repo.work)
+        .args([
+            "dashboard",
+            "--serve",
+            addr,
+            "--refresh",
+            "3600",
+            "--offline",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    repo.env.apply(&mut cmd);
+    let mut child = cmd.spawn().unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(err.read_line(&mut line).unwrap() > 0, "server exited");
+        if let Some(rest) = line.strip_prefix("serving http://") {
+            let addr = rest.split('/').next().unwrap().to_string();
+            return (child, addr);
+        }
+    }
+}
+
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut body = String::new();
+    s.read_to_string(&mut body).unwrap();
+    body
+}
+
+/// Peak memory of a process, in KiB (`VmHWM`).
+fn peak_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// One client that sends a byte every few hundred milliseconds blocked every
+/// other request, and a request line of 400 MB with no newline grew memory
+/// to 418 MB. Now others are served meanwhile, the stalled client is cut off
+/// after the head timeout, and a huge request line is refused after 16 KiB.
+#[test]
+fn dashboard_server_keeps_serving_while_a_client_stalls() {
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+    let repo = slots_repo(SLOTS_TOML, &["alpha"]);
+    let (mut child, addr) = serve(&repo, "127.0.0.1:0");
+    assert!(addr.starts_with("127.0.0.1:"), "{addr}");
+
+    // The staller: a request head that never ends, one byte at a time.
+    let stall_addr = addr.clone();
+    let staller = std::thread::spawn(move || {
+        let mut s = std::net::TcpStream::connect(&stall_addr).unwrap();
+        s.write_all(b"GET / HTTP/1.1\r\nX-Slow: ").unwrap();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(15) {
+            if s.write_all(b"a").is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        start.elapsed()
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let start = Instant::now();
+    for _ in 0..5 {
+        let page = http_get(&addr, "/");
+        assert!(page.starts_with("HTTP/1.1 200 OK"), "{page}");
+        assert!(page.contains("QA slots"));
+    }
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "5 requests beside a stalled client took {:?}",
+        start.elapsed()
+    );
+    assert!(http_get(&addr, "/data.json").contains("\"schema\": 1"));
+    let cut_after = staller.join().unwrap();
+    assert!(
+        cut_after < Duration::from_secs(12),
+        "the stalled client was kept for {cut_after:?}"
+    );
+
+    // A request line of 64 MiB with no newline: refused early, memory flat.
+    let before = peak_kib(child.id());
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let chunk = vec![b'a'; 1 << 20];
+    let mut sent = 0usize;
+    let _ = s.write_all(b"GET /");
+    for _ in 0..64 {
+        if s.write_all(&chunk).is_err() {
+            break;
+        }
+        sent += chunk.len();
+    }
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 4"),
+        "{answer}"
+    );
+    assert!(
+        sent < 64 << 20,
+        "the server read all 64 MiB of a request line"
+    );
+    let grown = peak_kib(child.id()).saturating_sub(before);
+    assert!(grown < 16 * 1024, "memory grew by {grown} KiB");
+    // Still serving.
+    assert!(http_get(&addr, "/").starts_with("HTTP/1.1 200 OK"));
+    // Only GET and HEAD.
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    s.write_all(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 405"), "{answer}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// `--serve` without an address listens on this machine only.
+#[test]
+fn dashboard_serves_on_localhost_by_default() {
+    let repo = slots_repo(SLOTS_TOML, &[]);
+    let out = repo
+        .kickoff(&["dashboard", "--serve", "--help"])
+        .output()
+        .unwrap();
+    assert!(stdout(&out).contains("127.0.0.1:8080"), "{}", stdout(&out));
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("kickoff"));
+    cmd.current_dir(&repo.work)
+        .args(["dashboard", "--serve", "--offline"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    repo.env.apply(&mut cmd);
+    let mut child = cmd.spawn().unwrap();
+    let mut first = String::new();
+    {
+        use std::io::BufRead;
+        let mut err = std::io::BufReader::new(child.stderr.as_mut().unwrap());
+        err.read_line(&mut first).unwrap();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    // The port may be taken on this machine; the address is what matters.
+    assert!(
+        first.starts_with("serving http://127.0.0.1:8080/")
+            || first.contains("cannot listen on 127.0.0.1:8080"),
+        "{first}"
+    );
+}

@@ -1,8 +1,7 @@
 //! `kickoff completions <shell>`: a shell completion script on stdout.
 
-use crate::cli::{Cli, Global};
+use crate::commands::Global;
 use crate::error::Result;
-use clap::CommandFactory;
 
 /// Print a completion script for your shell
 ///
@@ -25,17 +24,17 @@ pub enum Shell {
 }
 
 pub fn run(args: CompletionsArgs, g: &Global) -> Result<()> {
-    g.ui.data(&script(args.shell))
+    g.ui.data(&script(args.shell, (g.cli)()))
 }
 
-/// The completion script for `shell`.
-pub fn script(shell: Shell) -> String {
+/// The completion script for `shell`, from the command line's definition.
+pub fn script(shell: Shell, mut cli: clap::Command) -> String {
     let shell = match shell {
         Shell::Bash => clap_complete::Shell::Bash,
         Shell::Zsh => clap_complete::Shell::Zsh,
         Shell::Fish => clap_complete::Shell::Fish,
     };
     let mut out = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "kickoff", &mut out);
+    clap_complete::generate(shell, &mut cli, "kickoff", &mut out);
     String::from_utf8(out).expect("completion scripts are UTF-8")
 }

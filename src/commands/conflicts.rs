@@ -1,6 +1,6 @@
 //! `kickoff conflicts`: the conflict radar over live kickoffs (or given revisions).
 
-use crate::cli::Global;
+use crate::commands::Global;
 use crate::commands::Session;
 use crate::config::Config;
 use crate::conflict::{Engine, Options, Outcome, PairVerdict, Tip};

@@ -1,16 +1,19 @@
 //! `kickoff dashboard --out DIR [--serve ADDR]`: the QA slot board as a static
 //! page and JSON, optionally served over HTTP and refreshed from the state.
 
-use crate::cli::Global;
+use crate::commands::Global;
 use crate::commands::Session;
 use crate::error::{Error, Result};
 use crate::sanitize::redact;
+use crate::serve::{self, Page};
 use crate::slots::dashboard::{DashboardData, render};
 use crate::slots::service::{read_board, require_pool};
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+/// Where `--serve` without an address listens: this machine only.
+pub const DEFAULT_SERVE: &str = "127.0.0.1:8080";
 
 /// Write the QA dashboard: what is on each slot now, since when, with which
 /// tickets, and the last 100 deployments.
@@ -24,8 +27,9 @@ pub struct DashboardArgs {
     /// Write index.html and data.json into this directory.
     #[arg(long, value_name = "DIR", required_unless_present = "serve")]
     pub out: Option<PathBuf>,
-    /// Serve the dashboard on this address, e.g. 127.0.0.1:8080 (port 0 picks one).
-    #[arg(long, value_name = "ADDR")]
+    /// Serve the dashboard over HTTP on this address [default: 127.0.0.1:8080]
+    /// (port 0 picks one; 0.0.0.0:PORT opens it to other machines).
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = DEFAULT_SERVE)]
     pub serve: Option<String>,
     /// With --serve: read the state again when the page is older than this
     /// many seconds.
@@ -52,7 +56,7 @@ pub fn run(args: DashboardArgs, g: &Global) -> Result<()> {
         Some(addr) => Some(listen(addr)?),
         None => None,
     };
-    let mut page = build(&s, g, args.offline)?;
+    let page = build(&s, g, args.offline)?;
     if let Some(dir) = &out {
         write(dir, &page)?;
         g.ui.done(format!("wrote {}", dir.join("index.html").display()));
@@ -63,35 +67,35 @@ pub fn run(args: DashboardArgs, g: &Global) -> Result<()> {
     let addr = listener
         .local_addr()
         .map_err(|e| Error::io("cannot read the listening address", e))?;
+    // The address is what the caller needs (port 0 picks one): shown even under -q.
     eprintln!("serving http://{addr}/ (Ctrl-C stops)");
-    let mut fresh = Instant::now();
-    for stream in listener.incoming() {
-        let Ok(stream) = stream else { continue };
-        if fresh.elapsed() >= Duration::from_secs(args.refresh) {
-            match build(&s, g, args.offline) {
-                Ok(p) => {
-                    page = p;
-                    if let Some(dir) = &out {
-                        if let Err(e) = write(dir, &page) {
-                            g.ui.warn(format!("cannot update {}: {e}", dir.display()));
-                        }
+    if !addr.ip().is_loopback() {
+        g.ui.warn(format!(
+            "{} is reachable from other machines; the page shows who holds which slot",
+            addr.ip()
+        ));
+    }
+    serve::serve(
+        listener,
+        page,
+        Duration::from_secs(args.refresh),
+        serve::Limits::default(),
+        || match build(&s, g, args.offline) {
+            Ok(p) => {
+                if let Some(dir) = &out {
+                    if let Err(e) = write(dir, &p) {
+                        g.ui.warn(format!("cannot update {}: {e}", dir.display()));
                     }
                 }
-                Err(e) => g.ui.warn(format!("showing the last state read: {e}")),
+                Some(p)
             }
-            fresh = Instant::now();
-        }
-        if let Err(e) = answer(stream, &page) {
-            g.ui.warn(format!("request failed: {e}"));
-        }
-    }
-    Ok(())
-}
-
-/// The rendered page and its JSON.
-struct Page {
-    html: String,
-    json: String,
+            Err(e) => {
+                g.ui.warn(format!("showing the last state read: {e}"));
+                None
+            }
+        },
+    )
+    .map_err(|e| Error::io("the dashboard server stopped", e))
 }
 
 fn build(s: &Session, g: &Global, offline: bool) -> Result<Page> {
@@ -118,44 +122,6 @@ fn write(dir: &Path, page: &Page) -> Result<()> {
             .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
     }
     Ok(())
-}
-
-fn answer(stream: TcpStream, page: &Page) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut request = String::new();
-    reader.read_line(&mut request)?;
-    // Drain the headers.
-    let mut line = String::new();
-    while reader.read_line(&mut line)? > 2 {
-        line.clear();
-    }
-    let mut parts = request.split_whitespace();
-    let method = parts.next().unwrap_or("");
-    let path = parts.next().unwrap_or("/");
-    let path = path.split('?').next().unwrap_or("/");
-    let (status, kind, body) = match (method, path) {
-        ("GET" | "HEAD", "/" | "/index.html") => {
-            ("200 OK", "text/html; charset=utf-8", page.html.as_str())
-        }
-        ("GET" | "HEAD", "/data.json") => ("200 OK", "application/json", page.json.as_str()),
-        ("GET" | "HEAD", _) => ("404 Not Found", "text/plain; charset=utf-8", "not found\n"),
-        _ => (
-            "405 Method Not Allowed",
-            "text/plain; charset=utf-8",
-            "method not allowed\n",
-        ),
-    };
-    let mut out = stream;
-    write!(
-        out,
-        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
-        body.len()
-    )?;
-    if method != "HEAD" {
-        out.write_all(body.as_bytes())?;
-    }
-    out.flush()
 }
 
 /// Bind the `--serve` address: one that is not an address at all is bad input

@@ -8,7 +8,7 @@
 //! its own environment (`GIT_AUTHOR_*`, `GIT_COMMITTER_*`, `GIT_CONFIG_*`);
 //! the user's git config is never written.
 
-use crate::cli::Global;
+use crate::commands::Global;
 use crate::error::{Error, Result};
 use crate::output::shell_words;
 use chrono::{Days, NaiveDate};

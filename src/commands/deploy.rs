@@ -1,9 +1,10 @@
 //! `kickoff deploy [K] [--slot S]`: put a kickoff on a QA slot and record it.
 
-use crate::cli::Global;
+use crate::commands::Global;
 use crate::commands::Session;
 use crate::commands::slot::execute;
 use crate::error::{Error, Result};
+use crate::plan::{Plan, Step};
 use crate::slots::board::human;
 use crate::slots::config::{SlotsConfig, env_prefix};
 use crate::slots::service::{self, check_slot, now, person, require_pool, store};
@@ -177,16 +178,14 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
             tickets,
             program,
         )?;
-        g.ui.info(format!(
-            "would write {}:\n{}",
-            plan.env_file.display(),
-            plan.env_text
-        ));
-        g.ui.info(format!(
-            "would write {}:\n{}",
-            plan.compose_file.display(),
-            plan.compose_text
-        ));
+        // The steps that would run, each with the content it would write.
+        let steps = file_steps(&s.config.slots, &plan);
+        for (step, (path, text)) in steps.steps.iter().zip([
+            (&plan.env_file, &plan.env_text),
+            (&plan.compose_file, &plan.compose_text),
+        ]) {
+            g.ui.info(format!("would {step} ({}):\n{text}", path.display()));
+        }
         g.ui.info(format!(
             "would run: {}",
             crate::output::shell_words(&plan.argv)
@@ -232,7 +231,7 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
         tickets,
         program,
     )?;
-    if let Err(e) = write_env_file(&s, &plan) {
+    if let Err(e) = write_env_file(&s, g, &plan) {
         // Nothing was deployed: no record, and a slot claimed for it goes back.
         if claimed_now {
             give_back(g, &store, &slot, &me);
@@ -426,21 +425,28 @@ fn plan(
 /// The env file and the compose override: inside the repository (the
 /// default `.git/kickoff/env` is in the git directory every worktree of the
 /// clone shares), through no symbolic link, each replaced whole.
-fn write_env_file(s: &Session, plan: &DeployPlan) -> Result<()> {
-    let c = &s.config.slots;
-    let (workdir, git_dir) = (s.repo.workdir(), s.repo.common_dir());
-    envfile::write(workdir, git_dir, &c.env_dir, &plan.slot, &plan.env_text)
-        .and_then(|_| {
-            envfile::write_beside(
-                workdir,
-                git_dir,
-                &c.env_dir,
-                &crate::slots::compose::file_name(&plan.slot),
-                &plan.compose_text,
-            )
-        })
-        .map_err(SlotError::from)?;
-    Ok(())
+/// The files a deploy writes before it runs the command, as plan steps: the
+/// env file and the compose override. If the second cannot be written, the
+/// first is put back as it was.
+pub fn file_steps(c: &SlotsConfig, plan: &DeployPlan) -> Plan {
+    let mut steps = Plan::new();
+    steps.push(Step::WriteSlotFile {
+        env_dir: c.env_dir.clone(),
+        name: envfile::file_name(&plan.slot),
+        what: "the env file".into(),
+        content: plan.env_text.clone(),
+    });
+    steps.push(Step::WriteSlotFile {
+        env_dir: c.env_dir.clone(),
+        name: crate::slots::compose::file_name(&plan.slot),
+        what: "the compose override".into(),
+        content: plan.compose_text.clone(),
+    });
+    steps
+}
+
+fn write_env_file(s: &Session, g: &Global, plan: &DeployPlan) -> Result<()> {
+    crate::commands::run_plan(s, g, &file_steps(&s.config.slots, plan))
 }
 
 /// The deploy command: no shell, no stdin, its stdout and stderr both

@@ -1,6 +1,6 @@
 //! `kickoff feature <TICKET> [slug]`: a ticket branch under a kickoff.
 
-use crate::cli::Global;
+use crate::commands::Global;
 use crate::commands::Session;
 use crate::config::valid_branch_name;
 use crate::error::{Error, Result};

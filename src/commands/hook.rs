@@ -6,7 +6,7 @@
 //! the repository is only asked what the policy needs for the refs pushed; a
 //! feature branch costs no ref reads at all. Nothing is fetched.
 
-use crate::cli::Global;
+use crate::commands::Global;
 use crate::commands::Session;
 use crate::config::Config;
 use crate::conflict;
@@ -21,6 +21,7 @@ use crate::hook::policy::{
 use crate::hook::protocol::{self, PushLine};
 use crate::kickoffs;
 use crate::naming::KickoffName;
+use crate::plan::{self, Plan};
 use crate::release::{self, Rule as ReleaseRule, RuleViolation, catalog::PushedTag};
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
@@ -59,6 +60,9 @@ pub struct ChangeArgs {
     /// Print what would be done, change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// With --dry-run: print the plan as JSON.
+    #[arg(long, requires = "dry_run")]
+    pub json: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -445,9 +449,9 @@ fn install(args: ChangeArgs, g: &Global) -> Result<()> {
         return Ok(());
     }
     if args.dry_run {
-        return print_steps(g, &steps);
+        return super::show_plan(g, &to_plan(steps), args.json);
     }
-    execute(&steps)?;
+    super::run_plan_on(&repo, g, &to_plan(steps.clone()))?;
     g.ui.done(format!(
         "installed the kickoff pre-push hook at {}",
         p.hook.display()
@@ -476,9 +480,9 @@ fn uninstall(args: ChangeArgs, g: &Global) -> Result<()> {
         return Ok(());
     }
     if args.dry_run {
-        return print_steps(g, &steps);
+        return super::show_plan(g, &to_plan(steps), args.json);
     }
-    execute(&steps)?;
+    super::run_plan_on(&repo, g, &to_plan(steps.clone()))?;
     match &steps[0] {
         Step::Rename { from, .. } => g.ui.done(format!(
             "removed the kickoff pre-push hook; put back the earlier hook from {}",
@@ -492,48 +496,21 @@ fn uninstall(args: ChangeArgs, g: &Global) -> Result<()> {
     Ok(())
 }
 
-fn print_steps(g: &Global, steps: &[Step]) -> Result<()> {
-    let mut text = String::from("would:\n");
-    for s in steps {
-        text.push_str(&format!("  {s}\n"));
-    }
-    g.ui.data(&text)
-}
-
-fn execute(steps: &[Step]) -> Result<()> {
-    for step in steps {
-        let io = |what: String| move |e| Error::io(what, e);
-        match step {
-            Step::CreateDir(dir) => std::fs::create_dir_all(dir)
-                .map_err(io(format!("cannot create {}", dir.display())))?,
-            Step::Rename { from, to } => std::fs::rename(from, to).map_err(io(format!(
-                "cannot rename {} to {}",
-                from.display(),
-                to.display()
-            )))?,
-            Step::Remove(path) => std::fs::remove_file(path)
-                .map_err(io(format!("cannot remove {}", path.display())))?,
-            Step::Write { path, content } => write_executable(path, content)
-                .map_err(io(format!("cannot write {}", path.display())))?,
-        }
-    }
-    Ok(())
-}
-
-/// Write through a temporary file and a rename, so git never runs half a hook.
-fn write_executable(path: &Path, content: &str) -> std::io::Result<()> {
-    let mut tmp = path.as_os_str().to_os_string();
-    tmp.push(".kickoff-tmp");
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, content)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))?;
-    }
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
+/// The hooks-directory changes as steps of a plan.
+fn to_plan(steps: Vec<Step>) -> Plan {
+    steps
+        .into_iter()
+        .map(|step| match step {
+            Step::CreateDir(path) => plan::Step::CreateDir { path },
+            Step::Rename { from, to } => plan::Step::Rename { from, to },
+            Step::Write { path, content } => plan::Step::WriteExecutable {
+                path,
+                what: "the kickoff shim".into(),
+                content,
+            },
+            Step::Remove(path) => plan::Step::RemoveFile { path },
+        })
+        .collect()
 }
 
 fn is_executable(path: &Path) -> bool {

@@ -1,6 +1,6 @@
 //! `kickoff init`: write `.kickoff.toml` with every setting at its default.
 
-use crate::cli::Global;
+use crate::commands::Global;
 use crate::config::{FILE_NAME, init_text};
 use crate::error::{Error, Result};
 use crate::git::Repo;

@@ -1,11 +1,12 @@
 //! `kickoff land`: merge a released kickoff into main after its deployment.
 
-use crate::cli::Global;
+use crate::commands::Global;
 use crate::commands::Session;
 use crate::conflict::{Engine, Options, Outcome, Tip};
 use crate::error::{Error, Result};
 use crate::git::git2::Oid;
 use crate::kickoffs::{self, Kickoff};
+use crate::plan::{Plan, Step, short};
 use crate::release::PlatformVersion;
 use crate::release::catalog::Catalog;
 use crate::release::land::{self, LAND_ENV, LandFacts, LandMode};
@@ -31,6 +32,9 @@ pub struct LandArgs {
     /// Print what would be done, change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// With --dry-run: print the plan as JSON.
+    #[arg(long, requires = "dry_run")]
+    pub json: bool,
 }
 
 /// What `land` will do.
@@ -45,15 +49,18 @@ pub struct LandPlan {
     pub local_main: Option<Oid>,
     pub main_checked_out: bool,
     pub push: Option<String>,
+    /// The commit main becomes: the kickoff's tip (fast-forward) or the merge
+    /// commit, written (unreferenced) while planning.
+    pub new_main: Oid,
+    pub message: String,
 }
 
 pub fn run(args: LandArgs, g: &Global) -> Result<()> {
     let session = Session::open(g)?;
     let plan = plan(&session, g, &args)?;
     if args.dry_run {
-        g.ui.data(&describe(&session, &plan))?;
-        g.ui.info("dry run: nothing changed");
-        return Ok(());
+        let steps = plan.steps(&session.config.main_branch);
+        return super::show_plan_with(g, &summary(&session, &plan), &steps, "", args.json);
     }
     execute(&session, g, &plan)
 }
@@ -122,7 +129,21 @@ pub fn plan(s: &Session, g: &Global, args: &LandArgs) -> Result<LandPlan> {
         main_branch: cfg.main_branch.clone(),
     };
     let mode = land::decide(&facts).map_err(|r| Error::refused_hint(r.to_string(), r.hint()))?;
+    let message = merge_message(&cfg.main_branch, &kickoff, facts.version.as_ref());
+    let new_main = match mode {
+        LandMode::Merge => repo
+            .merge_commit_in_memory(main_old, tip, &message)?
+            .ok_or_else(|| {
+                Error::refused(format!(
+                    "merging {} into {} has conflicts",
+                    kickoff.name, cfg.main_branch
+                ))
+            })?,
+        _ => tip,
+    };
     Ok(LandPlan {
+        new_main,
+        message,
         kickoff,
         version: facts.version,
         mode,
@@ -134,7 +155,53 @@ pub fn plan(s: &Session, g: &Global, args: &LandArgs) -> Result<LandPlan> {
     })
 }
 
-fn describe(s: &Session, p: &LandPlan) -> String {
+impl LandPlan {
+    /// The steps: push the new main (with `KICKOFF_LAND=1` for the pre-push
+    /// hook), then move the local main to it.
+    pub fn steps(&self, main: &str) -> Plan {
+        let mut plan = Plan::new();
+        if self.mode == LandMode::AlreadyLanded {
+            return plan;
+        }
+        if let Some(r) = &self.push {
+            plan.push(Step::Push {
+                remote: r.clone(),
+                refspecs: vec![format!("{}:refs/heads/{main}", self.new_main)],
+                what: main.to_string(),
+                set_upstream: false,
+                env: vec![(LAND_ENV.to_string(), "1".to_string())],
+                hint: Some(format!(
+                    "if {main} moved on {r} meanwhile, run `kickoff land {}` again",
+                    self.kickoff.name
+                )),
+            });
+        }
+        let log = format!("kickoff land: {}", self.kickoff.name);
+        plan.push(match self.local_main {
+            Some(from) if self.main_checked_out => Step::FastForwardWorktree {
+                branch: main.to_string(),
+                from,
+                to: self.new_main,
+                source: self.kickoff.name.to_string(),
+            },
+            Some(old) => Step::UpdateRef {
+                name: format!("refs/heads/{main}"),
+                new: self.new_main,
+                old: Some(old),
+                log,
+            },
+            None => Step::CreateBranch {
+                branch: main.to_string(),
+                at: self.new_main,
+                from: self.kickoff.name.to_string(),
+            },
+        });
+        plan
+    }
+}
+
+/// What `land` does, in one line, before its steps.
+fn summary(s: &Session, p: &LandPlan) -> String {
     let main = &s.config.main_branch;
     let what = match &p.version {
         Some(v) => format!("{} (platform v{v})", p.kickoff.name),
@@ -142,94 +209,49 @@ fn describe(s: &Session, p: &LandPlan) -> String {
     };
     let mut text = match p.mode {
         LandMode::AlreadyLanded => {
-            return format!("{what} is already in {}; nothing to do\n", p.main_from);
+            return format!("{what} is already in {}; nothing to do", p.main_from);
         }
         LandMode::FastForward => format!(
-            "fast-forward {main} from {} ({}) to {what} at {}\n",
+            "fast-forward {main} from {} ({}) to {what} at {}",
             p.main_from,
             short(p.main_old),
             short(p.kickoff.tip())
         ),
         LandMode::Merge => format!(
-            "merge {what} into {main} at {} ({}) with a merge commit\n",
+            "merge {what} into {main} at {} ({}) with a merge commit",
             p.main_from,
             short(p.main_old)
         ),
     };
-    if let Some(r) = &p.push {
-        text.push_str(&format!(
-            "push {main} to {r} ({LAND_ENV}=1 for the pre-push hook)\n"
-        ));
-    }
-    text.push_str(&format!("update the local {main}\n"));
     if p.push.is_some() && s.config.slots.is_configured() {
         text.push_str(&format!(
-            "give back the QA slot {} holds, if any\n",
+            "; then give back the QA slot {} holds, if any",
             p.kickoff.name
         ));
     }
     text
 }
 
-fn merge_message(s: &Session, p: &LandPlan) -> String {
-    let main = &s.config.main_branch;
-    match &p.version {
+fn merge_message(main: &str, kickoff: &Kickoff, version: Option<&PlatformVersion>) -> String {
+    match version {
         Some(v) => format!(
             "Merge {} (platform v{v}) into {main}\n\nPlatform-Version: {v}\nKickoff: {}\n",
-            p.kickoff.name, p.kickoff.name
+            kickoff.name, kickoff.name
         ),
         None => format!(
             "Merge {} into {main}\n\nKickoff: {}\n",
-            p.kickoff.name, p.kickoff.name
+            kickoff.name, kickoff.name
         ),
     }
 }
 
 fn execute(s: &Session, g: &Global, p: &LandPlan) -> Result<()> {
-    let (repo, cfg) = (&s.repo, &s.config);
-    let main = &cfg.main_branch;
+    let main = &s.config.main_branch;
     if p.mode == LandMode::AlreadyLanded {
-        g.ui.info(describe(s, p).trim_end());
+        g.ui.info(summary(s, p));
         return Ok(());
     }
-    let new_main = match p.mode {
-        LandMode::FastForward => p.kickoff.tip(),
-        _ => repo
-            .merge_commit_in_memory(p.main_old, p.kickoff.tip(), &merge_message(s, p))?
-            .ok_or_else(|| {
-                Error::refused(format!(
-                    "merging {} into {main} has conflicts",
-                    p.kickoff.name
-                ))
-            })?,
-    };
-    if let Some(r) = &p.push {
-        let refspec = format!("{new_main}:refs/heads/{main}");
-        repo.push_with_env(r, &[&refspec], &[(LAND_ENV, "1")])
-            .map_err(|e| {
-                Error::failed(
-                    format!("could not push {main} to {r}; nothing was changed locally"),
-                    Some(format!(
-                        "if {main} moved on {r} meanwhile, run `kickoff land {}` again",
-                        p.kickoff.name
-                    )),
-                    e,
-                )
-            })?;
-        g.ui.done(format!("pushed {main} to {r} ({})", short(new_main)));
-    }
-    if p.main_checked_out {
-        repo.fast_forward_checked_out(new_main)?;
-    } else if let Some(old) = p.local_main {
-        repo.update_ref_cas(
-            &format!("refs/heads/{main}"),
-            new_main,
-            Some(old),
-            &format!("kickoff land: {}", p.kickoff.name),
-        )?;
-    } else {
-        repo.create_branch(main, new_main, &format!("kickoff land: {}", p.kickoff.name))?;
-    }
+    super::run_plan(s, g, &p.steps(main))?;
     let how = match p.mode {
         LandMode::FastForward => "fast-forward",
         _ => "merge commit",
@@ -237,10 +259,10 @@ fn execute(s: &Session, g: &Global, p: &LandPlan) -> Result<()> {
     g.ui.done(format!(
         "landed {} in {main} ({how}, {})",
         p.kickoff.name,
-        short(new_main)
+        short(p.new_main)
     ));
     release_slot(s, g, p);
-    report_others(s, g, p, new_main)
+    report_others(s, g, p, p.new_main)
 }
 
 /// A landed kickoff no longer needs its QA slot: release it (and drop it from
@@ -323,8 +345,4 @@ fn forecast(outcome: &Outcome) -> String {
         }
         Outcome::Unknown(why) => format!("could not check: {why}"),
     }
-}
-
-fn short(oid: Oid) -> String {
-    oid.to_string()[..10].to_string()
 }

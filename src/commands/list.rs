@@ -1,6 +1,6 @@
 //! `kickoff list`: every live kickoff and its state, as a table or JSON.
 
-use crate::cli::Global;
+use crate::commands::Global;
 use crate::commands::Session;
 use crate::error::Result;
 use crate::output::table;

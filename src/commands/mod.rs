@@ -1,11 +1,12 @@
 //! One module per subcommand: its clap `Args` (the doc comment is the help
 //! text) and a `run` function that reads state, decides, then acts.
 
-use crate::cli::Global;
 use crate::config::Config;
 use crate::error::Result;
 use crate::git::Repo;
+use crate::output::Ui;
 use crate::plan::{GitEffects, Interpreter, Plan};
+use std::path::PathBuf;
 
 pub mod completions;
 pub mod conflicts;
@@ -30,6 +31,16 @@ pub mod status;
 pub mod sync;
 pub mod versions;
 pub mod which;
+
+/// What every command gets besides its own arguments.
+pub struct Global {
+    pub dir: PathBuf,
+    pub yes: bool,
+    pub ui: Ui,
+    /// The whole command line's definition (for completion scripts), handed
+    /// down by the CLI so that commands do not import it.
+    pub cli: fn() -> clap::Command,
+}
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -92,10 +103,37 @@ pub(crate) fn show_plan(g: &Global, plan: &Plan, json: bool) -> Result<()> {
     }
 }
 
+/// `--dry-run` of a command whose plan comes with prose: a summary line, the
+/// steps under `steps:`, then sections (`message:`, `rules:`). With `--json`
+/// only the plan is printed.
+pub(crate) fn show_plan_with(
+    g: &Global,
+    summary: &str,
+    plan: &Plan,
+    sections: &str,
+    json: bool,
+) -> Result<()> {
+    if json {
+        return show_plan(g, plan, true);
+    }
+    g.ui.info("dry run: nothing changed");
+    let mut text = format!("{summary}\n\nsteps:\n");
+    for line in plan.text().lines() {
+        text.push_str(&format!("  {line}\n"));
+    }
+    text.push_str(sections);
+    g.ui.data(&text)
+}
+
 /// Carry a plan out on the session's repository, reporting each step. With
 /// `KICKOFF_PLAN_LOG=FILE`, each applied step's line is appended to FILE.
 pub(crate) fn run_plan(s: &Session, g: &Global, plan: &Plan) -> Result<()> {
-    let mut effects = GitEffects::new(&s.repo);
+    run_plan_on(&s.repo, g, plan)
+}
+
+/// [`run_plan`] for a command that needs no settings (`hook install`).
+pub(crate) fn run_plan_on(repo: &Repo, g: &Global, plan: &Plan) -> Result<()> {
+    let mut effects = GitEffects::new(repo);
     Interpreter::new(&mut effects)
         .with_ui(&g.ui)
         .with_log(std::env::var_os("KICKOFF_PLAN_LOG").map(Into::into))

@@ -1,6 +1,6 @@
 //! `kickoff new <summary>`: cut `kickoff-YYMMDD-summary` from the remote's main.
 
-use crate::cli::Global;
+use crate::commands::Global;
 use crate::commands::Session;
 use crate::error::{Error, Result};
 use crate::git::git2::Oid;

@@ -1,6 +1,6 @@
 //! `kickoff notes`: the tickets a platform version (or a kickoff) ships.
 
-use crate::cli::Global;
+use crate::commands::Global;
 use crate::commands::Session;
 use crate::commands::show::{Query, find_version, parse_query};
 use crate::error::{Error, Result};

@@ -1,12 +1,13 @@
 //! `kickoff release`: give a kickoff its platform version, an annotated tag
 //! `platform/vX.Y.Z` whose trailers record the mapping, after the release rules.
 
-use crate::cli::Global;
+use crate::commands::Global;
 use crate::commands::Session;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::git::git2::Oid;
 use crate::kickoffs::{self, Kickoff};
 use crate::naming;
+use crate::plan::{Plan, Step, short};
 use crate::release::catalog::{self, Catalog};
 use crate::release::{
     self, Bump, PlatformVersion, ReleaseError, Rule, RuleViolation, TagMessage, Verdict, Waivers,
@@ -44,6 +45,9 @@ pub struct ReleaseArgs {
     /// Print the tag, its message and the rule checks; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// With --dry-run: print the plan as JSON.
+    #[arg(long, requires = "dry_run")]
+    pub json: bool,
     /// Create the tag locally only.
     #[arg(long)]
     pub no_push: bool,
@@ -109,8 +113,7 @@ pub fn run(args: ReleaseArgs, g: &Global) -> Result<()> {
     let session = Session::open(g)?;
     let plan = plan(&session, g, &args, explicit, date)?;
     if args.dry_run {
-        print_plan(g, &plan)?;
-        g.ui.info("dry run: nothing changed");
+        print_plan(g, &plan, args.json)?;
         return plan.verdict.into_result().map(drop).map_err(Into::into);
     }
     execute(&session, g, plan)
@@ -236,25 +239,55 @@ pub fn rule_lines(plan: &ReleasePlan) -> String {
     s
 }
 
-fn print_plan(g: &Global, plan: &ReleasePlan) -> Result<()> {
-    let mut text = format!(
-        "tag {} on {} at {}",
-        plan.version.tag_name(),
-        plan.kickoff.name,
-        short(plan.commit)
-    );
-    match &plan.push {
-        Some(r) => text.push_str(&format!(", then push it to {r}\n")),
-        None => text.push_str(", not pushed\n"),
+impl ReleasePlan {
+    /// The steps: tag the kickoff, then push the tag (a failed push removes
+    /// the tag again).
+    pub fn steps(&self) -> Plan {
+        let tag = self.version.tag_name();
+        let mut plan = Plan::new();
+        plan.push(Step::Tag {
+            name: tag.clone(),
+            commit: self.commit,
+            on: self.kickoff.name.to_string(),
+            message: self.message.render(),
+        });
+        if let Some(remote) = &self.push {
+            plan.push(Step::Push {
+                remote: remote.clone(),
+                refspecs: vec![format!("refs/tags/{tag}:refs/tags/{tag}")],
+                what: tag,
+                set_upstream: false,
+                env: Vec::new(),
+                hint: Some("fix the remote, or tag locally only with --no-push".into()),
+            });
+        }
+        plan
     }
-    text.push_str("\nmessage:\n");
+
+    /// The one-line summary `--dry-run` starts with.
+    fn summary(&self) -> String {
+        let then = match &self.push {
+            Some(r) => format!(", then push it to {r}"),
+            None => ", not pushed".into(),
+        };
+        format!(
+            "tag {} on {} at {}{then}",
+            self.version.tag_name(),
+            self.kickoff.name,
+            short(self.commit)
+        )
+    }
+}
+
+fn print_plan(g: &Global, plan: &ReleasePlan, json: bool) -> Result<()> {
+    let mut text = String::from("\nmessage:\n");
     for line in plan.message.render().lines() {
         text.push_str(format!("  {line}").trim_end());
         text.push('\n');
     }
     text.push_str("\nrules:\n");
     text.push_str(&rule_lines(plan));
-    g.ui.data(&text)
+    super::show_plan_with(g, &plan.summary(), &plan.steps(), &text, json)
 }
 
 fn execute(s: &Session, g: &Global, plan: ReleasePlan) -> Result<()> {
@@ -266,26 +299,12 @@ fn execute(s: &Session, g: &Global, plan: ReleasePlan) -> Result<()> {
         g.ui.warn(format!("rule `{}` waived by {flag}: {v}", v.rule().key()));
     }
     let tag = plan.version.tag_name();
-    let message = plan.message.render();
-    s.repo.create_annotated_tag(&tag, plan.commit, &message)?;
-    g.ui.done(format!(
-        "tagged {} {tag} ({} ticket(s))",
-        plan.kickoff.name,
-        plan.message.tickets.len()
-    ));
-    if let Some(remote) = &plan.push {
-        let refspec = format!("refs/tags/{tag}:refs/tags/{tag}");
-        if let Err(e) = s.repo.push(remote, &[&refspec], false) {
-            s.repo.delete_tag(&tag)?;
-            return Err(Error::failed(
-                format!("could not push {tag} to {remote}; the local tag was removed again"),
-                Some("fix the remote, or tag locally only with --no-push".into()),
-                e,
-            ));
-        }
-        g.ui.done(format!("pushed {tag} to {remote}"));
+    super::run_plan(s, g, &plan.steps())?;
+    g.ui.info(format!("{} ticket(s) in {tag}", plan.message.tickets.len()));
+    if plan.push.is_some() {
         super::github::mirror_release(s, g, &plan.version);
-    } else if s.has_remote() {
+    }
+    if plan.push.is_none() && s.has_remote() {
         g.ui.info(format!(
             "not pushed; share it with `git push {} {tag}`",
             s.config.remote
@@ -296,8 +315,4 @@ fn execute(s: &Session, g: &Global, plan: ReleasePlan) -> Result<()> {
         plan.kickoff.name, s.config.main_branch
     ));
     g.ui.data(&format!("{tag}\n"))
-}
-
-fn short(oid: Oid) -> String {
-    oid.to_string()[..10].to_string()
 }

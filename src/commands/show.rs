@@ -1,6 +1,6 @@
 //! `kickoff show`: the two-way mapping between a platform version and its kickoff.
 
-use crate::cli::Global;
+use crate::commands::Global;
 use crate::commands::Session;
 use crate::error::{Error, Result};
 use crate::kickoffs;

@@ -1,6 +1,6 @@
 //! `kickoff slot list | claim | release | renew | leave | routes | admin`: the QA slot pool.
 
-use crate::cli::Global;
+use crate::commands::Global;
 use crate::commands::Session;
 use crate::error::{Error, Result};
 use crate::output::table;

@@ -3,7 +3,7 @@
 //! state's history under the maintainer's name, decided on the remote's
 //! freshest state, pushed fast-forward only) and takes `--dry-run`.
 
-use crate::cli::Global;
+use crate::commands::Global;
 use crate::commands::Session;
 use crate::commands::slot::execute;
 use crate::error::{Error, Result};

@@ -1,6 +1,6 @@
 //! `kickoff slot routes`: the reverse-proxy configuration of the slot map.
 
-use crate::cli::Global;
+use crate::commands::Global;
 use crate::commands::Session;
 use crate::error::{Error, Result};
 use crate::slots::routes::{self, Format, check};

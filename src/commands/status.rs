@@ -1,6 +1,6 @@
 //! `kickoff status [K]`: one kickoff in detail.
 
-use crate::cli::Global;
+use crate::commands::Global;
 use crate::commands::Session;
 use crate::commands::new::short;
 use crate::error::Result;

@@ -10,7 +10,7 @@
 //! `--continue` and `--abort` finish or undo exactly that operation and
 //! nothing else.
 
-use crate::cli::Global;
+use crate::commands::Global;
 use crate::commands::Session;
 use crate::commands::new::short;
 use crate::error::{Error, Result};

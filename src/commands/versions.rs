@@ -1,6 +1,6 @@
 //! `kickoff versions`: every platform version and its kickoff, newest first.
 
-use crate::cli::Global;
+use crate::commands::Global;
 use crate::commands::Session;
 use crate::error::Result;
 use crate::output::table;

@@ -1,6 +1,6 @@
 //! `kickoff which`: which kickoff holds a ticket, and which version first shipped it.
 
-use crate::cli::Global;
+use crate::commands::Global;
 use crate::commands::Session;
 use crate::error::{Error, Result};
 use crate::git::git2::Oid;

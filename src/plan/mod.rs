@@ -115,6 +115,17 @@ pub enum Step {
         #[serde(skip)]
         content: String,
     },
+    /// Write a file of a QA slot (its env file, its compose override) into
+    /// `slots.env_dir`: inside the repository, never through a link, replaced
+    /// atomically. Undone by putting back what was there before.
+    WriteSlotFile {
+        env_dir: String,
+        name: String,
+        /// What the file is, for people (`the compose override`).
+        what: String,
+        #[serde(skip)]
+        content: String,
+    },
     /// Fast-forward the checked-out branch (`git merge --ff-only`).
     FastForwardWorktree {
         branch: String,
@@ -226,6 +237,16 @@ impl fmt::Display for Step {
             }
             Step::RemoveFile { path } => write!(f, "remove {}", path.display()),
             Step::WriteFile { path, what, .. } => write!(f, "write {what} to {}", path.display()),
+            Step::WriteSlotFile {
+                env_dir,
+                name,
+                what,
+                ..
+            } => write!(
+                f,
+                "write {what} to {}/{name}",
+                env_dir.trim_end_matches('/')
+            ),
             Step::FastForwardWorktree {
                 branch,
                 from,

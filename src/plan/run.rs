@@ -245,6 +245,9 @@ fn inverse(step: &Step) -> Undo {
             to: from.clone(),
         }),
         Step::WriteFile { path, .. } => Undo::Step(Step::RemoveFile { path: path.clone() }),
+        Step::WriteSlotFile { env_dir, name, .. } => Undo::Step(Step::RemoveFile {
+            path: Path::new(env_dir).join(name),
+        }),
         Step::FastForwardWorktree { branch, from, .. } => Undo::Step(Step::ResetKeep {
             branch: branch.clone(),
             to: *from,
@@ -356,6 +359,12 @@ impl Effects for GitEffects<'_> {
                 _ => {}
             },
             Step::WriteFile { path, content, .. } => write_file(path, content)?,
+            Step::WriteSlotFile {
+                env_dir,
+                name,
+                what,
+                content,
+            } => return self.write_slot_file(env_dir, name, what, content),
             Step::FastForwardWorktree { to, .. } => repo.fast_forward_worktree(*to)?,
             Step::ResetKeep { to, .. } => repo.reset_keep(*to)?,
             Step::MergeInWorktree { .. } => return self.merge_in_worktree(step),
@@ -383,6 +392,32 @@ impl Effects for GitEffects<'_> {
 }
 
 impl GitEffects<'_> {
+    /// Write a slot's file through the confined writer; the undo puts the
+    /// previous content back (the file of the deployment still running), or
+    /// removes a file that did not exist.
+    fn write_slot_file(
+        &self,
+        env_dir: &str,
+        name: &str,
+        what: &str,
+        content: &str,
+    ) -> Result<Undo> {
+        let (workdir, git_dir) = (self.repo.workdir(), self.repo.common_dir());
+        let before = crate::slots::envfile::read_beside(workdir, git_dir, env_dir, name)
+            .map_err(crate::slots::SlotError::from)?;
+        let path = crate::slots::envfile::write_beside(workdir, git_dir, env_dir, name, content)
+            .map_err(crate::slots::SlotError::from)?;
+        Ok(Undo::Step(match before {
+            Some(content) => Step::WriteSlotFile {
+                env_dir: env_dir.into(),
+                name: name.into(),
+                what: what.into(),
+                content,
+            },
+            None => Step::RemoveFile { path },
+        }))
+    }
+
     fn merge_in_worktree(&mut self, step: &Step) -> Result<Undo> {
         let Step::MergeInWorktree {
             branch,
@@ -459,6 +494,69 @@ mod tests {
             checkout: true,
         }
         .plan()
+    }
+
+    #[test]
+    fn slot_files_are_written_together_or_put_back() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::git::git2::Repository::init(dir.path()).unwrap();
+        let repo = crate::git::Repo::discover(dir.path()).unwrap();
+        let env_dir = dir.path().join(".git/kickoff/env");
+        let file = |name: &str, what: &str, content: &str| Step::WriteSlotFile {
+            env_dir: ".git/kickoff/env".into(),
+            name: name.into(),
+            what: what.into(),
+            content: content.into(),
+        };
+        let plan = |env: &str| Plan {
+            steps: vec![
+                file("dev1.env", "the env file", env),
+                file(
+                    "dev1.compose.yml",
+                    "the compose override",
+                    "name: \"dev1\"\n",
+                ),
+            ],
+        };
+        let mut effects = GitEffects::new(&repo);
+        Interpreter::new(&mut effects).run(&plan("A=1\n")).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(env_dir.join("dev1.env")).unwrap(),
+            "A=1\n"
+        );
+        // The override cannot be written (a directory is in its place): the
+        // env file of the running deployment is put back as it was.
+        std::fs::remove_file(env_dir.join("dev1.compose.yml")).unwrap();
+        std::fs::create_dir(env_dir.join("dev1.compose.yml")).unwrap();
+        let err = Interpreter::new(&mut effects)
+            .run(&plan("A=2\n"))
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("could not write the compose override"),
+            "{err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(env_dir.join("dev1.env")).unwrap(),
+            "A=1\n"
+        );
+        // A file that did not exist before is removed again.
+        std::fs::remove_file(env_dir.join("dev1.env")).unwrap();
+        Interpreter::new(&mut effects)
+            .run(&plan("A=3\n"))
+            .unwrap_err();
+        assert!(!env_dir.join("dev1.env").exists());
+        // A link in the way is refused, and nothing is written through it.
+        let outside = dir.path().join("outside");
+        std::fs::write(&outside, "keep\n").unwrap();
+        std::fs::remove_dir(env_dir.join("dev1.compose.yml")).unwrap();
+        std::os::unix::fs::symlink(&outside, env_dir.join("dev1.env")).unwrap();
+        let err = Interpreter::new(&mut effects)
+            .run(&plan("A=4\n"))
+            .unwrap_err();
+        let cause = std::error::Error::source(&err).unwrap().to_string();
+        assert!(cause.contains("symbolic link"), "{cause}");
+        assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep\n");
     }
 
     #[test]

@@ -107,7 +107,8 @@ pub fn location(
     Ok(base.join(rest).join(file_name(slot)))
 }
 
-fn file_name(slot: &str) -> String {
+/// The name of a slot's env file in `env_dir`.
+pub fn file_name(slot: &str) -> String {
     format!("{slot}.env")
 }
 
@@ -153,6 +154,24 @@ pub fn write_beside(
     let (base, rest) = confined::resolve(workdir, git_dir, env_dir)?;
     let dir = confined::ensure_dir(&base, &rest)?;
     Ok(confined::write_atomic(&dir, name, text.as_bytes())?)
+}
+
+/// What `env_dir/name` holds now (`None`: no such file), read the way
+/// [`write_beside`] writes: no symbolic link on the way or at the file.
+pub fn read_beside(
+    workdir: &Path,
+    git_dir: &Path,
+    env_dir: &str,
+    name: &str,
+) -> Result<Option<String>, EnvFileError> {
+    let (base, rest) = confined::resolve(workdir, git_dir, env_dir)?;
+    let path = confined::check_existing_dir(&base, &rest)?.join(name);
+    confined::check_target(&path)?;
+    match std::fs::read(&path) {
+        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(confined::PathError::Io { path, source }.into()),
+    }
 }
 
 #[cfg(test)]
