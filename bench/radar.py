@@ -14,7 +14,8 @@ side by side in the same run:
   kickoff `kickoff conflicts --json --exit-zero --no-main BRANCH...`.
 
 Printed: the verdict and path-set agreement with git on every pair, the
-pairs kickoff could not check, and the time ratios (medians of N rounds):
+pairs kickoff could not check, and the time ratios, wall clock and CPU time
+(user + system) of each process (medians of N rounds):
 
   cold  kickoff with no cache vs git;
   warm  after the first branch gained a commit, kickoff with the cache of
@@ -27,6 +28,7 @@ side by side, so a busy machine slows both.
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -36,9 +38,16 @@ import time
 
 
 def git(repo, *args, input=None, env=None):
-    return subprocess.run(
-        ["git", "-C", repo, *args], input=input, capture_output=True, check=True, env=env
-    ).stdout
+    p = subprocess.run(["git", "-C", repo, *args], input=input, capture_output=True, env=env)
+    if p.returncode != 0:
+        sys.exit(f"git {' '.join(args[:3])} failed ({p.returncode}): {p.stderr.decode(errors='replace')}")
+    return p.stdout
+
+
+def cpu():
+    """User + system CPU time of every finished child process so far."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def git_verdicts(repo, names):
@@ -49,9 +58,9 @@ def git_verdicts(repo, names):
         env = dict(os.environ)
         env["GIT_OBJECT_DIRECTORY"] = objects
         env["GIT_ALTERNATE_OBJECT_DIRECTORIES"] = os.path.join(repo, ".git", "objects")
-        start = time.perf_counter()
+        start, c0 = time.perf_counter(), cpu()
         out = git(repo, "merge-tree", "--write-tree", "--name-only", "--no-messages", "-z", "--stdin", input=stdin, env=env)
-        elapsed = time.perf_counter() - start
+        elapsed = (time.perf_counter() - start, cpu() - c0)
     fields = out.split(b"\0")
     verdicts, at = {}, 0
     for a, b in pairs:
@@ -67,12 +76,12 @@ def git_verdicts(repo, names):
 
 
 def kickoff_verdicts(repo, binary, names):
-    start = time.perf_counter()
+    start, c0 = time.perf_counter(), cpu()
     out = subprocess.run(
         [binary, "conflicts", "--json", "--exit-zero", "--no-main", *names],
         cwd=repo, capture_output=True, check=True,
     ).stdout
-    elapsed = time.perf_counter() - start
+    elapsed = (time.perf_counter() - start, cpu() - c0)
     report = json.loads(out)
     verdicts, by_git, cached = {}, 0, 0
     for p in report["pairs"]:
@@ -175,10 +184,12 @@ def main():
             for d in differ[:40]:
                 print(d)
     for label, runs in (("cold", cold), ("warm", warm)):
-        g = statistics.median(x for x, _ in runs)
-        k = statistics.median(y for _, y in runs)
-        ratios = ", ".join(f"{x / y:.1f}x" for x, y in runs)
-        print(f"{label}: git {g * 1000:.0f} ms, kickoff {k * 1000:.0f} ms, median ratio {g / k:.1f}x (rounds: {ratios})")
+        for kind, k in (("wall", 0), ("cpu", 1)):
+            g = statistics.median(x[k] for x, _ in runs)
+            m = statistics.median(y[k] for _, y in runs)
+            ratios = ", ".join(f"{x[k] / y[k]:.1f}x" for x, y in runs)
+            print(f"{label} {kind}: git {g * 1000:.0f} ms, kickoff {m * 1000:.0f} ms, "
+                  f"ratio of medians {g / m:.1f}x (rounds: {ratios})")
     print(f"load average after: {loadavg()}")
     if not args.keep:
         shutil.rmtree(scratch, ignore_errors=True)

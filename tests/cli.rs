@@ -226,6 +226,7 @@ fn every_help_lists_the_global_options_under_their_own_heading() {
         &["slot", "claim"],
         &["slot", "release"],
         &["slot", "renew"],
+        &["slot", "routes"],
         &["deploy"],
         &["dashboard"],
         &["demo"],
@@ -341,6 +342,7 @@ fn every_json_option_names_its_schema_and_document() {
         &["slot", "claim"],
         &["slot", "release"],
         &["slot", "renew"],
+        &["slot", "routes"],
         &["deploy"],
     ] {
         let out = env

@@ -312,3 +312,34 @@ fn demo_shows_two_kickoffs_that_conflict() {
         serde_json::json!([{"path": "app/login.txt", "kind": "add/add"}])
     );
 }
+
+#[test]
+fn demo_shows_the_hotfix_rule_refusing_and_sync_fixing_it() {
+    let (_, _, out) = demo();
+    assert!(out.status.success(), "{}", stderr(out));
+    let text = stdout(out);
+    let refused = text
+        .find("  REFUSED  behind-main      kickoff-")
+        .unwrap_or_else(|| panic!("no behind-main refusal:\n{text}"));
+    assert!(
+        text[refused..]
+            .lines()
+            .next()
+            .unwrap()
+            .contains("lacks 1 commit(s) of origin/main (deploying it would roll them back)"),
+        "{text}"
+    );
+    let line = text[refused..].lines().next().unwrap();
+    assert!(
+        line.contains("\"Hotfix: raise the request timeout\""),
+        "{line}"
+    );
+    let sync = text[refused..]
+        .find("$ kickoff sync kickoff-")
+        .expect("sync after the refusal");
+    assert!(
+        text[refused + sync..]
+            .contains("  ok       behind-main      the kickoff contains the remote's main"),
+        "{text}"
+    );
+}

@@ -367,10 +367,20 @@ fn kickoff_land_allows_only_a_fast_forward_of_main() {
     assert_eq!(repo.origin_refs()["refs/heads/main"], next);
 }
 
-fn full_tag_message(version: &str, kickoff: &str, base: &str) -> String {
-    format!(
+/// An annotated `name` on `commit` with the message `kickoff release` writes
+/// (`version` as in the subject, `vX.Y.Z`).
+fn platform_tag(
+    repo: &TestRepo,
+    name: &str,
+    version: &str,
+    kickoff: &str,
+    base: &str,
+    commit: &str,
+) {
+    let message = format!(
         "platform {version}: {kickoff}\n\nKickoff: {kickoff}\nKickoff-Base: {base}\nDeploy-Date: 2024-06-03\nTicket: DASH-101\n"
-    )
+    );
+    repo.git(&["tag", "-a", name, "-m", &message, commit]);
 }
 
 /// An annotated `platform/v1.6.0+build.5` with every trailer was accepted,
@@ -388,14 +398,14 @@ fn platform_tags_with_build_metadata_are_refused_and_junk_may_be_deleted() {
         false,
     ));
     let tag = "platform/v1.6.0+build.5";
-    repo.git(&[
-        "tag",
-        "-a",
+    platform_tag(
+        &repo,
         tag,
-        "-m",
-        &full_tag_message("v1.6.0+build.5", "kickoff-240510-dashboard", &base),
+        "v1.6.0+build.5",
+        "kickoff-240510-dashboard",
+        &base,
         &tip,
-    ]);
+    );
     let before = repo.origin_refs();
     push_refused(
         &git_push(&repo, &["origin", tag], false),
@@ -610,14 +620,7 @@ fn credentials_in_remote_urls_are_never_printed() {
     repo.commit("k.txt", "one\n", "DASH-101 work");
     push_ok(&git_push(&repo, &[&url, kickoff], false));
     let local = repo.commit("k.txt", "two\n", "DASH-101 more work");
-    repo.git(&[
-        "tag",
-        "-a",
-        "platform/v1.0.0",
-        "-m",
-        &full_tag_message("v1.0.0", kickoff, &base),
-        &local,
-    ]);
+    platform_tag(&repo, "platform/v1.0.0", "v1.0.0", kickoff, &base, &local);
     let before = repo.origin_refs();
     let out = git_push(&repo, &[&url, "platform/v1.0.0"], false);
     let err = push_refused(
@@ -813,5 +816,159 @@ fn dashboard_serves_on_localhost_by_default() {
         first.starts_with("serving http://127.0.0.1:8080/")
             || first.contains("cannot listen on 127.0.0.1:8080"),
         "{first}"
+    );
+}
+
+// ---- the same policy where `--no-verify` cannot skip it -----------------------------------
+
+/// A repository whose bare origin runs `kickoff hook pre-receive`, and no
+/// pre-push hook on the client (as after `git push --no-verify`).
+fn guarded_origin() -> TestRepo {
+    let repo = TestRepo::new();
+    let bin = assert_cmd::cargo::cargo_bin("kickoff");
+    let hook = repo.origin.join("hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        format!("#!/bin/sh\nexec '{}' hook pre-receive\n", bin.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    repo.origin_git(&["config", "receive.advertisePushOptions", "true"]);
+    repo
+}
+
+#[test]
+fn pre_receive_applies_the_pre_push_rules_on_the_remote() {
+    let repo = guarded_origin();
+    let base = repo.rev("main").unwrap();
+    // Branch names.
+    repo.git(&["branch", "wip"]);
+    let before = repo.origin_refs();
+    push_refused(
+        &git_push(&repo, &["origin", "wip"], false),
+        &["remote: refused: refs/heads/wip [branch-name]"],
+    );
+    assert_eq!(before, repo.origin_refs());
+    // A kickoff and a correct platform tag arrive (objects read from the quarantine).
+    let kickoff = "kickoff-240510-dashboard";
+    repo.git(&["checkout", "--quiet", "-b", kickoff]);
+    let tip = repo.commit("k.txt", "k\n", "DASH-101 work");
+    push_ok(&git_push(&repo, &["origin", kickoff], false));
+    platform_tag(&repo, "platform/v1.0.0", "v1.0.0", kickoff, &base, &tip);
+    push_ok(&git_push(&repo, &["origin", "platform/v1.0.0"], false));
+    // Build metadata refused; deleting the released tag refused; junk may go.
+    platform_tag(
+        &repo,
+        "platform/v1.6.0+build.5",
+        "v1.6.0+build.5",
+        kickoff,
+        &base,
+        &tip,
+    );
+    push_refused(
+        &git_push(&repo, &["origin", "platform/v1.6.0+build.5"], false),
+        &["[platform-tag]", "without build metadata"],
+    );
+    push_refused(
+        &git_push(&repo, &["origin", ":refs/tags/platform/v1.0.0"], false),
+        &["[platform-tag-immutable]"],
+    );
+    repo.origin_git(&["tag", "platform/oops", &tip]);
+    push_ok(&git_push(
+        &repo,
+        &["origin", ":refs/tags/platform/oops"],
+        false,
+    ));
+    // Main: refused, a landing fast-forward passes, a landing force push does not.
+    repo.git(&["checkout", "--quiet", "main"]);
+    let next = repo.commit("a.txt", "a\n", "Landed");
+    push_refused(
+        &git_push(&repo, &["origin", "main"], false),
+        &["[main-protected]"],
+    );
+    push_ok(&git_push(
+        &repo,
+        &["-o", "KICKOFF_LAND=1", "origin", "main"],
+        false,
+    ));
+    assert_eq!(repo.origin_refs()["refs/heads/main"], next);
+    repo.git(&["checkout", "--quiet", "--orphan", "evil"]);
+    repo.commit("evil.txt", "x\n", "Unrelated");
+    let before = repo.origin_refs();
+    push_refused(
+        &git_push(
+            &repo,
+            &["-f", "-o", "KICKOFF_LAND=1", "origin", "HEAD:main"],
+            false,
+        ),
+        &["only a fast-forward"],
+    );
+    assert_eq!(before, repo.origin_refs());
+}
+
+#[test]
+fn hook_check_applies_the_rules_to_a_range_in_ci() {
+    let repo = TestRepo::new();
+    let main = repo.rev("main").unwrap();
+    let next = repo.commit("a.txt", "a\n", "Next");
+    let zeros = "0".repeat(40);
+    let check = |range: &str, r: &str, land: bool| {
+        let mut cmd = repo.kickoff(&["hook", "check", "--range", range, "--ref", r]);
+        if land {
+            cmd.env("KICKOFF_LAND", "1");
+        }
+        cmd.output().unwrap()
+    };
+    let out = check(&format!("{main}..{next}"), "refs/heads/main", false);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("[main-protected]"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        check(&format!("{main}..{next}"), "refs/heads/main", true)
+            .status
+            .code(),
+        Some(0)
+    );
+    let out = check(&format!("{next}..{main}"), "refs/heads/main", true);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).contains("only a fast-forward"),
+        "{}",
+        stderr(&out)
+    );
+    let out = check(&format!("{zeros}..HEAD"), "refs/heads/wip", false);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("[branch-name]"), "{}", stderr(&out));
+    assert_eq!(
+        check(
+            &format!("{zeros}..HEAD"),
+            "refs/heads/feature/DASH-1",
+            false
+        )
+        .status
+        .code(),
+        Some(0)
+    );
+    assert_refused(
+        &repo,
+        &[
+            "hook",
+            "check",
+            "--range",
+            "HEAD",
+            "--ref",
+            "refs/heads/main",
+        ],
+        2,
+        &["is not OLD..NEW"],
+    );
+    assert_refused(
+        &repo,
+        &["hook", "check", "--range", "a..b", "--ref", "main"],
+        2,
+        &["not a full ref name"],
     );
 }

@@ -424,7 +424,9 @@ fn deploy_claims_writes_the_env_file_runs_the_command_and_records() {
         "-a",
         "platform/v1.4.0",
         "-m",
-        "platform v1.4.0",
+        &format!("platform v1.4.0: {K2}"),
+        "-m",
+        &format!("Kickoff: {K2}"),
         &tip,
     ]);
     let out = repo

@@ -202,19 +202,25 @@ fn a_record_the_remote_could_not_take_is_published_by_the_next_command() {
         "claimed before the command ran"
     );
     // The remote is back: the next command publishes the record, once.
-    let out = ok_in(&repo, &repo.work, &["slot", "list"]);
-    assert!(
-        out.contains("completing an interrupted change: deploy"),
-        "{out}"
-    );
-    let recs = records(&repo);
-    assert_eq!(recs.len(), 1);
+    let recs = published_by_next_read(&repo);
     assert_eq!(recs[0]["status"], "succeeded");
     assert_eq!(recs[0]["kickoff"], K1);
     assert!(journal(&repo.work).is_empty());
     ok_in(&repo, &repo.work, &["slot", "list"]);
     assert_eq!(records(&repo).len(), 1, "published once");
     assert_fsck_clean(&repo.env, &repo.origin);
+}
+
+/// `slot list` publishes the one journaled deployment record; the records.
+fn published_by_next_read(repo: &TestRepo) -> Vec<Value> {
+    let out = ok_in(repo, &repo.work, &["slot", "list"]);
+    assert!(
+        out.contains("completing an interrupted change: deploy"),
+        "{out}"
+    );
+    let recs = records(repo);
+    assert_eq!(recs.len(), 1);
+    recs
 }
 
 /// Start `kickoff deploy` whose command records its pids and hangs; return
@@ -676,4 +682,88 @@ fn ok_in_stdout(repo: &TestRepo, args: &[&str]) -> String {
     let out = repo.kickoff(args).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     stdout(&out)
+}
+
+// ---- 6. the clone's lock ----------------------------------------------------------
+
+#[test]
+fn the_state_lock_is_an_os_lock_a_left_file_never_blocks_a_held_one_waits() {
+    use std::os::unix::io::AsRawFd;
+    let repo = pool();
+    let path = repo.work.join(".git/kickoff/state.lock");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    // A lock file left behind by a process that died: not a lock at all.
+    std::fs::write(&path, "999999\n").unwrap();
+    ok_in(&repo, &repo.work, &["slot", "claim", K1, "--slot", "dev1"]);
+    // A live holder: kickoff waits, then gives up naming it, having changed nothing.
+    std::fs::write(&path, format!("{}\n", std::process::id())).unwrap();
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .unwrap();
+    // SAFETY: flock on a descriptor this test owns.
+    assert_eq!(unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) }, 0);
+    let before = repo.snapshot();
+    let out = repo
+        .kickoff(&["slot", "claim", K2, "--slot", "dev2"])
+        .env("KICKOFF_LOCK_WAIT", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "another kickoff process (process {})",
+            std::process::id()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(before, repo.snapshot());
+    drop(file);
+    ok_in(&repo, &repo.work, &["slot", "claim", K2, "--slot", "dev2"]);
+    assert_eq!(holder(&repo, "dev2").as_deref(), Some(K2));
+}
+
+#[test]
+fn a_deploy_whose_kickoff_was_killed_is_recorded_once_its_command_has_ended() {
+    let repo = pool();
+    let (mut child, sh, sleep) = start_hanging_deploy(&repo, false, &[]);
+    // Once kickoff has noted the command's process group in its journal...
+    let start = Instant::now();
+    while !journal(&repo.work).iter().any(|name| {
+        std::fs::read_to_string(repo.work.join(".git/kickoff/journal").join(name))
+            .is_ok_and(|t| t.contains("\"group\""))
+    }) {
+        assert!(start.elapsed() < Duration::from_secs(30));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL: kickoff cannot pass anything on.
+    child.wait().unwrap();
+    // The command runs on unsupervised: the next command leaves its entry.
+    assert!(alive(sh) && alive(sleep));
+    ok_in(&repo, &repo.work, &["slot", "list"]);
+    assert!(records(&repo).is_empty());
+    assert_eq!(journal(&repo.work).len(), 1);
+    // Once it has ended, the next command records it as interrupted (outcome
+    // unknown) and gives back the slot the deploy claimed.
+    // SAFETY: signals to processes this test started.
+    unsafe {
+        libc::kill(-sh, libc::SIGKILL);
+    }
+    let start = Instant::now();
+    while alive(sh) || alive(sleep) {
+        assert!(start.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let recs = published_by_next_read(&repo);
+    assert_eq!(recs[0]["status"], "interrupted");
+    assert!(
+        recs[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("outcome is unknown")
+    );
+    assert_eq!(holder(&repo, "dev1"), None);
+    assert!(journal(&repo.work).is_empty());
 }

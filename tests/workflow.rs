@@ -462,3 +462,273 @@ fn a_refused_claim_tells_the_stored_state_and_the_pending_promotion() {
     assert_eq!(listed["slots"][0]["kickoff"], ALPHA);
     assert_eq!(listed["queue"][0]["kickoff"], BETA);
 }
+
+// ---- version labels of deployments ---------------------------------------------------
+
+/// Deploying a kickoff with no commits of its own labelled it with another
+/// kickoff's platform version (the tag on the commit it shares with main).
+#[test]
+fn a_deployment_is_labelled_only_with_a_version_of_its_own_kickoff() {
+    let repo = slots_repo(SLOTS_TOML, &[]);
+    let shipped = repo.new_kickoff("shipped", "240501");
+    repo.commit_pushed(&shipped, "s.txt", "SHIP-1 shipped work");
+    repo.ok(&["release", "--platform", "1.4.0", "--kickoff", &shipped]);
+    repo.ok(&["land", &shipped]);
+    // Cut after the landing: no commits of its own yet, so its tip is the
+    // commit tagged platform/v1.4.0 for the other kickoff.
+    let fresh = repo.new_kickoff("fresh", "240601");
+    assert_eq!(repo.rev(&fresh), repo.rev("platform/v1.4.0"));
+
+    let record = |kickoff: &str, slot: &str| -> serde_json::Value {
+        let out = repo
+            .kickoff(&["deploy", kickoff, "--slot", slot])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let file = stdout(&out).trim().to_string();
+        let path = format!("deployments/{file}");
+        serde_json::from_str(&slot_state(&repo, &path).expect("record on origin")).unwrap()
+    };
+    let fresh_record = record(&fresh, "dev1");
+    assert_eq!(fresh_record["kickoff"], fresh.as_str());
+    assert_eq!(fresh_record["platform_version"], serde_json::Value::Null);
+    let env = std::fs::read_to_string(repo.work.join(".git/kickoff/env/dev1.env")).unwrap();
+    assert!(
+        !env.contains("1.4.0"),
+        "the fresh kickoff's env file names another kickoff's version:\n{env}"
+    );
+    let board: serde_json::Value =
+        serde_json::from_str(&repo.ok(&["slot", "list", "--json"])).unwrap();
+    assert_eq!(
+        board["slots"][0]["last_deployment"]["platform_version"],
+        serde_json::Value::Null
+    );
+    // The released kickoff's own deployment keeps its version.
+    let shipped_record = record(&shipped, "dev2");
+    assert_eq!(shipped_record["platform_version"], "1.4.0");
+}
+
+// ---- stale reads and --fetch -------------------------------------------------------
+
+/// Right after a teammate's release `versions` did not show it: read commands
+/// read local refs only. `--fetch` brings the team's refs first.
+#[test]
+fn read_commands_fetch_a_teammates_release_and_feature_branch() {
+    let repo = TestRepo::new();
+    let mate = repo.clone_to("mate");
+    let in_mate = |args: &[&str]| {
+        let out = repo.env.kickoff_cmd(&mate).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    };
+    in_mate(&["new", "dashboard", "--date", "240510"]);
+    repo.commit_in(&mate, "d.txt", "d\n", "DASH-1 dashboard");
+    repo.git_in(
+        &mate,
+        &["push", "--quiet", "origin", "kickoff-240510-dashboard"],
+    );
+    in_mate(&["release", "--platform", "1.0.0"]);
+    repo.git_in(&mate, &["switch", "--quiet", "-c", "feature/DASH-7-export"]);
+    repo.commit_in(&mate, "e.txt", "e\n", "Export");
+    repo.git_in(
+        &mate,
+        &["push", "--quiet", "origin", "feature/DASH-7-export"],
+    );
+
+    let versions = |args: &[&str]| -> Vec<String> {
+        let doc: serde_json::Value = serde_json::from_str(&repo.ok(args)).unwrap();
+        doc["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["version"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(versions(&["versions", "--json"]).is_empty());
+    assert_eq!(versions(&["versions", "--json", "--fetch"]), ["1.0.0"]);
+    assert_eq!(repo.platform_tags().0, ["v1.0.0"]);
+    assert!(repo.rev("origin/feature/DASH-7-export").is_some());
+    for args in [
+        &["show", "1.0.0", "--fetch"][..],
+        &["notes", "1.0.0", "--fetch"],
+        &["list", "--fetch"],
+        &["status", "kickoff-240510-dashboard", "--fetch"],
+    ] {
+        repo.ok(args);
+    }
+    // `which` names the teammate's feature branch on the remote.
+    let which = repo.ok(&["which", "DASH-7", "--fetch"]);
+    assert!(
+        which.contains("feature branch  origin/feature/DASH-7-export"),
+        "{which}"
+    );
+    let doc: serde_json::Value =
+        serde_json::from_str(&repo.ok(&["which", "DASH-7", "--json"])).unwrap();
+    assert_eq!(
+        doc["feature_branches"][0]["branch"],
+        "feature/DASH-7-export"
+    );
+    assert_eq!(doc["feature_branches"][0]["local"], false);
+    assert_eq!(doc["feature_branches"][0]["remote"], "origin");
+}
+
+/// Read commands say when the remote-tracking refs are older than a day.
+#[test]
+fn read_commands_warn_when_the_last_fetch_is_older_than_a_day() {
+    let repo = TestRepo::new();
+    repo.new_kickoff("dashboard", "240510");
+    let out = repo.kickoff(&["list"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(!stderr(&out).contains("last fetched"), "{}", stderr(&out));
+    // Three days without a fetch.
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3 * 86_400 + 60);
+    for path in [
+        ".git/FETCH_HEAD",
+        ".git/refs/remotes/origin/main",
+        ".git/packed-refs",
+    ] {
+        let file = repo.work.join(path);
+        if file.exists() {
+            std::fs::File::options()
+                .write(true)
+                .open(&file)
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+        }
+    }
+    for args in [
+        &["list"][..],
+        &["status", "kickoff-240510-dashboard"],
+        &["versions"],
+    ] {
+        let out = repo.kickoff(args).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(
+            stderr(&out)
+                .contains("warning: what origin had was last fetched 3 day(s) ago; pass --fetch"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    let out = repo.kickoff(&["list", "--fetch"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(!stderr(&out).contains("last fetched"), "{}", stderr(&out));
+    let out = repo.kickoff(&["list"]).output().unwrap();
+    assert!(!stderr(&out).contains("last fetched"), "{}", stderr(&out));
+}
+
+// ---- shallow clones ------------------------------------------------------------------
+
+/// In a shallow clone `list` showed landed kickoffs as live and "13 ahead"
+/// (truly 4), and `release --dry-run` claimed missing versions that main
+/// holds. Commands whose answer depends on history refuse with a hint.
+#[test]
+fn history_commands_refuse_a_shallow_clone_with_the_unshallow_hint() {
+    let repo = TestRepo::new();
+    let dash = repo.new_kickoff("dashboard", "240510");
+    for n in 1..=3 {
+        repo.commit_pushed(&dash, &format!("d{n}.txt"), &format!("DASH-{n} work"));
+    }
+    repo.ok(&["release", "--platform", "1.0.0"]);
+    let ci = repo.env.path().join("ci");
+    let url = format!("file://{}", repo.origin.display());
+    repo.env.git(
+        repo.env.path(),
+        &[
+            "clone",
+            "--quiet",
+            "--depth",
+            "1",
+            "--no-single-branch",
+            &url,
+            ci.to_str().unwrap(),
+        ],
+    );
+    assert!(ci.join(".git/shallow").is_file());
+    let shallow = TestRepo {
+        env: TestEnv::new(),
+        work: ci.clone(),
+        origin: repo.origin.clone(),
+    };
+    for args in [
+        &["list"][..],
+        &["status", &dash],
+        &["notes", "1.0.0"],
+        &["which", "DASH-1"],
+        &["show", "1.0.0"],
+        &[
+            "release",
+            "--platform",
+            "1.1.0",
+            "--kickoff",
+            &dash,
+            "--dry-run",
+        ],
+        &["land", &dash, "--dry-run"],
+        &["sync", &dash, "--dry-run"],
+    ] {
+        let err = assert_refused(
+            &shallow,
+            args,
+            1,
+            &[
+                "this clone is shallow",
+                "needs the whole history",
+                "git fetch --unshallow origin",
+            ],
+        );
+        assert!(!err.contains("ahead"), "{args:?}: {err}");
+    }
+    // Deepened, the same clone answers.
+    shallow.git(&["fetch", "--quiet", "--unshallow", "origin"]);
+    shallow.ok(&["list"]);
+}
+
+// ---- smaller wrong answers -----------------------------------------------------------
+
+/// A deploy program that is not executable was reported as missing.
+#[test]
+fn a_deploy_program_without_execute_permission_is_named_as_such() {
+    let repo = slots_repo(SLOTS_TOML, &["alpha"]);
+    let config = SLOTS_TOML.replace("deploy = [\"true\"]", "deploy = [\"./deploy.sh\"]");
+    repo.write("deploy.sh", "#!/bin/sh\nexit 0\n");
+    repo.commit(".kickoff.toml", &config, "Deploy with a script");
+    let err = assert_refused(
+        &repo,
+        &["deploy", ALPHA],
+        2,
+        &[
+            "the deploy command `./deploy.sh`",
+            "is not executable",
+            "chmod +x",
+        ],
+    );
+    assert!(!err.contains("does not exist"), "{err}");
+    assert!(!repo.origin_refs().contains_key("refs/kickoff/state"));
+}
+
+/// A committer name with `<` gave a raw libgit2 error; git itself drops the
+/// character, and so does kickoff.
+#[test]
+fn a_committer_name_with_angle_brackets_signs_as_git_would() {
+    let repo = slots_repo(SLOTS_TOML, &["alpha"]);
+    let out = repo
+        .kickoff(&["slot", "claim", ALPHA])
+        .env("GIT_COMMITTER_NAME", "Ada <QA> Tester")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lease = slot_state(&repo, "slots/dev1.toml").unwrap();
+    assert!(lease.contains("name = \"Ada QA Tester\""), "{lease}");
+    let out = repo
+        .kickoff(&["slot", "release", "dev1"])
+        .env("GIT_COMMITTER_NAME", "<>")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("your git identity has no usable committer name"),
+        "{}",
+        stderr(&out)
+    );
+}

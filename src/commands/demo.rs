@@ -87,12 +87,17 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         name: "main-moves",
-        about: "a teammate fixes something on main and pushes it",
+        about: "a teammate hotfixes main and pushes it",
         run: step_main_moves,
     },
     Step {
+        name: "hotfix-rule",
+        about: "releasing the dashboard kickoff now would roll the hotfix back: the behind-main rule refuses and names it",
+        run: step_hotfix_rule,
+    },
+    Step {
         name: "sync",
-        about: "bring the remote's main into the dashboard kickoff with a merge commit",
+        about: "bring the remote's main into the dashboard kickoff with a merge commit; the rule passes",
         run: step_sync,
     },
     Step {
@@ -249,10 +254,22 @@ impl Demo {
     }
 
     pub fn kickoff_in(&mut self, dir: &Path, args: &[&str]) -> Result<String> {
+        let (cmd, shown) = self.kickoff_cmd(dir, args);
+        self.run_child(cmd, dir, &shown)
+    }
+
+    /// Run a kickoff command that the story expects to be refused (exit 1),
+    /// print it and its refusal; any other outcome fails the demo.
+    pub fn kickoff_refused(&mut self, args: &[&str]) -> Result<String> {
+        let dir = self.work.clone();
+        let (cmd, shown) = self.kickoff_cmd(&dir, args);
+        self.run_child_expecting(cmd, &dir, &shown, 1)
+    }
+
+    fn kickoff_cmd(&self, dir: &Path, args: &[&str]) -> (Command, String) {
         let mut cmd = Command::new(&self.exe);
         cmd.current_dir(&self.root).arg("-C").arg(dir).args(args);
-        let shown = format!("kickoff {}", shell_words(args));
-        self.run_child(cmd, dir, &shown)
+        (cmd, format!("kickoff {}", shell_words(args)))
     }
 
     /// Write a file and commit it in `dir` (quietly; the commit line is printed).
@@ -269,7 +286,17 @@ impl Demo {
         Ok(())
     }
 
-    fn run_child(&mut self, mut cmd: Command, dir: &Path, shown: &str) -> Result<String> {
+    fn run_child(&mut self, cmd: Command, dir: &Path, shown: &str) -> Result<String> {
+        self.run_child_expecting(cmd, dir, shown, 0)
+    }
+
+    fn run_child_expecting(
+        &mut self,
+        mut cmd: Command,
+        dir: &Path,
+        shown: &str,
+        expected: i32,
+    ) -> Result<String> {
         isolate(&mut cmd);
         let out = cmd
             .stdin(Stdio::null())
@@ -292,9 +319,9 @@ impl Demo {
             text.push('\n');
         }
         self.say(&text)?;
-        if !out.status.success() {
+        if out.status.code() != Some(expected) {
             return Err(Error::refused(format!(
-                "`{shown}` exited with {}",
+                "`{shown}` exited with {} (the demo expects {expected})",
                 out.status
                     .code()
                     .map_or_else(|| "a signal".into(), |c| c.to_string())
@@ -472,15 +499,36 @@ fn step_main_moves(d: &mut Demo) -> Result<()> {
         &mate,
         "app/settings.txt",
         "theme = light\nlocale = en\ntimeout = 30\n",
-        "Raise the request timeout",
+        "Hotfix: raise the request timeout",
     )?;
     d.git(&mate, &["push", "--quiet", "origin", "main"])?;
+    Ok(())
+}
+
+fn step_hotfix_rule(d: &mut Demo) -> Result<()> {
+    let dash = d.kickoffs[0].clone();
+    d.kickoff_refused(&[
+        "release",
+        "--platform",
+        "1.0.0",
+        "--kickoff",
+        &dash,
+        "--dry-run",
+    ])?;
     Ok(())
 }
 
 fn step_sync(d: &mut Demo) -> Result<()> {
     let dash = d.kickoffs[0].clone();
     d.kickoff(&["sync", &dash])?;
+    d.kickoff(&[
+        "release",
+        "--platform",
+        "1.0.0",
+        "--kickoff",
+        &dash,
+        "--dry-run",
+    ])?;
     Ok(())
 }
 

@@ -93,10 +93,17 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
     if argv.is_empty() {
         return Err(SlotError::DeployNotConfigured.into());
     }
-    let program =
-        find_program(s.repo.workdir(), &argv[0]).ok_or_else(|| SlotError::DeployNotFound {
-            program: argv[0].clone(),
-        })?;
+    let program = find_program(s.repo.workdir(), &argv[0]).ok_or_else(|| {
+        match not_executable(s.repo.workdir(), &argv[0]) {
+            Some(path) => SlotError::DeployNotExecutable {
+                program: argv[0].clone(),
+                path: path.display().to_string(),
+            },
+            None => SlotError::DeployNotFound {
+                program: argv[0].clone(),
+            },
+        }
+    })?;
     envfile::preflight(
         s.repo.workdir(),
         s.repo.common_dir(),
@@ -151,7 +158,9 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
     let tickets = s
         .repo
         .tickets_between(commit, base, &s.config.ticket_pattern, 5000)?;
-    let platform_version = s.repo.platform_version_at(commit)?;
+    let platform_version = crate::release::catalog::Catalog::local(&s.repo)?
+        .version_at(&k.name, commit)
+        .map(|t| t.version.to_string());
 
     if args.dry_run {
         g.ui.info("dry run: nothing changed");
@@ -470,6 +479,20 @@ fn command(s: &Session, g: &Global, plan: &DeployPlan) -> Command {
 
 /// The deploy program: a path (relative to the work tree) when it has a `/`,
 /// else looked up on PATH. Must be an executable file.
+/// The file a deploy program names when it exists but cannot be run (no
+/// execute permission), so the refusal says that rather than "missing".
+fn not_executable(workdir: &Path, program: &str) -> Option<PathBuf> {
+    let is_file = |p: &Path| p.is_file();
+    if program.contains('/') {
+        let p = workdir.join(program);
+        return is_file(&p).then_some(p);
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(program))
+        .find(|p| is_file(p))
+}
+
 pub fn find_program(workdir: &Path, program: &str) -> Option<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
     let executable = |p: &Path| {

@@ -53,6 +53,34 @@ pub enum HookCommand {
     /// Exits 0 when the push may go ahead, 3 when it is refused, 2 on bad input.
     /// Set KICKOFF_LAND=1 to push main the way `kickoff land` does.
     PrePush(PrePushArgs),
+    /// Check a push on the receiving side: what a self-hosted bare remote's
+    /// pre-receive hook runs, where `--no-verify` cannot skip it.
+    ///
+    /// Reads git's pre-receive lines (`<old> <new> <ref>`) on stdin and applies
+    /// exactly the rules of the pre-push hook, with .kickoff.toml read from the
+    /// remote's HEAD. Install it as hooks/pre-receive:
+    /// `#!/bin/sh` then `exec kickoff hook pre-receive`. A landing push
+    /// (`KICKOFF_LAND=1` on the client) is told by the push option
+    /// `KICKOFF_LAND=1` (`git push -o KICKOFF_LAND=1`, with
+    /// receive.advertisePushOptions on the remote). Exits 0 to accept, 3 to
+    /// refuse, 2 on bad input.
+    PreReceive,
+    /// Check one ref update in CI with the rules of the pre-push hook.
+    ///
+    /// `--range OLD..NEW` (commits, or 40 zeros for a created or deleted ref)
+    /// and `--ref refs/heads/NAME`. Set KICKOFF_LAND=1 to check it as a
+    /// landing. Exits 0 when the update passes, 3 when it is refused.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The update: OLD..NEW, each a commit (or tag) or 40 zeros.
+    #[arg(long, value_name = "OLD..NEW", allow_hyphen_values = true)]
+    pub range: String,
+    /// The full ref name updated, e.g. refs/heads/main or refs/tags/platform/v1.2.0.
+    #[arg(long = "ref", value_name = "REF", allow_hyphen_values = true)]
+    pub refname: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -86,6 +114,8 @@ pub fn run(args: HookArgs, g: &Global) -> Result<()> {
         HookCommand::Uninstall(a) => uninstall(a, g),
         HookCommand::Status(a) => status(a, g),
         HookCommand::PrePush(a) => pre_push(a, g),
+        HookCommand::PreReceive => pre_receive(g),
+        HookCommand::Check(a) => check(a, g),
     }
 }
 
@@ -93,7 +123,9 @@ pub fn run(args: HookArgs, g: &Global) -> Result<()> {
 /// stdin to its end, so git does not report a broken pipe on top of our error.
 pub fn drain_stdin_for_hook(args: &[std::ffi::OsString]) {
     let words: Vec<_> = args.iter().skip(1).filter_map(|a| a.to_str()).collect();
-    let is_hook = words.windows(2).any(|w| w == ["hook", "pre-push"]);
+    let is_hook = words
+        .windows(2)
+        .any(|w| w == ["hook", "pre-push"] || w == ["hook", "pre-receive"]);
     if is_hook && !std::io::stdin().is_terminal() {
         let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
     }
@@ -103,15 +135,8 @@ pub fn drain_stdin_for_hook(args: &[std::ffi::OsString]) {
 
 fn pre_push(args: PrePushArgs, g: &Global) -> Result<()> {
     // Read everything first, before any error can end the process.
-    let mut input = Vec::new();
-    if std::io::stdin().is_terminal() {
-        g.ui.info("reading pre-push lines from stdin (end with Ctrl-D)");
-    }
-    std::io::stdin()
-        .lock()
-        .read_to_end(&mut input)
-        .map_err(|e| Error::io("cannot read the pre-push lines on stdin", e))?;
-    let lines = protocol::parse(&String::from_utf8_lossy(&input))?;
+    let input = read_stdin(g, "pre-push")?;
+    let lines = protocol::parse(&input)?;
     if lines.is_empty() {
         return Ok(());
     }
@@ -121,7 +146,11 @@ fn pre_push(args: PrePushArgs, g: &Global) -> Result<()> {
         land: std::env::var_os("KICKOFF_LAND").is_some_and(|v| v == "1"),
     };
     let facts = gather(&session, &args, &lines, &ctx)?;
-    let verdict = policy::decide(&lines, &facts, &ctx);
+    report(g, &policy::decide(&lines, &facts, &ctx))
+}
+
+/// Print the findings; a refusal is the error (exit 3).
+fn report(g: &Global, verdict: &policy::Verdict) -> Result<()> {
     for w in &verdict.warnings {
         g.ui.warn(finding_text(w));
     }
@@ -135,6 +164,97 @@ fn pre_push(args: PrePushArgs, g: &Global) -> Result<()> {
         .into());
     }
     Ok(())
+}
+
+/// Read all of stdin before anything can fail, so git never sees a broken pipe.
+fn read_stdin(g: &Global, what: &str) -> Result<String> {
+    let mut input = Vec::new();
+    if std::io::stdin().is_terminal() {
+        g.ui.info(format!("reading {what} lines from stdin (end with Ctrl-D)"));
+    }
+    std::io::stdin()
+        .lock()
+        .read_to_end(&mut input)
+        .map_err(|e| Error::io(format!("cannot read the {what} lines on stdin"), e))?;
+    Ok(String::from_utf8_lossy(&input).into_owned())
+}
+
+// ---- pre-receive and check: the same rules where the pusher cannot skip them -------
+
+/// The pre-receive hook: the repository receiving the push is the remote, so
+/// the release rules compare with its own refs (`.`), which the push has not
+/// changed yet.
+fn pre_receive(g: &Global) -> Result<()> {
+    let input = read_stdin(g, "pre-receive")?;
+    let lines = protocol::parse_receive(&input)?;
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let repo = Repo::open_receiving(&g.dir)?;
+    let config = match repo.head_file(crate::config::FILE_NAME)? {
+        Some(text) => Config::parse(&text, Path::new("HEAD:.kickoff.toml"))?,
+        None => Config::default(),
+    };
+    let session = Session { repo, config };
+    let ctx = Context {
+        config: &session.config,
+        land: push_option("KICKOFF_LAND=1"),
+    };
+    let here = PrePushArgs {
+        remote_name: ".".into(),
+        remote_url: ".".into(),
+    };
+    let facts = gather(&session, &here, &lines, &ctx)?;
+    report(g, &policy::decide(&lines, &facts, &ctx))
+}
+
+/// Whether the pusher sent `git push -o <option>`.
+fn push_option(option: &str) -> bool {
+    let count: usize = std::env::var("GIT_PUSH_OPTION_COUNT")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    (0..count).any(|i| std::env::var(format!("GIT_PUSH_OPTION_{i}")).is_ok_and(|v| v == option))
+}
+
+/// `kickoff hook check --range OLD..NEW --ref REF`, for CI.
+fn check(args: CheckArgs, g: &Global) -> Result<()> {
+    let bad = |m: String| {
+        Error::usage_hint(
+            m,
+            "give --range OLD..NEW (commits, or 40 zeros for a created or deleted ref) and --ref refs/...",
+        )
+    };
+    let (old, new) = args
+        .range
+        .split_once("..")
+        .ok_or_else(|| bad(format!("--range {:?} is not OLD..NEW", args.range)))?;
+    if !args.refname.starts_with("refs/") || !crate::config::valid_branch_name(&args.refname[5..]) {
+        return Err(bad(format!(
+            "--ref {:?} is not a full ref name",
+            args.refname
+        )));
+    }
+    let session = Session::open(g)?;
+    let oid = |rev: &str| -> Result<protocol::ObjectId> {
+        if !rev.is_empty() && rev.bytes().all(|b| b == b'0') {
+            return Ok(protocol::ObjectId::parse(&"0".repeat(40)).expect("zeros"));
+        }
+        let id = session.repo.resolve_object(rev)?;
+        Ok(protocol::ObjectId::parse(&id.to_string()).expect("an object id"))
+    };
+    let line = protocol::update(&args.refname, oid(old)?, oid(new)?);
+    let ctx = Context {
+        config: &session.config,
+        land: std::env::var_os("KICKOFF_LAND").is_some_and(|v| v == "1"),
+    };
+    let remote = PrePushArgs {
+        remote_name: session.config.remote.clone(),
+        remote_url: session.config.remote.clone(),
+    };
+    let lines = [line];
+    let facts = gather(&session, &remote, &lines, &ctx)?;
+    report(g, &policy::decide(&lines, &facts, &ctx))
 }
 
 fn finding_text(f: &Finding) -> String {

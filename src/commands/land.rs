@@ -57,6 +57,7 @@ pub struct LandPlan {
 
 pub fn run(args: LandArgs, g: &Global) -> Result<()> {
     let session = Session::open(g)?;
+    super::fresh::require_full_history(&session, "land")?;
     let plan = plan(&session, g, &args)?;
     if args.dry_run {
         let steps = plan.steps(&session.config.main_branch);

@@ -22,17 +22,14 @@ pub struct ListArgs {
     /// Print JSON (`"schema": 1`, see docs/formats.md).
     #[arg(long)]
     pub json: bool,
-    /// Fetch main and the kickoff branches from the remote first.
-    #[arg(long)]
-    pub fetch: bool,
+    #[command(flatten)]
+    pub fetch: super::fresh::FetchArgs,
 }
 
 pub fn run(args: ListArgs, g: &Global) -> Result<()> {
     let s = Session::open(g)?;
-    if args.fetch && s.has_remote() {
-        s.repo
-            .fetch_branches(&s.config.remote, &s.config.main_branch)?;
-    }
+    super::fresh::refresh(&s, g, args.fetch.fetch)?;
+    super::fresh::require_full_history(&s, "list")?;
     crate::kickoffs::require_main_tip(&s.repo, &s.config)?;
     let snapshot = Snapshot::read(&s.repo, &s.config)?;
     let today = chrono::Local::now().date_naive();

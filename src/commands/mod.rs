@@ -14,6 +14,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod deploy;
 pub mod feature;
+pub mod fresh;
 pub mod github;
 pub mod hook;
 pub mod init;

@@ -30,6 +30,8 @@ pub struct NotesArgs {
     /// Print JSON (`"schema": 1`, see docs/versions.md).
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub fetch: super::fresh::FetchArgs,
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -75,6 +77,8 @@ pub fn run(args: NotesArgs, g: &Global) -> Result<()> {
         None => None,
     };
     let session = Session::open(g)?;
+    super::fresh::refresh(&session, g, args.fetch.fetch)?;
+    super::fresh::require_full_history(&session, "notes")?;
     let (repo, cfg) = (&session.repo, &session.config);
     let catalog = Catalog::local(repo)?;
     if let Some(s) = &since {

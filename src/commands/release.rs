@@ -111,6 +111,7 @@ pub fn run(args: ReleaseArgs, g: &Global) -> Result<()> {
         None => chrono::Local::now().date_naive(),
     };
     let session = Session::open(g)?;
+    super::fresh::require_full_history(&session, "release")?;
     let plan = plan(&session, g, &args, explicit, date)?;
     if args.dry_run {
         print_plan(g, &plan, args.json)?;

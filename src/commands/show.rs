@@ -20,6 +20,8 @@ pub struct ShowArgs {
     /// Print JSON (`"schema": 1`, see docs/versions.md).
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub fetch: super::fresh::FetchArgs,
 }
 
 /// What `show` answers.
@@ -71,6 +73,8 @@ pub fn find_version<'a>(catalog: &'a Catalog, v: &PlatformVersion) -> Result<&'a
 pub fn run(args: ShowArgs, g: &Global) -> Result<()> {
     let query = parse_query(&args.what)?;
     let session = Session::open(g)?;
+    super::fresh::refresh(&session, g, args.fetch.fetch)?;
+    super::fresh::require_full_history(&session, "show")?;
     let (repo, cfg) = (&session.repo, &session.config);
     let catalog = Catalog::local(repo)?;
     let (kickoff, tags): (Option<String>, Vec<&PlatformTag>) = match &query {

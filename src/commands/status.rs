@@ -24,17 +24,14 @@ pub struct StatusArgs {
     /// Print JSON (`"schema": 1`, see docs/formats.md).
     #[arg(long)]
     pub json: bool,
-    /// Fetch main and the kickoff branches from the remote first.
-    #[arg(long)]
-    pub fetch: bool,
+    #[command(flatten)]
+    pub fetch: super::fresh::FetchArgs,
 }
 
 pub fn run(args: StatusArgs, g: &Global) -> Result<()> {
     let s = Session::open(g)?;
-    if args.fetch && s.has_remote() {
-        s.repo
-            .fetch_branches(&s.config.remote, &s.config.main_branch)?;
-    }
+    super::fresh::refresh(&s, g, args.fetch.fetch)?;
+    super::fresh::require_full_history(&s, "status")?;
     let k = kickoffs::resolve(
         &s.repo,
         &s.config,

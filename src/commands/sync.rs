@@ -307,6 +307,7 @@ const RESOLVE_HINT: &str = "resolve them and `git add` them, then `kickoff sync 
 
 pub fn run(args: SyncArgs, g: &Global) -> Result<()> {
     let session = Session::open(g)?;
+    super::fresh::require_full_history(&session, "sync")?;
     if args.cont {
         return run_continue(&session, g);
     }

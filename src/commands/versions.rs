@@ -9,13 +9,15 @@ use crate::release::catalog::{Catalog, VersionView};
 /// List every platform version with its kickoff, deploy date, commit and
 /// ticket count, newest first (semver precedence).
 ///
-/// Read from the local `platform/v*` tags alone; `git fetch --tags` brings
-/// the team's.
+/// Read from the local `platform/v*` tags alone; --fetch brings the team's
+/// first.
 #[derive(Debug, clap::Args)]
 pub struct VersionsArgs {
     /// Print JSON (`"schema": 1`, see docs/versions.md).
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub fetch: super::fresh::FetchArgs,
 }
 
 #[derive(serde::Serialize)]
@@ -26,6 +28,7 @@ struct VersionsJson {
 
 pub fn run(args: VersionsArgs, g: &Global) -> Result<()> {
     let session = Session::open(g)?;
+    super::fresh::refresh(&session, g, args.fetch.fetch)?;
     let catalog = Catalog::local(&session.repo)?;
     let views: Vec<VersionView> = catalog.tags.iter().map(VersionView::new).collect();
     if args.json {

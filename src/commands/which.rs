@@ -20,6 +20,8 @@ pub struct WhichArgs {
     /// Print JSON (`"schema": 1`, see docs/versions.md).
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub fetch: super::fresh::FetchArgs,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -33,7 +35,12 @@ pub struct Holder {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FeatureBranch {
     pub branch: String,
+    /// Its recorded kickoff (`branch.<name>.kickoff`), when this clone has one.
     pub kickoff: Option<String>,
+    /// Whether this clone has the branch.
+    pub local: bool,
+    /// The remote that has the branch (`null`: local only).
+    pub remote: Option<String>,
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -55,6 +62,8 @@ pub struct WhichJson {
 
 pub fn run(args: WhichArgs, g: &Global) -> Result<()> {
     let session = Session::open(g)?;
+    super::fresh::refresh(&session, g, args.fetch.fetch)?;
+    super::fresh::require_full_history(&session, "which")?;
     let (repo, cfg) = (&session.repo, &session.config);
     let ticket = cfg.ticket_pattern.ticket(&args.ticket)?.to_string();
     let catalog = Catalog::local(repo)?;
@@ -95,10 +104,33 @@ pub fn run(args: WhichArgs, g: &Global) -> Result<()> {
     }
     let mut feature_branches = Vec::new();
     let prefix = format!("{}{ticket}", cfg.feature_prefix);
+    let named = |branch: &str| branch == prefix || branch.starts_with(&format!("{prefix}-"));
     for (branch, _) in repo.local_branches(&prefix)? {
-        if branch == prefix || branch.starts_with(&format!("{prefix}-")) {
+        if named(&branch) {
             let kickoff = kickoffs::kickoff_of_branch(repo, cfg, &branch)?.map(|k| k.to_string());
-            feature_branches.push(FeatureBranch { branch, kickoff });
+            feature_branches.push(FeatureBranch {
+                branch,
+                kickoff,
+                local: true,
+                remote: None,
+            });
+        }
+    }
+    // A teammate's feature branch is only on the remote: name it there.
+    if session.has_remote() {
+        for (branch, _) in repo.remote_branches(&cfg.remote, &prefix)? {
+            if !named(&branch) {
+                continue;
+            }
+            match feature_branches.iter_mut().find(|f| f.branch == branch) {
+                Some(local) => local.remote = Some(cfg.remote.clone()),
+                None => feature_branches.push(FeatureBranch {
+                    kickoff: None,
+                    branch,
+                    local: false,
+                    remote: Some(cfg.remote.clone()),
+                }),
+            }
         }
     }
     let answer = WhichJson {
@@ -157,7 +189,11 @@ fn render(a: &WhichJson) -> String {
             .as_deref()
             .map(|k| format!(" (under {k})"))
             .unwrap_or_default();
-        line("feature branch", format!("{}{parent}", f.branch));
+        let place = match &f.remote {
+            Some(r) if !f.local => format!("{r}/{}", f.branch),
+            _ => f.branch.clone(),
+        };
+        line("feature branch", format!("{place}{parent}"));
     }
     let commits: Vec<&NoteCommit> = a
         .versions

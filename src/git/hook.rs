@@ -1,9 +1,9 @@
 //! Git verbs of the pre-push hook: where hooks live, what a pushed tag is,
 //! whether an update is a fast-forward, and a merge-tree conflict probe.
 
-use super::{Repo, Result};
-use git2::{ErrorCode, ObjectType, Oid};
-use std::path::PathBuf;
+use super::{GitError, Repo, Result};
+use git2::{ErrorCode, ObjectType, Oid, Repository};
+use std::path::{Path, PathBuf};
 
 /// What a pushed object is, as far as platform tags care.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +17,54 @@ pub struct TagObject {
 }
 
 impl Repo {
+    /// The repository a `pre-receive` hook runs in, bare or not, as git hands
+    /// it over: `GIT_DIR`, and the quarantine that holds the objects being
+    /// received (`GIT_OBJECT_DIRECTORY`, with the repository's own objects as
+    /// an alternate), so the pushed commits and tags can be read before any
+    /// ref points at them. Without `GIT_DIR`, the repository at `dir`.
+    pub fn open_receiving(dir: &Path) -> Result<Repo> {
+        let inner = if std::env::var_os("GIT_DIR").is_some() {
+            Repository::open_from_env()?
+        } else {
+            Repository::discover(dir).map_err(|e| match e.code() {
+                ErrorCode::NotFound => GitError::NotARepo {
+                    path: dir.to_path_buf(),
+                },
+                _ => GitError::Lib(e),
+            })?
+        };
+        let workdir = match inner.workdir() {
+            Some(w) => w.to_path_buf(),
+            // libgit2 ends the git directory with a slash; drop it.
+            None => inner.path().components().collect(),
+        };
+        Ok(Repo { inner, workdir })
+    }
+
+    /// Resolve a revision to the object it names, unpeeled (an annotated
+    /// tag stays the tag object, as a push sends it).
+    pub fn resolve_object(&self, rev: &str) -> Result<Oid> {
+        self.inner
+            .revparse_single(rev)
+            .map(|o| o.id())
+            .map_err(|_| GitError::BadRevision {
+                rev: rev.to_string(),
+            })
+    }
+
+    /// The text of a file in HEAD's tree (`.kickoff.toml` on a bare remote);
+    /// `None` when HEAD or the file does not exist.
+    pub fn head_file(&self, path: &str) -> Result<Option<String>> {
+        let Ok(head) = self.inner.head().and_then(|h| h.peel_to_tree()) else {
+            return Ok(None);
+        };
+        let Ok(entry) = head.get_path(Path::new(path)) else {
+            return Ok(None);
+        };
+        let blob = entry.to_object(&self.inner)?.peel_to_blob()?;
+        Ok(Some(String::from_utf8_lossy(blob.content()).into_owned()))
+    }
+
     /// The directory git runs hooks from (`git rev-parse --git-path hooks`):
     /// honours `core.hooksPath` and linked worktrees.
     pub fn hooks_dir(&self) -> Result<PathBuf> {

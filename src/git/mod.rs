@@ -237,6 +237,51 @@ impl Repo {
         }
     }
 
+    /// Fetch what the read commands read: main, the kickoffs and feature
+    /// branches into their tracking refs, and the platform tags (a tag that
+    /// exists here is never moved).
+    pub fn fetch_for_reading(&self, remote: &str, main: &str, feature_prefix: &str) -> Result<()> {
+        self.fetch_branches(remote, main)?;
+        let features =
+            format!("+refs/heads/{feature_prefix}*:refs/remotes/{remote}/{feature_prefix}*");
+        self.fetch(
+            remote,
+            &[&features, "refs/tags/platform/*:refs/tags/platform/*"],
+        )
+    }
+
+    /// When the remote-tracking refs were last updated (seconds since the
+    /// epoch): the newest of FETCH_HEAD and the tracking ref of main (its
+    /// loose file, else packed-refs). File times, not reflog times: those
+    /// carry the committer date, which scripts and tests may fix. `None`
+    /// when the remote's main was never fetched.
+    pub fn tracking_refs_updated(&self, remote: &str, main: &str) -> Result<Option<i64>> {
+        if self.remote_branch_oid(remote, main)?.is_none() {
+            return Ok(None);
+        }
+        let mtime = |p: std::path::PathBuf| {
+            std::fs::metadata(p)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_secs() as i64)
+        };
+        let common = self.common_dir();
+        let loose = common.join(format!("refs/remotes/{remote}/{main}"));
+        let tracking = if loose.is_file() {
+            mtime(loose)
+        } else {
+            mtime(common.join("packed-refs"))
+        };
+        let fetched = mtime(self.git_dir().join("FETCH_HEAD"));
+        Ok(tracking.max(fetched))
+    }
+
+    /// Whether this is a shallow clone (history cut at some depth).
+    pub fn is_shallow(&self) -> bool {
+        self.inner.is_shallow()
+    }
+
     /// `git push <remote> <refspec>...`, with `--set-upstream` when asked.
     pub fn push(&self, remote: &str, refspecs: &[&str], set_upstream: bool) -> Result<()> {
         self.push_with(remote, refspecs, set_upstream, &[])

@@ -293,28 +293,6 @@ impl Repo {
         self.fetch(remote, &["refs/tags/platform/*:refs/tags/platform/*"])
     }
 
-    /// The highest platform version whose tag (`platform/vX.Y.Z`) points at `commit`.
-    pub fn platform_version_at(&self, commit: Oid) -> Result<Option<String>> {
-        let mut best: Option<semver::Version> = None;
-        for r in self.raw().references_glob("refs/tags/platform/v*")? {
-            let r = r?;
-            let Some(name) = r.name() else { continue };
-            let Some(v) = name
-                .strip_prefix("refs/tags/platform/v")
-                .and_then(|v| semver::Version::parse(v).ok())
-                .filter(|v| v.build.is_empty())
-            else {
-                continue;
-            };
-            if r.peel_to_commit().map(|c| c.id()).ok() == Some(commit)
-                && best.as_ref().is_none_or(|b| v > *b)
-            {
-                best = Some(v);
-            }
-        }
-        Ok(best.map(|v| v.to_string()))
-    }
-
     /// Ticket keys mentioned in the messages of commits in `tip` but not in
     /// `base`, sorted and unique (at most the first `limit` commits are read).
     pub fn tickets_between(

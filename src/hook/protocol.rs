@@ -83,20 +83,29 @@ impl PushLine {
     }
 }
 
+/// The non-blank lines of a hook's stdin with their numbers (from 1).
+fn lines(input: &str) -> impl Iterator<Item = (usize, &str)> {
+    input
+        .lines()
+        .enumerate()
+        .map(|(i, raw)| (i + 1, raw.strip_suffix('\r').unwrap_or(raw)))
+        .filter(|(_, line)| !line.trim().is_empty())
+}
+
+fn bad_line(number: usize, line: &str, reason: &str) -> HookError {
+    HookError::Protocol {
+        line: number,
+        text: line.chars().take(200).collect(),
+        reason: reason.to_string(),
+    }
+}
+
 /// Parse everything git wrote on stdin. Blank lines are skipped; a malformed
 /// line is an error naming its number.
 pub fn parse(input: &str) -> Result<Vec<PushLine>, HookError> {
     let mut out = Vec::new();
-    for (i, raw) in input.lines().enumerate() {
-        let line = raw.strip_suffix('\r').unwrap_or(raw);
-        if line.trim().is_empty() {
-            continue;
-        }
-        let bad = |reason: &str| HookError::Protocol {
-            line: i + 1,
-            text: line.chars().take(200).collect(),
-            reason: reason.to_string(),
-        };
+    for (number, line) in lines(input) {
+        let bad = |reason: &str| bad_line(number, line, reason);
         // Ref names cannot contain spaces, so the line splits into exactly four fields.
         let fields: Vec<&str> = line.split(' ').collect();
         let [local_ref, local_oid, remote_ref, remote_oid] = fields[..] else {
@@ -123,6 +132,45 @@ pub fn parse(input: &str) -> Result<Vec<PushLine>, HookError> {
         });
     }
     Ok(out)
+}
+
+/// Parse git's pre-receive input, `<old oid> SP <new oid> SP <ref name> LF` per
+/// updated ref, into the lines the pre-push policy reads: what arrives is the
+/// new oid at the ref, over the old one.
+pub fn parse_receive(input: &str) -> Result<Vec<PushLine>, HookError> {
+    let mut out = Vec::new();
+    for (number, line) in lines(input) {
+        let bad = |reason: &str| bad_line(number, line, reason);
+        let fields: Vec<&str> = line.split(' ').collect();
+        let [old, new, refname] = fields[..] else {
+            return Err(bad(&format!(
+                "expected 3 space-separated fields (old oid, new oid, ref), found {}",
+                fields.len()
+            )));
+        };
+        let old = ObjectId::parse(old).ok_or_else(|| bad("the old object id is not hex"))?;
+        let new = ObjectId::parse(new).ok_or_else(|| bad("the new object id is not hex"))?;
+        if !refname.starts_with("refs/") {
+            return Err(bad("the ref is not a full ref name"));
+        }
+        out.push(update(refname, old, new));
+    }
+    Ok(out)
+}
+
+/// One ref update as a push line: `refname` moves from `old` to `new` (zero
+/// ids for a creation or a deletion).
+pub fn update(refname: &str, old: ObjectId, new: ObjectId) -> PushLine {
+    PushLine {
+        local_ref: if new.is_zero() {
+            "(delete)".to_string()
+        } else {
+            refname.to_string()
+        },
+        local_oid: new,
+        remote_ref: refname.to_string(),
+        remote_oid: old,
+    }
 }
 
 #[cfg(test)]
@@ -155,6 +203,26 @@ mod tests {
         assert_eq!(lines[1].local_ref, "HEAD~");
         assert_eq!(lines[1].branch(), Some("feature/DASH-1"));
         assert_eq!(lines[3].tag(), Some("v1"));
+    }
+
+    #[test]
+    fn pre_receive_lines_become_push_lines() {
+        let lines = parse_receive(&format!(
+            "{A} {B} refs/heads/main\n{Z} {A} refs/tags/x\n{B} {Z} refs/heads/old\n"
+        ))
+        .unwrap();
+        let changes: Vec<_> = lines.iter().map(PushLine::change).collect();
+        assert_eq!(changes, [Change::Update, Change::Create, Change::Delete]);
+        assert_eq!(lines[0].remote_oid.as_str(), A);
+        assert_eq!(lines[0].local_oid.as_str(), B);
+        assert_eq!(lines[2].local_ref, "(delete)");
+        for bad in [
+            format!("{A} {B}"),
+            format!("{A} {B} main"),
+            format!("x {B} refs/heads/a"),
+        ] {
+            assert!(parse_receive(&bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -125,6 +125,16 @@ impl Catalog {
             .collect()
     }
 
+    /// The version a deployment of `kickoff` at `commit` is labelled with:
+    /// the highest one whose tag is on that commit *and* names this kickoff.
+    /// A kickoff without commits of its own shares its commit with main (and
+    /// with a kickoff released from there), whose tags are not its version.
+    pub fn version_at(&self, kickoff: &KickoffName, commit: Oid) -> Option<&PlatformTag> {
+        self.tags
+            .iter()
+            .find(|t| t.commit == Some(commit) && t.kickoff() == Some(kickoff))
+    }
+
     pub fn highest(&self) -> Option<&PlatformTag> {
         self.tags.first()
     }

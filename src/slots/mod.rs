@@ -68,6 +68,8 @@ pub enum SlotError {
     DeployNotConfigured,
     #[error("the deploy command `{program}` does not exist")]
     DeployNotFound { program: String },
+    #[error("the deploy command `{program}` ({path}) is not executable")]
+    DeployNotExecutable { program: String, path: String },
     #[error("the deploy command failed ({status}); recorded as {outcome} in {record}")]
     DeployFailed {
         status: String,
@@ -99,6 +101,7 @@ impl SlotError {
             | SlotError::BadTtl { .. }
             | SlotError::DeployNotConfigured
             | SlotError::DeployNotFound { .. }
+            | SlotError::DeployNotExecutable { .. }
             | SlotError::OfflineWrite => 2,
             SlotError::EnvFile(e) => e.exit_code(),
             _ => 1,
@@ -120,6 +123,7 @@ impl SlotError {
             SlotError::QueuedByOther { .. } => "ask them, or pass --force if you are sure (the change is recorded under your name)".into(),
             SlotError::NotYours { .. } => "ask the holder, or pass --force if you are sure (the change is recorded under your name)".into(),
             SlotError::DeployNotConfigured => "set `slots.deploy` in .kickoff.toml to the program and its arguments, e.g. [\"./deploy.sh\", \"{env_file}\"]".into(),
+            SlotError::DeployNotExecutable { path, .. } => format!("make it executable (`chmod +x {path}`, and commit the mode with `git update-index --chmod=+x`), or run it through its interpreter in `slots.deploy` ([\"sh\", \"./deploy.sh\", ...])"),
             SlotError::DeployNotFound { .. } => "fix `slots.deploy` in .kickoff.toml: the program must be on PATH or a path relative to the top of the work tree".into(),
             SlotError::DeployFailed { .. } => "read the deploy output above, fix the cause and run `kickoff deploy` again".into(),
             SlotError::Busy { .. } => "run the command again (a claim, release or renewal was not made; a deployment record is kept and published by the next command)".into(),

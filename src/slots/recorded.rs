@@ -41,7 +41,11 @@ pub fn run(r: Recorded, cmd: &mut Command) -> Result<Op> {
         })?;
     crash_point("deploy-started");
     let clock = std::time::Instant::now();
-    let outcome = runner::run(cmd, r.timeout, &guard).unwrap_or_else(|e| RunOutcome {
+    let journal = r.journal;
+    let started = |group| {
+        let _ = journal.started(&op_id, group);
+    };
+    let outcome = runner::run(cmd, r.timeout, &guard, started).unwrap_or_else(|e| RunOutcome {
         status: DeployStatus::Failed,
         exit_code: None,
         signal: None,

@@ -128,10 +128,12 @@ pub fn run(
     cmd: &mut Command,
     timeout: Option<Duration>,
     guard: &SignalGuard,
+    on_start: impl FnOnce(i32),
 ) -> std::io::Result<RunOutcome> {
     use std::os::unix::process::CommandExt;
     cmd.process_group(0);
     let child = cmd.spawn()?;
+    on_start(child.id() as i32);
     wait(child, timeout, guard)
 }
 
@@ -288,9 +290,15 @@ mod tests {
     #[test]
     fn outcomes_of_exit_codes_time_outs_and_signals() {
         let guard = SignalGuard::install();
-        let ok = run(&mut Command::new("true"), None, &guard).unwrap();
+        let ok = run(&mut Command::new("true"), None, &guard, drop).unwrap();
         assert_eq!(ok.status, DeployStatus::Succeeded);
-        let failed = run(Command::new("sh").args(["-c", "exit 3"]), None, &guard).unwrap();
+        let failed = run(
+            Command::new("sh").args(["-c", "exit 3"]),
+            None,
+            &guard,
+            drop,
+        )
+        .unwrap();
         assert_eq!(
             (failed.status, failed.exit_code),
             (DeployStatus::Failed, Some(3))
@@ -300,11 +308,18 @@ mod tests {
             Command::new("sh").args(["-c", "sleep 30; exit 0"]),
             Some(Duration::from_millis(200)),
             &guard,
+            drop,
         )
         .unwrap();
         assert_eq!(slow.status, DeployStatus::TimedOut);
         assert!(started.elapsed() < Duration::from_secs(10));
-        let killed = run(Command::new("sh").args(["-c", "kill -9 $$"]), None, &guard).unwrap();
+        let killed = run(
+            Command::new("sh").args(["-c", "kill -9 $$"]),
+            None,
+            &guard,
+            drop,
+        )
+        .unwrap();
         assert_eq!(
             (killed.status, killed.signal),
             (DeployStatus::Interrupted, Some(9))

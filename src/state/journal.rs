@@ -46,6 +46,9 @@ pub enum Entry {
         deployment: Deployment,
         /// The slot to give back if it does not succeed (claimed by this deploy).
         release: Option<String>,
+        /// The deploy command's process group, once it started.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<i32>,
     },
 }
 
@@ -148,8 +151,35 @@ impl Journal {
                 op_id: op_id.to_string(),
                 deployment: deployment.clone(),
                 release,
+                group: None,
             },
         )
+    }
+
+    /// Note the process group of a deploy command that started: while it
+    /// runs, its entry is not taken for abandoned even if kickoff is gone.
+    pub fn started(&self, op_id: &str, group: i32) -> std::io::Result<()> {
+        match self.get(op_id) {
+            Some(Entry::Deploying {
+                seq,
+                pid,
+                op_id: id,
+                deployment,
+                release,
+                ..
+            }) => self.write(
+                op_id,
+                &Entry::Deploying {
+                    seq,
+                    pid,
+                    op_id: id,
+                    deployment,
+                    release,
+                    group: Some(group),
+                },
+            ),
+            _ => Ok(()),
+        }
     }
 
     /// Forget an entry (published, refused, or taken back).
@@ -209,8 +239,12 @@ impl Journal {
                     deployment,
                     release,
                     seq,
+                    group,
                 } => {
-                    if pid == std::process::id() || process_alive(pid) {
+                    if pid == std::process::id()
+                        || process_alive(pid)
+                        || group.is_some_and(group_alive)
+                    {
                         continue;
                     }
                     let op = abandoned_record(op_id, deployment, release, pid, now);
@@ -268,6 +302,32 @@ fn read_entry(path: &Path) -> Result<Entry, String> {
     }
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
     serde_json::from_slice(&bytes).map_err(|e| e.to_string())
+}
+
+/// Whether any process of a process group still runs. On Linux `/proc` is
+/// read so that zombies nobody reaps (a container without an init) do not
+/// count; elsewhere signal 0 probes the group.
+fn group_alive(group: i32) -> bool {
+    if group <= 1 {
+        return false;
+    }
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        // SAFETY: signal 0 to a process group only checks for existence.
+        return unsafe { libc::kill(-group, 0) } == 0;
+    };
+    procs.flatten().any(|p| {
+        let Ok(stat) = std::fs::read_to_string(p.path().join("stat")) else {
+            return false;
+        };
+        // `pid (comm) state ppid pgrp ...`; comm may hold spaces and parentheses.
+        let Some((_, rest)) = stat.rsplit_once(") ") else {
+            return false;
+        };
+        let mut fields = rest.split_whitespace();
+        let state = fields.next().unwrap_or("Z");
+        let pgrp = fields.nth(1).and_then(|g| g.parse::<i32>().ok());
+        pgrp == Some(group) && state != "Z" && state != "X"
+    })
 }
 
 /// Whether a process of this id exists (signal 0 probes without sending).

@@ -725,8 +725,17 @@ struct StateLock {
     _file: std::fs::File,
 }
 
-/// How long to wait for another kickoff process of this clone.
+/// How long to wait for another kickoff process of this clone
+/// (`KICKOFF_LOCK_WAIT`, in seconds, overrides it).
 const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+fn lock_wait() -> std::time::Duration {
+    std::env::var("KICKOFF_LOCK_WAIT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map(std::time::Duration::from_secs)
+        .unwrap_or(LOCK_WAIT)
+}
 
 impl StateLock {
     fn acquire(path: &std::path::Path) -> Result<StateLock> {
@@ -760,12 +769,13 @@ impl StateLock {
             {
                 return Err(Error::io(format!("cannot lock {}", path.display()), e));
             }
-            if started.elapsed() > LOCK_WAIT {
+            if started.elapsed() > lock_wait() {
                 let holder = std::fs::read_to_string(path).unwrap_or_default();
                 return Err(Error::refused_hint(
                     format!(
-                        "another kickoff process (process {}) has been changing the shared state of this clone for over a minute",
-                        holder.trim()
+                        "another kickoff process (process {}) has been changing the shared state of this clone for over {}s",
+                        holder.trim(),
+                        lock_wait().as_secs()
                     ),
                     "wait for it to finish, or stop it; the lock ends with its process",
                 ));
