@@ -62,6 +62,8 @@ pub struct Config {
     pub hook: HookConfig,
     /// The QA slot pool (`[slots]`); empty when not configured.
     pub slots: crate::slots::config::SlotsConfig,
+    /// `[github]`: the GitHub mirror; `None` when the section is absent.
+    pub github: Option<crate::github::GitHubConfig>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -75,6 +77,7 @@ struct RawConfig {
     hook: RawHook,
     #[serde(default)]
     slots: crate::slots::config::RawSlots,
+    github: Option<crate::github::RawGitHub>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -140,6 +143,24 @@ conflicts = "warn"
 # In "block" mode, fetch the kickoff branches first (one fetch) when the
 # remote-tracking ones are older than this (s, m or h).
 refresh_after = "10m"
+
+# GitHub mirror (docs/github.md): pull requests and releases. Without
+# this section nothing talks to GitHub. The token comes from the environment
+# (KICKOFF_GITHUB_TOKEN, GH_TOKEN, GITHUB_TOKEN) or `gh auth token`, never from here.
+#
+# [github]
+# # Default: parsed from the remote's URL.
+# repository = "owner/name"
+# # Default: https://api.github.com, https://HOST/api/v3 (Enterprise Server),
+# # https://api.HOST (*.ghe.com); KICKOFF_GITHUB_API_URL overrides it.
+# api_url = "https://api.github.com"
+# # `kickoff release` publishes a GitHub Release for the platform tag.
+# releases = false
+# # Reserved for mirroring `kickoff deploy` to GitHub Deployments.
+# deployments = false
+# # A link for each ticket in pull request bodies.
+# ticket_url = "https://jira.example.com/browse/{ticket}"
+
 # QA slots: the pool of shared dev environments (docs/slots.md). Without
 # `names` there is no pool. An example pool of four slots and three apps:
 #
@@ -251,6 +272,7 @@ impl Default for Config {
             feature_prefix: "feature/".into(),
             hook: HookConfig::default(),
             slots: Default::default(),
+            github: None,
         }
     }
 }
@@ -363,6 +385,7 @@ impl Config {
                 .map_err(|e| invalid("hook", "refresh_after", format!("{v:?}: {e}")))?;
         }
         config.slots = raw.slots.validate(text, path)?;
+        config.github = raw.github.map(|g| g.validate(text, path)).transpose()?;
         Ok(config)
     }
 }
@@ -390,7 +413,7 @@ fn line_of(text: &str, offset: usize) -> usize {
 }
 
 /// The line where `key` is set inside `[section]`, for error messages.
-fn key_line(text: &str, section: &str, key: &str) -> usize {
+pub(crate) fn key_line(text: &str, section: &str, key: &str) -> usize {
     let mut current = String::new();
     for (i, line) in text.lines().enumerate() {
         let t = line.trim();

@@ -7,6 +7,7 @@
 
 use crate::config::ConfigError;
 use crate::git::GitError;
+use crate::github::GitHubError;
 use crate::hook::HookError;
 use crate::naming::NameError;
 use crate::release::ReleaseError;
@@ -34,6 +35,10 @@ pub enum Error {
     /// A QA slot operation was refused or failed (exit 1; bad input exit 2).
     #[error(transparent)]
     Slot(#[from] SlotError),
+    /// GitHub refused or could not be reached (exit 1): only for commands
+    /// whose job is GitHub; others turn it into a warning.
+    #[error(transparent)]
+    GitHub(#[from] GitHubError),
     /// Bad usage: a missing or contradictory argument (exit 2).
     #[error("{message}")]
     Usage {
@@ -139,7 +144,7 @@ impl Error {
             Error::Slot(e) => e.exit_code(),
             Error::CheckFailed { .. } => 3,
             Error::BrokenPipe => 0,
-            Error::Refused { .. } | Error::Io { .. } | Error::Failed { .. } => 1,
+            Error::Refused { .. } | Error::Io { .. } | Error::Failed { .. } | Error::GitHub(_) => 1,
             Error::Stopped { .. } => 1,
         }
     }
@@ -153,6 +158,7 @@ impl Error {
             Error::Release(e) => e.hint(),
             Error::Hook(e) => e.hint(),
             Error::Slot(e) => e.hint(),
+            Error::GitHub(e) => e.hint(),
             Error::Usage { hint, .. } | Error::Refused { hint, .. } => hint.clone(),
             Error::Stopped { hint, .. } => hint.clone(),
             Error::Failed { hint, source, .. } => hint.clone().or_else(|| source.hint()),

@@ -10,6 +10,7 @@ pub mod confined;
 pub mod conflict;
 pub mod error;
 pub mod git;
+pub mod github;
 pub mod hook;
 pub mod kickoffs;
 pub mod naming;

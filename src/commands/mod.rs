@@ -16,12 +16,14 @@ pub mod demo;
 pub mod deploy;
 pub mod feature;
 pub mod fresh;
+pub mod github;
 pub mod hook;
 pub mod init;
 pub mod land;
 pub mod list;
 pub mod new;
 pub mod notes;
+pub mod pr;
 pub mod release;
 pub mod show;
 pub mod slot;
@@ -60,6 +62,8 @@ pub enum Command {
     Hook(hook::HookArgs),
     Slot(slot::SlotArgs),
     Deploy(deploy::DeployArgs),
+    Github(github::GithubArgs),
+    Pr(pr::PrArgs),
     Dashboard(dashboard::DashboardArgs),
     Demo(demo::DemoArgs),
     Completions(completions::CompletionsArgs),
@@ -85,6 +89,8 @@ pub fn dispatch(command: Command, g: &Global) -> Result<()> {
         Command::Land(args) => land::run(args, g),
         Command::Slot(args) => slot::run(args, g),
         Command::Deploy(args) => deploy::run(args, g),
+        Command::Github(args) => github::run(args, g),
+        Command::Pr(args) => pr::run(args, g),
         Command::Dashboard(args) => dashboard::run(args, g),
     }
 }

@@ -47,6 +47,29 @@ pub struct NotesJson {
     pub notes: Notes,
 }
 
+/// The Markdown `kickoff notes VERSION` prints for a tag of `catalog`: what a
+/// GitHub release says.
+pub(crate) fn version_markdown(
+    s: &Session,
+    catalog: &Catalog,
+    t: &catalog::PlatformTag,
+) -> Result<String> {
+    let (include, exclude) = catalog::shipped_range(catalog, t, None);
+    let include = include.ok_or_else(|| {
+        Error::refused(format!(
+            "the commit of {} is not in this repository",
+            t.version.tag_name()
+        ))
+    })?;
+    let commits = s.repo.commits_between(&[include], &exclude)?;
+    let notes = tickets::collect(&commits, &s.config.ticket_pattern);
+    let title = match t.kickoff() {
+        Some(k) => format!("platform v{} ({k})", t.version),
+        None => format!("platform v{}", t.version),
+    };
+    Ok(tickets::markdown(&title, &notes))
+}
+
 pub fn run(args: NotesArgs, g: &Global) -> Result<()> {
     let query = parse_query(&args.what)?;
     let since = match &args.since {

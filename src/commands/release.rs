@@ -311,6 +311,9 @@ fn execute(s: &Session, g: &Global, plan: ReleasePlan) -> Result<()> {
     let tag = plan.version.tag_name();
     super::run_plan(s, g, &plan.steps())?;
     g.ui.info(format!("{} ticket(s) in {tag}", plan.message.tickets.len()));
+    if plan.push.is_some() {
+        super::github::mirror_release(s, g, &plan.version);
+    }
     if plan.push.is_none() && s.has_remote() {
         g.ui.info(format!(
             "not pushed; share it with `git push {} {tag}`",

@@ -1,0 +1,374 @@
+//! `kickoff pr`: open or update the pull request for a branch, along the
+//! kickoff tree: a feature branch into its kickoff, a kickoff into main.
+
+use crate::cli::Global;
+use crate::commands::Session;
+use crate::commands::github::connect;
+use crate::conflict::{Engine, Options, Tip};
+use crate::error::{Error, Result};
+use crate::git::git2::Oid;
+use crate::github::api::{NewPullRequest, PullRequest, PullRequestUpdate};
+use crate::github::mirror::{self, BodyFacts, Forecast};
+use crate::kickoffs;
+use crate::naming::{FeatureName, KickoffName};
+use crate::release::catalog::Catalog;
+use crate::release::tickets;
+use std::path::PathBuf;
+
+/// Open the pull request for a branch, or update the one that is open.
+///
+/// A feature branch goes into its kickoff (the parent recorded by `kickoff
+/// feature`), a kickoff into main. The branch is pushed first when the remote
+/// lacks its tip. The description lists the tickets (linked with
+/// `github.ticket_url`), the kickoff and its platform version, and the conflict
+/// forecast against the other live kickoffs. An open pull request for the
+/// branch is updated, never duplicated: its base, and its description when
+/// kickoff wrote it (a description someone edited is left alone).
+///
+/// Requests: GET /repos/O/N/pulls?state=open&head=O:BRANCH, then POST
+/// /repos/O/N/pulls or PATCH /repos/O/N/pulls/NUMBER, then POST
+/// .../pulls/NUMBER/requested_reviewers and .../issues/NUMBER/labels when asked.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct PrArgs {
+    /// The branch [default: the current branch].
+    pub branch: Option<String>,
+    /// Open it as a draft.
+    #[arg(long)]
+    pub draft: bool,
+    /// The title [default: the ticket and slug, or the kickoff and its version].
+    #[arg(long, value_name = "TITLE")]
+    pub title: Option<String>,
+    /// Take the description from FILE instead of writing it.
+    #[arg(long, value_name = "FILE")]
+    pub body_file: Option<PathBuf>,
+    /// Ask USER for a review (repeatable).
+    #[arg(long = "reviewer", value_name = "USER")]
+    pub reviewers: Vec<String>,
+    /// Add LABEL (repeatable).
+    #[arg(long = "label", value_name = "LABEL")]
+    pub labels: Vec<String>,
+    /// Print what would be done (GitHub is asked, nothing is changed).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print JSON (`"schema": 1`, see docs/github.md).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What `pr` will do, decided before anything changes.
+#[derive(Debug, Clone)]
+pub struct PrPlan {
+    pub branch: String,
+    pub base: String,
+    pub tip: Oid,
+    /// Push the branch to this remote first.
+    pub push: Option<String>,
+    pub title: String,
+    pub body: String,
+    pub body_given: bool,
+    pub draft: bool,
+    /// The branch has no commits its base lacks: GitHub opens no pull request.
+    pub empty: bool,
+}
+
+#[derive(serde::Serialize)]
+struct PrJson<'a> {
+    schema: u32,
+    action: &'a str,
+    number: Option<u64>,
+    url: Option<&'a str>,
+    head: &'a str,
+    base: &'a str,
+    draft: bool,
+    pushed: bool,
+}
+
+pub fn run(args: PrArgs, g: &Global) -> Result<()> {
+    let s = Session::open(g)?;
+    let branch = match &args.branch {
+        Some(b) => b.clone(),
+        None => s.repo.current_branch()?.ok_or_else(|| {
+            Error::usage_hint(
+                "HEAD is detached, so no branch is implied",
+                "name the branch: `kickoff pr BRANCH`",
+            )
+        })?,
+    };
+    let plan = plan(&s, &args, &branch)?;
+    if plan.empty {
+        return Err(Error::refused_hint(
+            format!(
+                "{} has no commits that {} lacks, so GitHub opens no pull request for it",
+                plan.branch, plan.base
+            ),
+            "commit on the branch first, then run `kickoff pr` again",
+        ));
+    }
+    let hub = connect(&s, g)?;
+    let existing = hub.open_pull_request(&branch)?;
+    let update = existing.as_ref().map(|pr| {
+        mirror::pr_update(
+            pr,
+            &plan.base,
+            &plan.body,
+            plan.body_given,
+            args.title.as_deref(),
+        )
+    });
+    if args.dry_run {
+        g.ui.info("dry run: nothing changed");
+        return g.ui.data(&plan_lines(
+            &plan,
+            existing.as_ref(),
+            update.as_ref(),
+            &args,
+        ));
+    }
+    let (pr, action) = execute(&s, g, &hub, &plan, existing, update, &args)?;
+    if args.json {
+        return g.ui.json(&PrJson {
+            schema: 1,
+            action,
+            number: Some(pr.number),
+            url: Some(&pr.html_url),
+            head: &plan.branch,
+            base: &plan.base,
+            draft: pr.draft,
+            pushed: plan.push.is_some(),
+        });
+    }
+    g.ui.data(&format!("{}\n", pr.html_url))
+}
+
+/// Push, create or update, then reviewers and labels. Returns the pull
+/// request and what was done ("created", "updated", "unchanged").
+fn execute(
+    s: &Session,
+    g: &Global,
+    hub: &crate::github::GitHub,
+    plan: &PrPlan,
+    existing: Option<PullRequest>,
+    update: Option<PullRequestUpdate>,
+    args: &PrArgs,
+) -> Result<(PullRequest, &'static str)> {
+    if let Some(remote) = &plan.push {
+        let refspec = format!("refs/heads/{0}:refs/heads/{0}", plan.branch);
+        s.repo.push(remote, &[&refspec], false)?;
+        g.ui.done(format!("pushed {} to {remote}", plan.branch));
+    }
+    let (pr, action) = match (existing, update) {
+        (Some(pr), Some(u)) if u.is_empty() => (pr, "unchanged"),
+        (Some(pr), Some(u)) => (hub.update_pull_request(pr.number, &u)?, "updated"),
+        _ => (
+            hub.create_pull_request(&NewPullRequest {
+                title: plan.title.clone(),
+                head: plan.branch.clone(),
+                base: plan.base.clone(),
+                body: plan.body.clone(),
+                draft: plan.draft,
+            })?,
+            "created",
+        ),
+    };
+    g.ui.done(format!(
+        "{action} pull request #{} {} -> {}",
+        pr.number, plan.branch, plan.base
+    ));
+    if !args.reviewers.is_empty() {
+        hub.request_reviewers(pr.number, &args.reviewers)?;
+        g.ui.done(format!("asked {} for a review", args.reviewers.join(", ")));
+    }
+    if !args.labels.is_empty() {
+        hub.add_labels(pr.number, &args.labels)?;
+        g.ui.done(format!("labelled {}", args.labels.join(", ")));
+    }
+    Ok((pr, action))
+}
+
+fn plan_lines(
+    plan: &PrPlan,
+    existing: Option<&PullRequest>,
+    update: Option<&PullRequestUpdate>,
+    args: &PrArgs,
+) -> String {
+    let mut text = String::new();
+    if let Some(remote) = &plan.push {
+        text.push_str(&format!("push {} to {remote}\n", plan.branch));
+    }
+    match (existing, update) {
+        (Some(pr), Some(u)) if u.is_empty() => {
+            text.push_str(&format!("pull request #{} is up to date\n", pr.number))
+        }
+        (Some(pr), Some(u)) => {
+            let mut what = Vec::new();
+            if let Some(b) = &u.base {
+                what.push(format!("base {} -> {b}", pr.base.name));
+            }
+            if u.title.is_some() {
+                what.push("title".into());
+            }
+            if u.body.is_some() {
+                what.push("description".into());
+            }
+            text.push_str(&format!(
+                "update pull request #{}: {}\n",
+                pr.number,
+                what.join(", ")
+            ));
+        }
+        _ => text.push_str(&format!(
+            "create {}pull request {} -> {}: {}\n",
+            if plan.draft { "draft " } else { "" },
+            plan.branch,
+            plan.base,
+            plan.title
+        )),
+    }
+    if !args.reviewers.is_empty() {
+        text.push_str(&format!("ask {} for a review\n", args.reviewers.join(", ")));
+    }
+    if !args.labels.is_empty() {
+        text.push_str(&format!("add labels {}\n", args.labels.join(", ")));
+    }
+    text.push_str("\ndescription:\n");
+    for line in plan.body.lines() {
+        text.push_str(format!("  {line}").trim_end());
+        text.push('\n');
+    }
+    text
+}
+
+/// Read the branch, its base and what the description says.
+pub fn plan(s: &Session, args: &PrArgs, branch: &str) -> Result<PrPlan> {
+    let (repo, cfg) = (&s.repo, &s.config);
+    if !s.has_remote() {
+        return Err(Error::refused_hint(
+            format!(
+                "there is no remote `{}` to open a pull request on",
+                cfg.remote
+            ),
+            "add the remote, or set `core.remote` in .kickoff.toml",
+        ));
+    }
+    let tip = repo.branch_oid(branch)?.ok_or_else(|| {
+        Error::refused_hint(
+            format!("there is no local branch {branch}"),
+            "`git switch BRANCH` fetches it, or name another branch",
+        )
+    })?;
+    repo.fetch_branches(&cfg.remote, &cfg.main_branch)?;
+    let feature = FeatureName::parse(branch, &cfg.feature_prefix, &cfg.ticket_pattern).ok();
+    let kickoff_name = kickoffs::kickoff_of_branch(repo, cfg, branch)?;
+    let base = match (KickoffName::parse(branch).is_ok(), &feature, &kickoff_name) {
+        (true, _, _) => cfg.main_branch.clone(),
+        (false, Some(_), Some(k)) => k.to_string(),
+        (false, Some(_), None) => {
+            return Err(Error::refused_hint(
+                format!("{branch} has no recorded kickoff (git config branch.{branch}.kickoff)"),
+                format!(
+                    "record it with `git config branch.{branch}.kickoff kickoff-YYMMDD-summary`"
+                ),
+            ));
+        }
+        (false, None, _) => {
+            return Err(Error::usage_hint(
+                format!("{branch} is neither a kickoff nor a feature branch"),
+                "pull requests go from feature/<TICKET> into its kickoff and from kickoff-YYMMDD-summary into main",
+            ));
+        }
+    };
+    let base_tip = repo.remote_branch_oid(&cfg.remote, &base)?.ok_or_else(|| {
+        Error::refused_hint(
+            format!("{base} is not on {}", cfg.remote),
+            format!("push it first: `git push {} {base}`", cfg.remote),
+        )
+    })?;
+    let remote_tip = repo.remote_branch_oid(&cfg.remote, branch)?;
+    let commits = repo.commits_between(&[tip], &[base_tip])?;
+    let mut ticket_names: Vec<String> = feature.iter().map(|f| f.ticket().to_string()).collect();
+    for t in tickets::collect(&commits, &cfg.ticket_pattern).ticket_names() {
+        if !ticket_names.contains(&t) {
+            ticket_names.push(t);
+        }
+    }
+    let version = match &kickoff_name {
+        Some(k) => Catalog::local(repo)?
+            .of_kickoff(k)
+            .last()
+            .map(|t| t.version.to_string()),
+        None => None,
+    };
+    let body_given = args.body_file.is_some();
+    let body = match &args.body_file {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?,
+        None => mirror::pr_body(&BodyFacts {
+            kickoff: kickoff_name.as_ref().map(ToString::to_string),
+            version: version.clone(),
+            tickets: ticket_names,
+            ticket_url: cfg.github.as_ref().and_then(|g| g.ticket_url.clone()),
+            forecast: Some(forecast(s, branch, tip, kickoff_name.as_ref())?),
+        }),
+    };
+    let title = args
+        .title
+        .clone()
+        .unwrap_or_else(|| match (&feature, &version) {
+            (Some(f), _) => match f.slug() {
+                Some(slug) => format!("{} {}", f.ticket(), slug.as_str().replace('-', " ")),
+                None => f.ticket().to_string(),
+            },
+            (None, Some(v)) => format!("{branch} (platform v{v})"),
+            (None, None) => branch.to_string(),
+        });
+    Ok(PrPlan {
+        branch: branch.to_string(),
+        base,
+        tip,
+        push: (remote_tip != Some(tip)).then(|| cfg.remote.clone()),
+        title,
+        body,
+        body_given,
+        draft: args.draft,
+        empty: commits.is_empty(),
+    })
+}
+
+/// The radar's verdict for the branch against every other live kickoff.
+fn forecast(
+    s: &Session,
+    branch: &str,
+    tip: Oid,
+    own: Option<&KickoffName>,
+) -> Result<Vec<Forecast>> {
+    let others: Vec<Tip> = kickoffs::live(&s.repo, &s.config)?
+        .into_iter()
+        .filter(|k| Some(&k.name) != own)
+        .map(|k| Tip::new(k.branch(), k.tip()))
+        .collect();
+    if others.is_empty() {
+        return Ok(Vec::new());
+    }
+    let engine = Engine::new(&s.repo, Options::for_repo(&s.repo)?);
+    let verdicts = engine.check_against(&Tip::new(branch, tip), &others)?;
+    Ok(verdicts
+        .into_iter()
+        .map(|v| {
+            let other = if v.a.oid == tip && v.a.label == branch {
+                v.b
+            } else {
+                v.a
+            };
+            Forecast {
+                kickoff: other.label,
+                conflicts: if v.outcome.is_conflict() {
+                    Some(v.outcome.paths().iter().map(|p| p.path.clone()).collect())
+                } else if v.outcome.is_clean() {
+                    Some(Vec::new())
+                } else {
+                    None
+                },
+            }
+        })
+        .collect())
+}
