@@ -246,7 +246,9 @@ fn dry_run(s: &Session, g: &Global, store: &Store, f: &Facts, json: bool) -> Res
 /// the claim gave, with one interpreter: a failure before the deploy command
 /// ran gives a slot claimed here back.
 fn deploy(s: &Session, g: &Global, store: &Store, f: &Facts, json: bool) -> Result<()> {
-    let mut effects = GitEffects::new(&s.repo).with_state(store);
+    let mut effects = GitEffects::new(&s.repo)
+        .with_state(store)
+        .with_github(Box::new(|| super::github::connect(s, g)));
     let mut run = super::interpreter(g, &mut effects);
     run.run(&Plan::from_iter([state_step(&f.claim, store)]))?;
     let (_, applied, _) = run.effects().applied.last().expect("the claim ran");

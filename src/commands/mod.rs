@@ -131,7 +131,8 @@ pub(crate) fn show_plan_with(
 /// Carry a plan out on the session's repository, reporting each step. With
 /// `KICKOFF_PLAN_LOG=FILE`, each applied step's line is appended to FILE.
 pub(crate) fn run_plan(s: &Session, g: &Global, plan: &Plan) -> Result<()> {
-    run_plan_on(&s.repo, g, plan)
+    let mut effects = GitEffects::new(&s.repo).with_github(Box::new(|| github::connect(s, g)));
+    interpreter(g, &mut effects).run(plan)
 }
 
 /// [`run_plan`] for a command that needs no settings (`hook install`).

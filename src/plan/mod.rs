@@ -15,6 +15,7 @@
 //! [`Step::failure`], and its effect and undo in `run::GitEffects::apply`.
 //! See docs/architecture.md.
 
+pub mod github;
 pub mod run;
 
 use crate::git::git2::Oid;
@@ -24,7 +25,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use run::{Effects, GitEffects, Interpreter, Recorder, Undo};
+pub use github::GitHubCall;
+pub use run::{Connect, Effects, GitEffects, Interpreter, Recorder, Undo};
 
 /// The version of the JSON a plan is printed as (`--dry-run --json`).
 pub const SCHEMA: u32 = 1;
@@ -215,6 +217,17 @@ pub enum Step {
         files: Vec<PathBuf>,
         #[serde(skip_serializing_if = "Option::is_none")]
         remote: Option<String>,
+    },
+    /// Ask GitHub to change something (the mirror; see [`github`]).
+    #[serde(rename = "github")]
+    GitHub {
+        #[serde(flatten)]
+        call: GitHubCall,
+        /// A mirror step: when GitHub fails, a warning names this command,
+        /// which redoes it, and the plan goes on. `None`: the failure fails
+        /// the plan.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        redo: Option<String>,
     },
 }
 
@@ -439,6 +452,7 @@ impl fmt::Display for Step {
                 }
                 Ok(())
             }
+            Step::GitHub { call, .. } => write!(f, "{call}"),
         }
     }
 }
