@@ -363,6 +363,7 @@ const CHANGING: &[(&str, Setup)] = &[
 /// Commands with `--dry-run` that are not in [`CHANGING`], and why.
 const ELSEWHERE: &[(&str, &str)] = &[
     ("pr", "needs GitHub"),
+    ("conflicts", "--dry-run only with --github"),
     ("github release", "needs GitHub"),
     ("slot claim", "slot plans"),
     ("slot release", "slot plans"),

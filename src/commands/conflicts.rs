@@ -47,12 +47,23 @@ pub struct ConflictsArgs {
     /// Branches or revisions to check instead of the live kickoffs.
     #[arg(value_name = "REV")]
     pub revs: Vec<String>,
+    /// Post the commit status `kickoff/conflicts` on each live kickoff's tip
+    /// on GitHub: success, or failure naming the kickoffs it conflicts with
+    /// (needs a [github] section; docs/github.md).
+    #[arg(long, conflicts_with_all = ["revs", "kickoff"])]
+    pub github: bool,
+    /// With --github: print the statuses it would post; post nothing.
+    #[arg(long, requires = "github", conflicts_with = "json")]
+    pub dry_run: bool,
 }
 
 pub fn run(args: ConflictsArgs, g: &Global) -> Result<()> {
     let session = Session::open(g)?;
     let (repo, config) = (&session.repo, &session.config);
     let has_remote = repo.has_remote(&config.remote);
+    if args.github {
+        super::github::require_section(&session, "--github")?;
+    }
     if args.fetch {
         if !has_remote {
             return Err(Error::usage_hint(
@@ -93,6 +104,9 @@ pub fn run(args: ConflictsArgs, g: &Global) -> Result<()> {
         g.ui.data(&report.text(g))?;
     }
     tell(g, &sel, &report, age, &config.remote);
+    if args.github {
+        super::github::post_conflict_statuses(&session, g, tips, &verdicts, args.dry_run)?;
+    }
     let conflicting = report.count(Outcome::is_conflict);
     if conflicting > 0 && !args.exit_zero {
         return Err(Error::CheckFailed {

@@ -15,6 +15,7 @@
 //! [`Step::failure`], and its effect and undo in `run::GitEffects::apply`.
 //! See docs/architecture.md.
 
+pub mod github;
 pub mod run;
 
 use crate::git::git2::Oid;
@@ -22,7 +23,8 @@ use serde::{Serialize, Serializer};
 use std::fmt;
 use std::path::PathBuf;
 
-pub use run::{Effects, GitEffects, Interpreter, Recorder, Undo};
+pub use github::GitHubCall;
+pub use run::{Connect, Effects, GitEffects, Interpreter, Recorder, Undo};
 
 /// The version of the JSON a plan is printed as (`--dry-run --json`).
 pub const SCHEMA: u32 = 1;
@@ -181,6 +183,17 @@ pub enum Step {
         theirs_name: String,
         message: String,
     },
+    /// Ask GitHub to change something (the mirror; see [`github`]).
+    #[serde(rename = "github")]
+    GitHub {
+        #[serde(flatten)]
+        call: GitHubCall,
+        /// A mirror step: when GitHub fails, a warning names this command,
+        /// which redoes it, and the plan goes on. `None`: the failure fails
+        /// the plan.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        redo: Option<String>,
+    },
 }
 
 fn hex<S: Serializer>(oid: &Oid, s: S) -> Result<S::Ok, S::Error> {
@@ -313,6 +326,7 @@ impl fmt::Display for Step {
                 "merge {theirs_name} ({}) into {branch} with a merge commit, without touching the work tree (clean)",
                 short(*theirs)
             ),
+            Step::GitHub { call, .. } => write!(f, "{call}"),
         }
     }
 }
