@@ -221,6 +221,10 @@ impl<'a, E: Effects + ?Sized> Interpreter<'a, E> {
                 theirs_name,
                 ..
             } => ui.done(format!("merged {theirs_name} into {branch}")),
+            Step::CommitResolvedMerge {
+                branch,
+                theirs_name,
+            } => ui.done(format!("merged {theirs_name} into {branch}")),
             Step::CommitMerge {
                 branch,
                 theirs_name,
@@ -359,6 +363,9 @@ fn inverse(step: &Step) -> Undo {
         | Step::ApplyState { .. }
         | Step::RunDeploy { .. }
         | Step::RecordDeployment { .. }
+        | Step::CommitResolvedMerge { .. }
+        | Step::AbortMerge { .. }
+        | Step::CheckoutDetached { .. }
         // Others see GitHub at once.
         | Step::GitHub { .. }
         // The real effect undoes a merge with `reset --keep` to the commit it
@@ -524,7 +531,11 @@ impl Effects for GitEffects<'_> {
                 }
                 _ => {}
             },
-            Step::WriteFile { path, content, .. } => write_file(path, content)?,
+            Step::WriteFile {
+                path,
+                what,
+                content,
+            } => return write_file_undoable(path, what, content),
             Step::WriteSlotFile {
                 env_dir,
                 name,
@@ -537,6 +548,11 @@ impl Effects for GitEffects<'_> {
             Step::ApplyState { op, remote } => return self.apply_state(op, remote),
             Step::RunDeploy { .. } => return self.run_deploy(step),
             Step::RecordDeployment { files, .. } => return self.record_deployment(files),
+            Step::CommitResolvedMerge { .. } => {
+                repo.commit_merge_in_progress()?;
+            }
+            Step::AbortMerge { .. } => repo.abort_merge()?,
+            Step::CheckoutDetached { at } => repo.checkout_detached(*at)?,
             Step::CommitMerge {
                 branch,
                 tree,
@@ -706,6 +722,27 @@ impl GitEffects<'_> {
             }),
         }
     }
+}
+
+/// Write a file; the undo puts back what was there before, or removes a file
+/// that did not exist.
+fn write_file_undoable(path: &Path, what: &str, content: &str) -> Result<Undo> {
+    let before = match std::fs::read_to_string(path) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
+    };
+    write_file(path, content)?;
+    Ok(Undo::Step(match before {
+        Some(content) => Step::WriteFile {
+            path: path.to_path_buf(),
+            what: what.to_string(),
+            content,
+        },
+        None => Step::RemoveFile {
+            path: path.to_path_buf(),
+        },
+    }))
 }
 
 /// Write a file, creating its directory.
