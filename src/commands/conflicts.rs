@@ -83,18 +83,7 @@ pub fn run(args: ConflictsArgs, g: &Global) -> Result<()> {
     } else {
         check(repo, &sel, &args, g)?
     };
-    let cut_off = verdicts
-        .iter()
-        .filter(|v| matches!(&v.outcome, Outcome::Unknown(r) if r.starts_with(crate::conflict::SHALLOW)))
-        .count();
-    if cut_off > 0 {
-        return Err(Error::refused_hint(
-            format!(
-                "this clone is shallow: {cut_off} pair(s) have their merge base outside it, so they cannot be checked"
-            ),
-            "`git fetch --unshallow` fetches the whole history (or deepen with `git fetch --deepen=N`), then run again",
-        ));
-    }
+    refuse_cut_off(&verdicts)?;
     let age = if has_remote && !args.fetch {
         remote_age(repo, config)
     } else {
@@ -114,25 +103,7 @@ pub fn run(args: ConflictsArgs, g: &Global) -> Result<()> {
         // A matrix of one revision says nothing; the message below does.
         g.ui.data(&report.text(g))?;
     }
-    for note in &sel.notes {
-        g.ui.info(note);
-    }
-    if let Some(age) = age {
-        g.ui.info(format!(
-            "remote-tracking branches of `{}` were fetched {} ago (`kickoff conflicts --fetch` refreshes them)",
-            config.remote,
-            human_age(age)
-        ));
-    }
-    if tips.len() < 2 {
-        g.ui.info("fewer than two revisions to compare: nothing to check");
-    }
-    let unknown = report.count(|o| matches!(o, Outcome::Unknown(_)));
-    if unknown > 0 {
-        g.ui.warn(format!(
-            "{unknown} pair(s) could not be checked with certainty; try `git merge-tree --write-tree A B` for those"
-        ));
-    }
+    tell(g, &sel, &report, age, &config.remote);
     if args.github {
         super::github::post_conflict_statuses(&session, g, tips, &verdicts, args.dry_run)?;
     }
@@ -143,6 +114,53 @@ pub fn run(args: ConflictsArgs, g: &Global) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// Pairs whose merge base lies beyond a shallow clone's cut cannot be
+/// checked: refuse rather than report them as unknown.
+fn refuse_cut_off(verdicts: &[PairVerdict]) -> Result<()> {
+    let cut_off = verdicts
+        .iter()
+        .filter(|v| matches!(&v.outcome, Outcome::Unknown(r) if r.starts_with(crate::conflict::SHALLOW)))
+        .count();
+    if cut_off > 0 {
+        return Err(Error::refused_hint(
+            format!(
+                "this clone is shallow: {cut_off} pair(s) have their merge base outside it, so they cannot be checked"
+            ),
+            "`git fetch --unshallow` fetches the whole history (or deepen with `git fetch --deepen=N`), then run again",
+        ));
+    }
+    Ok(())
+}
+
+/// What the user should know beside the report: the selection's notes, how
+/// old the remote-tracking refs are, too little to compare, uncertain pairs.
+fn tell(
+    g: &Global,
+    sel: &Selection,
+    report: &Report,
+    age: Option<std::time::Duration>,
+    remote: &str,
+) {
+    for note in &sel.notes {
+        g.ui.info(note);
+    }
+    if let Some(age) = age {
+        g.ui.info(format!(
+            "remote-tracking branches of `{remote}` were fetched {} ago (`kickoff conflicts --fetch` refreshes them)",
+            human_age(age)
+        ));
+    }
+    if sel.tips.len() < 2 {
+        g.ui.info("fewer than two revisions to compare: nothing to check");
+    }
+    let unknown = report.count(|o| matches!(o, Outcome::Unknown(_)));
+    if unknown > 0 {
+        g.ui.warn(format!(
+            "{unknown} pair(s) could not be checked with certainty; try `git merge-tree --write-tree A B` for those"
+        ));
+    }
 }
 
 /// What the run compared, and what the user should know about it.

@@ -160,6 +160,16 @@ pub enum Step {
         #[serde(skip)]
         on_conflict: String,
     },
+    /// Commit the merge in progress in the work tree, once the user resolved
+    /// its conflicts (`git commit --no-edit`).
+    CommitResolvedMerge { branch: String, theirs_name: String },
+    /// Abort the merge in progress in the work tree (`git merge --abort`).
+    AbortMerge { branch: String },
+    /// Check out a commit with a detached HEAD.
+    CheckoutDetached {
+        #[serde(serialize_with = "hex")]
+        at: Oid,
+    },
     /// Commit an already merged tree with these parents and move the branch
     /// to it by compare-and-swap from its first parent, without a work tree.
     CommitMerge {
@@ -292,6 +302,19 @@ impl fmt::Display for Step {
                     write!(f, "; it conflicts in:\n  {}", conflicts.join("\n  "))?;
                 }
                 Ok(())
+            }
+            Step::CommitResolvedMerge {
+                branch,
+                theirs_name,
+            } => write!(
+                f,
+                "commit the resolved merge of {theirs_name} into {branch}"
+            ),
+            Step::AbortMerge { branch } => {
+                write!(f, "abort the merge in progress on {branch}")
+            }
+            Step::CheckoutDetached { at } => {
+                write!(f, "check out {} with a detached HEAD", short(*at))
             }
             Step::CommitMerge {
                 branch,

@@ -193,6 +193,10 @@ impl<'a> Interpreter<'a> {
                 theirs_name,
                 ..
             } => ui.done(format!("merged {theirs_name} into {branch}")),
+            Step::CommitResolvedMerge {
+                branch,
+                theirs_name,
+            } => ui.done(format!("merged {theirs_name} into {branch}")),
             Step::CommitMerge {
                 branch,
                 theirs_name,
@@ -310,6 +314,9 @@ fn inverse(step: &Step) -> Undo {
         | Step::WriteExecutable { .. }
         | Step::RemoveFile { .. }
         | Step::ResetKeep { .. }
+        | Step::CommitResolvedMerge { .. }
+        | Step::AbortMerge { .. }
+        | Step::CheckoutDetached { .. }
         // Others see GitHub at once.
         | Step::GitHub { .. }
         // The real effect undoes a merge with `reset --keep` to the commit it
@@ -455,7 +462,11 @@ impl Effects for GitEffects<'_> {
                 }
                 _ => {}
             },
-            Step::WriteFile { path, content, .. } => write_file(path, content)?,
+            Step::WriteFile {
+                path,
+                what,
+                content,
+            } => return write_file_undoable(path, what, content),
             Step::WriteSlotFile {
                 env_dir,
                 name,
@@ -465,6 +476,11 @@ impl Effects for GitEffects<'_> {
             Step::FastForwardWorktree { to, .. } => repo.fast_forward_worktree(*to)?,
             Step::ResetKeep { to, .. } => repo.reset_keep(*to)?,
             Step::MergeInWorktree { .. } => return self.merge_in_worktree(step),
+            Step::CommitResolvedMerge { .. } => {
+                repo.commit_merge_in_progress()?;
+            }
+            Step::AbortMerge { .. } => repo.abort_merge()?,
+            Step::CheckoutDetached { at } => repo.checkout_detached(*at)?,
             Step::CommitMerge {
                 branch,
                 tree,
@@ -550,6 +566,27 @@ impl GitEffects<'_> {
             }),
         }
     }
+}
+
+/// Write a file; the undo puts back what was there before, or removes a file
+/// that did not exist.
+fn write_file_undoable(path: &Path, what: &str, content: &str) -> Result<Undo> {
+    let before = match std::fs::read_to_string(path) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
+    };
+    write_file(path, content)?;
+    Ok(Undo::Step(match before {
+        Some(content) => Step::WriteFile {
+            path: path.to_path_buf(),
+            what: what.to_string(),
+            content,
+        },
+        None => Step::RemoveFile {
+            path: path.to_path_buf(),
+        },
+    }))
 }
 
 /// Write a file, creating its directory.
