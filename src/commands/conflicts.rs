@@ -315,28 +315,12 @@ pub fn select_tips(repo: &Repo, config: &Config, args: &ConflictsArgs) -> Result
     Ok(sel)
 }
 
-/// How long ago the remote-tracking refs were last fetched: the newer of
-/// `FETCH_HEAD`'s time and the last reflog entry of the remote's main.
+/// How long ago this clone last heard from the remote (the same measure as
+/// the read commands' staleness warning: `Repo::last_heard_from`).
 pub fn remote_age(repo: &Repo, config: &Config) -> Option<std::time::Duration> {
-    let fetch_head = [repo.git_dir(), repo.common_dir()]
-        .iter()
-        .filter_map(|d| {
-            std::fs::metadata(d.join("FETCH_HEAD"))
-                .ok()?
-                .modified()
-                .ok()
-        })
-        .max();
-    let reflog = repo
-        .last_reflog_time(&format!(
-            "refs/remotes/{}/{}",
-            config.remote, config.main_branch
-        ))
-        .and_then(|t| {
-            Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(t).ok()?))
-        });
-    let newest = fetch_head.into_iter().chain(reflog).max()?;
-    std::time::SystemTime::now().duration_since(newest).ok()
+    let heard = repo.last_heard_from(&config.remote, &config.main_branch)?;
+    let heard = std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(heard).ok()?);
+    std::time::SystemTime::now().duration_since(heard).ok()
 }
 
 /// "42 s", "5 min", "3 h", "2 days".
