@@ -8,26 +8,11 @@ use super::{Op, Outcome, Person, SlotError};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::git::Repo;
-use crate::output::Ui;
 use crate::sanitize::Esc;
-use crate::state::{Loaded, Store};
-use chrono::{DateTime, Utc};
+use crate::state::{Loaded, Notice, Notices, Store};
 use std::collections::BTreeMap;
 
-/// Overrides the clock for lease times and records (RFC 3339 or `@<seconds>`);
-/// meant for tests and for replaying a scenario.
-pub const NOW_ENV: &str = "KICKOFF_NOW";
-
-/// The current time, or `KICKOFF_NOW` when set.
-pub fn now() -> DateTime<Utc> {
-    std::env::var(NOW_ENV)
-        .ok()
-        .and_then(|v| crate::git::parse_git_date(&v))
-        .and_then(|t| DateTime::from_timestamp(t.seconds(), 0))
-        .unwrap_or_else(|| {
-            DateTime::from_timestamp(Utc::now().timestamp(), 0).expect("a valid time")
-        })
-}
+pub use super::clock::{NOW_ENV, now};
 
 /// Who is acting: git's committer identity.
 ///
@@ -58,11 +43,11 @@ pub fn person(repo: &Repo) -> Result<Person> {
 
 /// The state store of a repository: shared through the configured remote
 /// when the repository has it, local otherwise.
-pub fn store<'a>(repo: &'a Repo, config: &Config, ui: &'a Ui) -> Store<'a> {
+pub fn store<'a>(repo: &'a Repo, config: &Config, notices: &'a dyn Notices) -> Store<'a> {
     let remote = repo
         .has_remote(&config.remote)
         .then(|| config.remote.clone());
-    Store::new(repo, remote, config.slots.names.clone(), ui)
+    Store::new(repo, remote, config.slots.names.clone(), notices)
 }
 
 /// Fail with a hint when no pool is configured.
@@ -115,18 +100,23 @@ pub fn fetch_branches(repo: &Repo, config: &Config, offline: bool) -> Result<()>
 }
 
 /// Read the state (fetching first unless `offline`) and build the board.
-pub fn read_board(repo: &Repo, config: &Config, ui: &Ui, offline: bool) -> Result<(Board, Loaded)> {
+pub fn read_board(
+    repo: &Repo,
+    config: &Config,
+    notices: &dyn Notices,
+    offline: bool,
+) -> Result<(Board, Loaded)> {
     fetch_branches(repo, config, offline)?;
-    let loaded = store(repo, config, ui).read(offline)?;
+    let loaded = store(repo, config, notices).read(offline)?;
     for (slot, lease) in &loaded.state.leases {
         if config.slots.index_of(slot).is_none() {
             // Both names come from the shared state: escaped, so a line break
             // in a crafted one cannot forge lines of this warning.
             let slot = Esc(slot);
-            ui.warn(format!(
+            notices.notice(Notice::Warning(format!(
                 "{slot} is held by {} but is not in `slots.names`; add it back to see it, or release it with `kickoff slot release {slot} --force` once it is",
                 Esc(&lease.kickoff)
-            ));
+            )));
         }
     }
     let tips = kickoff_tips(repo, config)?;
@@ -146,13 +136,13 @@ pub fn read_board(repo: &Repo, config: &Config, ui: &Ui, offline: bool) -> Resul
 pub fn release_for_kickoff(
     repo: &Repo,
     config: &Config,
-    ui: &Ui,
+    notices: &dyn Notices,
     kickoff: &str,
 ) -> Result<Option<String>> {
     if !config.slots.is_configured() {
         return Ok(None);
     }
-    let store = store(repo, config, ui);
+    let store = store(repo, config, notices);
     let current = store.read(false)?;
     let holds = current.state.slot_of(kickoff).is_some()
         || current.state.queue.iter().any(|q| q.kickoff == kickoff);
@@ -168,8 +158,8 @@ pub fn release_for_kickoff(
         force: true,
     };
     let (applied, _) = store.apply(&op)?;
-    for n in &applied.notes {
-        ui.info(n);
+    for n in applied.notes {
+        notices.notice(Notice::Progress(n));
     }
     match applied.outcome {
         Outcome::Released { slot, .. } => Ok(slot),
@@ -190,7 +180,7 @@ mod tests {
         crate::git::git2::Repository::init(dir.path()).unwrap();
         let repo = Repo::discover(dir.path()).unwrap();
         let config = Config::parse(POOL, Path::new(".kickoff.toml")).unwrap();
-        let ui = Ui::new(true);
+        let ui = crate::state::Collected::default();
         // Nothing held: nothing changes, not even an empty state commit.
         assert_eq!(
             release_for_kickoff(&repo, &config, &ui, "kickoff-240510-a").unwrap(),
