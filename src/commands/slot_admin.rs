@@ -5,7 +5,7 @@
 
 use crate::commands::Global;
 use crate::commands::Session;
-use crate::commands::slot::execute;
+use crate::commands::slot_change::change;
 use crate::error::{Error, Result};
 use crate::output::table;
 use crate::slots::service::{now, person, require_pool, store};
@@ -100,7 +100,7 @@ pub fn run(args: AdminArgs, g: &Global) -> Result<()> {
         AdminCommand::Remove(a) => {
             check_reason(a.reason.as_deref())?;
             let op = admin_op(&s, AdminAction::Remove { paths: a.paths }, a.reason)?;
-            execute(&s, g, &op, a.dry_run, a.json)
+            change(&s, g, &op, a.dry_run, a.json)
         }
         AdminCommand::Reset(a) => {
             check_reason(a.reason.as_deref())?;
@@ -118,7 +118,7 @@ pub fn run(args: AdminArgs, g: &Global) -> Result<()> {
                 ));
             }
             let op = admin_op(&s, AdminAction::Reset, a.reason)?;
-            execute(&s, g, &op, a.dry_run, a.json)
+            change(&s, g, &op, a.dry_run, a.json)
         }
         AdminCommand::Files(a) => files(&s, g, a),
         AdminCommand::History(a) => history(&s, g, a),
