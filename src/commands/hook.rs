@@ -666,7 +666,7 @@ struct Status {
 
 fn status(args: StatusArgs, g: &Global) -> Result<()> {
     let repo = Repo::discover(&g.dir)?;
-    let config = Config::load(repo.workdir())?;
+    let config = crate::config_source::load(&repo)?.config;
     let p = place(&repo)?;
     let bin = this_binary()?;
     let shim = install::render(&bin);
