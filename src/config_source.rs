@@ -12,6 +12,10 @@
 //! `core.main_branch` (or the defaults) say which branch is main. When the
 //! team's copy names another main, it is looked up once more there.
 //!
+//! On main itself the work tree *is* main's copy, edits included: with main
+//! checked out, the work tree's file is in force (and the remote's copy is
+//! named when it differs, say before a `git pull`).
+//!
 //! Editing the settings stays a work-tree affair (`kickoff init`, an editor):
 //! a changed copy takes effect once it is on main. Until then every command
 //! says which copy it reads ([`Loaded::note`]), so nobody wonders why an
@@ -46,40 +50,14 @@ impl Source {
     }
 }
 
-/// How the work tree's copy compares with the one in force.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WorkTreeCopy {
-    /// The same text, or the work tree's copy is the one in force.
-    Same,
-    /// The work tree has a copy with other text.
-    Differs,
-    /// The work tree has no copy (a branch cut before the file existed).
-    Missing,
-}
-
 /// The settings in force and where they were read from.
 #[derive(Debug)]
 pub struct Loaded {
     pub config: Config,
     pub source: Source,
-    pub work_tree: WorkTreeCopy,
-}
-
-impl Loaded {
-    /// The line commands print (stderr, not under `-q`) when the settings
-    /// in force are not the work tree's copy; `None` when they are the same.
-    pub fn note(&self) -> Option<String> {
-        let from = self.source.describe();
-        match self.work_tree {
-            WorkTreeCopy::Same => None,
-            WorkTreeCopy::Differs => Some(format!(
-                "settings: {FILE_NAME} from {from} (the work tree's copy differs; it takes effect once it is on {from})"
-            )),
-            WorkTreeCopy::Missing => Some(format!(
-                "settings: {FILE_NAME} from {from} (this work tree has none)"
-            )),
-        }
-    }
+    /// What commands print (stderr, not under `-q`) when the copy in force
+    /// and the work tree's differ; `None` when they agree.
+    pub note: Option<String>,
 }
 
 /// One candidate copy: where it is and its text.
@@ -109,42 +87,74 @@ pub fn load(repo: &Repo) -> Result<Loaded> {
         .as_deref()
         .and_then(|t| Config::parse(t, &work_path).ok())
         .unwrap_or_default();
-    let mut found = on_main(repo, &locator.remote, &locator.main_branch)?;
-    let mut config = match &found {
-        Some(copy) => Config::parse(&copy.text, &copy.path)?,
-        None => {
-            return Ok(match work_text {
-                Some(text) => Loaded {
-                    config: Config::parse(&text, &work_path)?,
-                    source: Source::WorkTree,
-                    work_tree: WorkTreeCopy::Same,
-                },
-                None => Loaded {
-                    config: Config::default(),
-                    source: Source::Defaults,
-                    work_tree: WorkTreeCopy::Same,
-                },
-            });
-        }
+    let on_main_branch = repo.current_branch()?.as_deref() == Some(&locator.main_branch);
+    let found = on_main(repo, &locator.remote, &locator.main_branch)?;
+    let Some(work) = &work_text else {
+        // No copy in the work tree: main's, else the defaults.
+        return match found {
+            Some(copy) => team(repo, copy, &locator, Some(missing_note)),
+            None => Ok(Loaded {
+                config: Config::default(),
+                source: Source::Defaults,
+                note: None,
+            }),
+        };
     };
-    // The team's copy names another main: read that main's copy instead.
+    if on_main_branch || found.is_none() {
+        // On main the work tree is main's copy; off main without a copy on
+        // main, it is the only one.
+        let note = found
+            .filter(|copy| &copy.text != work && on_main_branch)
+            .map(|copy| {
+                format!(
+                    "settings: {FILE_NAME} from this work tree on {} ({}'s copy differs)",
+                    locator.main_branch,
+                    copy.source.describe()
+                )
+            });
+        return Ok(Loaded {
+            config: Config::parse(work, &work_path)?,
+            source: Source::WorkTree,
+            note,
+        });
+    }
+    let copy = found.expect("checked above");
+    if &copy.text == work {
+        return team(repo, copy, &locator, None);
+    }
+    team(repo, copy, &locator, Some(differs_note))
+}
+
+fn missing_note(from: &str) -> String {
+    format!("settings: {FILE_NAME} from {from} (this work tree has none)")
+}
+
+fn differs_note(from: &str) -> String {
+    format!(
+        "settings: {FILE_NAME} from {from} (the work tree's copy differs; it takes effect once it is on {from})"
+    )
+}
+
+/// The team's copy found on main, parsed; when it names another main than
+/// the one it was found on, that main's copy instead.
+fn team(
+    repo: &Repo,
+    mut copy: Copy,
+    locator: &Config,
+    note: Option<fn(&str) -> String>,
+) -> Result<Loaded> {
+    let mut config = Config::parse(&copy.text, &copy.path)?;
     if (config.remote.as_str(), config.main_branch.as_str())
         != (locator.remote.as_str(), locator.main_branch.as_str())
-        && let Some(copy) = on_main(repo, &config.remote, &config.main_branch)?
+        && let Some(other) = on_main(repo, &config.remote, &config.main_branch)?
     {
-        config = Config::parse(&copy.text, &copy.path)?;
-        found = Some(copy);
+        config = Config::parse(&other.text, &other.path)?;
+        copy = other;
     }
-    let copy = found.expect("a copy was found on main");
-    let work_tree = match work_text {
-        None => WorkTreeCopy::Missing,
-        Some(t) if t == copy.text => WorkTreeCopy::Same,
-        Some(_) => WorkTreeCopy::Differs,
-    };
     Ok(Loaded {
         config,
+        note: note.map(|n| n(&copy.source.describe())),
         source: copy.source,
-        work_tree,
     })
 }
 

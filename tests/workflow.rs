@@ -823,6 +823,23 @@ fn a_branch_cut_before_the_settings_reads_them_from_the_remotes_main() {
     let out = repo.kickoff(&["slot", "list"]).output().unwrap();
     assert!(out.status.success());
     assert!(!stderr(&out).contains("settings:"), "{}", stderr(&out));
+
+    // On main the work tree is main's copy, edits included; the remote's
+    // differing copy is named.
+    repo.write(
+        ".kickoff.toml",
+        &SLOTS_TOML.replace("\"dev4\"]", "\"dev4\", \"dev5\"]"),
+    );
+    let out = repo.kickoff(&["slot", "list"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("dev5"), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains(
+            "settings: .kickoff.toml from this work tree on main (origin/main's copy differs)"
+        ),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// Without the file on the remote's main, the local main's copy counts;
@@ -863,7 +880,12 @@ fn a_broken_team_copy_is_refused_by_its_branch_and_line_and_changes_nothing() {
     repo.git(&["checkout", "--quiet", "-b", "topic"]);
     // A teammate pushes a broken copy to main.
     let mate = repo.clone_to("mate");
-    repo.commit_in(&mate, ".kickoff.toml", "[core]\n\nmian_branch = \"trunk\"\n", "Rename main");
+    repo.commit_in(
+        &mate,
+        ".kickoff.toml",
+        "[core]\n\nmian_branch = \"trunk\"\n",
+        "Rename main",
+    );
     repo.git_in(&mate, &["push", "--quiet", "origin", "main"]);
     repo.git(&["fetch", "--quiet", "origin"]);
     for args in [

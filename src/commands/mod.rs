@@ -29,6 +29,7 @@ pub mod show;
 pub mod slot;
 pub mod slot_admin;
 pub mod slot_routes;
+pub mod slot_service;
 pub mod status;
 pub mod sync;
 pub mod versions;
@@ -186,7 +187,7 @@ impl Session {
     pub fn open(g: &Global) -> Result<Session> {
         let repo = Repo::discover(&g.dir)?;
         let loaded = crate::config_source::load(&repo)?;
-        if let Some(note) = loaded.note() {
+        if let Some(note) = &loaded.note {
             g.ui.info(note);
         }
         let session = Session {
