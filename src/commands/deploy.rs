@@ -1,5 +1,6 @@
 //! `kickoff deploy [K] [--slot S]`: put a kickoff on a QA slot and record it.
 
+use super::slot_service::{self as service, check_slot, require_pool, store};
 use crate::commands::Global;
 use crate::commands::Session;
 use crate::commands::slot::execute;
@@ -7,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::plan::{Plan, Step};
 use crate::slots::board::human;
 use crate::slots::config::{SlotsConfig, env_prefix};
-use crate::slots::service::{self, check_slot, now, person, require_pool, store};
+use crate::slots::service::{now, person};
 use crate::slots::{
     DeployStatus, Deployment, Op, Outcome, SlotError, Ttl, envfile, new_id, recorded, runner,
 };
