@@ -63,6 +63,18 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// Bad input or a refusal caused by another library's error (a prompt
+    /// that failed, a record that does not parse, an address in use): the
+    /// message says what kickoff was doing, the library's error is the cause.
+    #[error("{message}")]
+    Caused {
+        message: String,
+        hint: Option<String>,
+        /// The exit code: 2 for bad input, 1 for a refusal or a failure.
+        code: i32,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// A plan stopped on purpose and left its state for the user (a merge
     /// conflict to resolve, then `--continue` or `--abort`).
     #[error("{message}")]
@@ -124,6 +136,43 @@ impl Error {
         }
     }
 
+    /// Bad input (exit 2) whose cause is another library's error.
+    pub fn usage_because(
+        message: impl Into<String>,
+        hint: Option<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Error::caused(2, message.into(), hint, source.into())
+    }
+
+    /// A refusal or failure (exit 1) whose cause is another library's error.
+    pub fn refused_because(
+        message: impl Into<String>,
+        hint: Option<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Error::caused(1, message.into(), hint, source.into())
+    }
+
+    fn caused(
+        code: i32,
+        message: String,
+        hint: Option<String>,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    ) -> Self {
+        Error::Caused {
+            message,
+            hint,
+            code,
+            source,
+        }
+    }
+
+    /// A terminal prompt that could not be shown or answered.
+    pub fn prompt(source: dialoguer::Error) -> Self {
+        Error::usage_because("the prompt failed", None, source)
+    }
+
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         if source.kind() == std::io::ErrorKind::BrokenPipe {
             return Error::BrokenPipe;
@@ -146,6 +195,7 @@ impl Error {
             Error::BrokenPipe => 0,
             Error::Refused { .. } | Error::Io { .. } | Error::Failed { .. } | Error::GitHub(_) => 1,
             Error::Stopped { .. } => 1,
+            Error::Caused { code, .. } => *code,
         }
     }
 
@@ -160,7 +210,7 @@ impl Error {
             Error::Slot(e) => e.hint(),
             Error::GitHub(e) => e.hint(),
             Error::Usage { hint, .. } | Error::Refused { hint, .. } => hint.clone(),
-            Error::Stopped { hint, .. } => hint.clone(),
+            Error::Stopped { hint, .. } | Error::Caused { hint, .. } => hint.clone(),
             Error::Failed { hint, source, .. } => hint.clone().or_else(|| source.hint()),
             _ => None,
         }

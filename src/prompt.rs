@@ -40,7 +40,7 @@ pub fn select_labelled(
         .items(&choices)
         .default(0)
         .interact_opt()
-        .map_err(|e| Error::usage(format!("prompt failed: {e}")))?;
+        .map_err(Error::prompt)?;
     picked
         .map(|i| labelled[i].0.clone())
         .ok_or_else(|| Error::usage_hint("nothing chosen", format!("name the {what} with {flag}")))
@@ -58,5 +58,5 @@ pub fn confirm(ui: &Ui, yes: bool, question: &str, default_off_tty: bool) -> Res
         .with_prompt(question)
         .default(true)
         .interact()
-        .map_err(|e| Error::usage(format!("prompt failed: {e}")))
+        .map_err(Error::prompt)
 }

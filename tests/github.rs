@@ -89,6 +89,14 @@ impl FakeGitHub {
         );
     }
 
+    /// Answer every `verb` request with `status` and a JSON body.
+    fn answer_every(&self, verb: &str, status: u16, body: Value) {
+        self.mount(
+            Mock::given(method(verb))
+                .respond_with(ResponseTemplate::new(status).set_body_json(body)),
+        );
+    }
+
     /// The `GET /rate_limit` and `GET /repos/acme/shop` answers of a classic token.
     fn mount_status(&self, prefix: &str) {
         self.mount(
@@ -111,6 +119,16 @@ impl FakeGitHub {
                 }))),
         );
     }
+}
+
+/// The URL of a port nothing listens on: bound, noted, closed.
+fn dead_url() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("http://127.0.0.1:{port}")
 }
 
 /// The [github] section the tests use (the remote is a local path, so the
@@ -417,15 +435,8 @@ fn status_retries_a_502_for_a_get() {
 
 #[test]
 fn status_with_github_down_is_exit_1_with_a_hint() {
-    // A port nothing listens on: bind, note it, close.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let repo = repo_with(GITHUB_TOML);
-    let url = format!("http://127.0.0.1:{port}");
-    let (code, _, err) = run(&mut kickoff_gh(&repo, &url, &["github", "status"]));
+    let (code, _, err) = run(&mut kickoff_gh(&repo, &dead_url(), &["github", "status"]));
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("did not answer GET /rate_limit"), "{err}");
     assert!(err.contains("hint: check the network"), "{err}");
@@ -684,17 +695,9 @@ fn pr_422_is_exit_1_with_github_s_reasons_and_a_hint() {
 #[test]
 fn pr_with_github_down_pushes_nothing_and_exits_1() {
     let repo = feature_repo();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let down = dead_url();
     let before = repo.snapshot();
-    let (code, _, err) = run(&mut kickoff_gh(
-        &repo,
-        &format!("http://127.0.0.1:{port}"),
-        &["pr"],
-    ));
+    let (code, _, err) = run(&mut kickoff_gh(&repo, &down, &["pr"]));
     assert_eq!(code, 1, "{err}");
     assert!(
         err.contains("did not answer GET /repos/acme/shop/pulls"),
@@ -828,14 +831,10 @@ fn release_publishes_prerelease_then_latest_on_the_escaped_tag_route_and_backfil
 #[test]
 fn release_with_github_down_still_tags_warns_and_exits_0() {
     let (repo, k) = release_repo();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let down = dead_url();
     let (code, out, err) = run(&mut kickoff_gh(
         &repo,
-        &format!("http://127.0.0.1:{port}"),
+        &down,
         &["release", "--platform", "1.0.0", "--date", "2024-05-20"],
     ));
     assert_eq!(code, 0, "{err}");
@@ -878,9 +877,7 @@ fn github_release_401_and_an_unpushed_tag_are_refused() {
         ],
     );
     repo.git(&["push", "--quiet", "origin", "platform/v1.0.0"]);
-    fake.mount(Mock::given(method("GET")).respond_with(
-        ResponseTemplate::new(401).set_body_json(json!({"message": "Bad credentials"})),
-    ));
+    fake.answer_every("GET", 401, json!({"message": "Bad credentials"}));
     let (code, _, err) = run(&mut kickoff_gh(
         &repo,
         &fake.url(),
@@ -891,4 +888,485 @@ fn github_release_401_and_an_unpushed_tag_are_refused() {
         err.contains("401 Bad credentials") && err.contains("expired"),
         "{err}"
     );
+}
+
+// ---- GitHub calls as plan steps ------------------------------------------------
+
+#[test]
+fn release_dry_run_shows_the_github_release_step_and_the_log_records_it() {
+    let fake = FakeGitHub::start();
+    let (repo, _) = release_repo();
+    let before = repo.snapshot();
+    let (code, out, err) = run(&mut kickoff_gh(
+        &repo,
+        &fake.url(),
+        &[
+            "-q",
+            "release",
+            "--platform",
+            "1.0.0",
+            "--date",
+            "2024-05-20",
+            "--dry-run",
+        ],
+    ));
+    assert_eq!(code, 0, "{err}");
+    let step = "publish the GitHub release \"platform v1.0.0\" for platform/v1.0.0 (latest)";
+    assert!(out.contains(step), "{out}");
+    assert!(fake.requests().is_empty(), "{:?}", fake.lines());
+    assert_eq!(before, repo.snapshot());
+    // --json names the call and carries what would be sent.
+    let (_, out, _) = run(&mut kickoff_gh(
+        &repo,
+        &fake.url(),
+        &[
+            "release",
+            "--platform",
+            "1.0.0",
+            "--date",
+            "2024-05-20",
+            "--dry-run",
+            "--json",
+        ],
+    ));
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let last = v["steps"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["step"], "github");
+    assert_eq!(last["call"], "release");
+    assert_eq!(last["spec"]["tag_name"], "platform/v1.0.0");
+    assert_eq!(last["redo"], "kickoff github release 1.0.0");
+    assert!(
+        last["spec"]["body"].as_str().unwrap().contains("DASH-7"),
+        "{last}"
+    );
+
+    // The real run: the plan log holds the same line, after the tag's push.
+    fake.mount(
+        Mock::given(method("GET")).respond_with(
+            ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})),
+        ),
+    );
+    fake.answer(
+        "POST",
+        "/repos/acme/shop/releases",
+        201,
+        release_json(11, "platform/v1.0.0", false),
+    );
+    let log = repo.env.path().join("plan.log");
+    let (code, _, err) = run(kickoff_gh(
+        &repo,
+        &fake.url(),
+        &["release", "--platform", "1.0.0", "--date", "2024-05-20"],
+    )
+    .env("KICKOFF_PLAN_LOG", &log));
+    assert_eq!(code, 0, "{err}");
+    let logged = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = logged.lines().collect();
+    assert_eq!(lines.len(), 3, "{logged}");
+    assert!(
+        lines[1].starts_with("push platform/v1.0.0 to origin"),
+        "{logged}"
+    );
+    assert_eq!(lines[2], step);
+    assert!(
+        err.contains(
+            "published GitHub release https://github.com/acme/shop/releases/tag/platform/v1.0.0"
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        seen_body(&fake, "POST", "/repos/acme/shop/releases")["tag_name"],
+        "platform/v1.0.0"
+    );
+}
+
+/// The body of the one request `verb path` the fake received.
+fn seen_body(fake: &FakeGitHub, verb: &str, route: &str) -> Value {
+    let seen: Vec<Seen> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == verb && r.path == route)
+        .collect();
+    assert_eq!(seen.len(), 1, "{verb} {route}: {:?}", fake.lines());
+    seen[0].body.clone()
+}
+
+/// Three pushed kickoffs: alpha and beta change `shared.txt` differently,
+/// gamma touches its own file. Returns (repo, alpha, beta, gamma).
+fn conflicting_kickoffs() -> (TestRepo, String, String, String) {
+    let repo = repo_with(GITHUB_TOML);
+    let mut names = Vec::new();
+    for (summary, date, file, text) in [
+        ("alpha", "240510", "shared.txt", "alpha"),
+        ("beta", "240511", "shared.txt", "beta"),
+        ("gamma", "240512", "gamma.txt", "gamma"),
+    ] {
+        repo.git(&["checkout", "--quiet", "main"]);
+        let k = repo.new_kickoff(summary, date);
+        repo.commit(file, &format!("{text}\n"), &format!("{text} work"));
+        repo.git(&["push", "--quiet", "origin", &k]);
+        names.push(k);
+    }
+    let gamma = names.pop().unwrap();
+    let beta = names.pop().unwrap();
+    let alpha = names.pop().unwrap();
+    (repo, alpha, beta, gamma)
+}
+
+#[test]
+fn conflicts_github_posts_a_status_on_each_kickoff_tip() {
+    let fake = FakeGitHub::start();
+    let (repo, alpha, beta, gamma) = conflicting_kickoffs();
+    // A dry run prints the statuses and posts nothing.
+    let (code, out, err) = run(&mut kickoff_gh(
+        &repo,
+        &fake.url(),
+        &["conflicts", "--github", "--dry-run", "--exit-zero"],
+    ));
+    assert_eq!(code, 0, "{err}");
+    let alpha_tip = repo.rev(&alpha).unwrap();
+    assert!(
+        out.contains(&format!(
+            "set the GitHub status kickoff/conflicts of {alpha} ({}) to failure: conflicts with {beta}",
+            &alpha_tip[..10]
+        )),
+        "{out}"
+    );
+    assert!(fake.requests().is_empty());
+
+    fake.mount(
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": 1}))),
+    );
+    let (code, _, err) = run(&mut kickoff_gh(
+        &repo,
+        &fake.url(),
+        &["conflicts", "--github"],
+    ));
+    assert_eq!(code, 3, "conflicts still exit 3: {err}");
+    let tips: Vec<String> = [&alpha, &beta, &gamma]
+        .iter()
+        .map(|k| repo.rev(k).unwrap())
+        .collect();
+    assert_eq!(
+        fake.lines(),
+        tips.iter()
+            .map(|t| format!("POST /repos/acme/shop/statuses/{t}"))
+            .collect::<Vec<_>>()
+    );
+    let bodies: Vec<Value> = fake.requests().into_iter().map(|r| r.body).collect();
+    assert_eq!(
+        bodies[0],
+        json!({"state": "failure", "context": "kickoff/conflicts",
+               "description": format!("conflicts with {beta}")})
+    );
+    assert_eq!(bodies[1]["description"], format!("conflicts with {alpha}"));
+    assert_eq!(bodies[2]["state"], "success");
+    assert_eq!(
+        bodies[2]["description"],
+        "merges cleanly with the 3 other tips checked"
+    );
+    assert!(
+        err.contains(&format!("set kickoff/conflicts on {gamma}: success")),
+        "{err}"
+    );
+    assert_token_only_in_header(&fake, TOKEN);
+
+    // A kickoff whose local branch is ahead of the remote's gets no status
+    // (GitHub has not seen that commit), and says why.
+    fake.reset();
+    fake.mount(
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": 1}))),
+    );
+    repo.git(&["checkout", "--quiet", &gamma]);
+    repo.commit("gamma2.txt", "more\n", "more gamma");
+    let (code, _, err) = run(&mut kickoff_gh(
+        &repo,
+        &fake.url(),
+        &["conflicts", "--github", "--exit-zero"],
+    ));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(fake.lines().len(), 2, "{:?}", fake.lines());
+    assert!(
+        err.contains(&format!("{gamma}: its tip on origin")) && err.contains("push it"),
+        "{err}"
+    );
+}
+
+#[test]
+fn conflicts_github_failures_are_warnings_and_the_radar_s_exit_code_stands() {
+    let (repo, ..) = conflicting_kickoffs();
+    let before = repo.snapshot();
+    // 500 on every status: one warning per kickoff, naming the command that redoes it.
+    let fake = FakeGitHub::start();
+    fake.answer_every("POST", 500, json!({"message": "Server Error"}));
+    let (code, out, err) = run(&mut kickoff_gh(
+        &repo,
+        &fake.url(),
+        &["conflicts", "--github", "--exit-zero"],
+    ));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("✗"), "the matrix is printed: {out}");
+    assert_eq!(
+        err.matches("is not on GitHub: GitHub refused POST").count(),
+        3,
+        "{err}"
+    );
+    assert!(
+        err.contains("`kickoff conflicts --github` redoes it"),
+        "{err}"
+    );
+    assert!(err.contains("GitHub had an error"), "{err}");
+    // GitHub unreachable: the first failure stops the others from waiting.
+    let down = dead_url();
+    let (code, _, err) = run(&mut kickoff_gh(&repo, &down, &["conflicts", "--github"]));
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("did not answer POST"), "{err}");
+    assert_eq!(
+        err.matches("not tried, since GitHub at").count(),
+        2,
+        "{err}"
+    );
+    // 401: the hint says the token is expired.
+    let fake = FakeGitHub::start();
+    fake.answer_every("POST", 401, json!({"message": "Bad credentials"}));
+    let (code, _, err) = run(&mut kickoff_gh(
+        &repo,
+        &fake.url(),
+        &["conflicts", "--github", "--exit-zero"],
+    ));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("401 Bad credentials") && err.contains("expired"),
+        "{err}"
+    );
+    assert_eq!(before, repo.snapshot());
+    // Without [github], --github is a usage error.
+    let plain = TestRepo::new();
+    assert_refused(
+        &plain,
+        &["conflicts", "--github"],
+        2,
+        &["--github needs GitHub", "[github]"],
+    );
+}
+
+/// Answers `PUT .../merge` as GitHub does: writes the merge commit of the
+/// pull request's head into origin's main (a real merge commit), and
+/// returns its sha.
+struct MergeOnOrigin {
+    origin: std::path::PathBuf,
+    head: String,
+}
+
+impl wiremock::Respond for MergeOnOrigin {
+    fn respond(&self, _: &wiremock::Request) -> ResponseTemplate {
+        let git = |args: &[&str]| {
+            let out = std::process::Command::new("git")
+                .arg("-C")
+                .arg(&self.origin)
+                .args(args)
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .env("GIT_AUTHOR_NAME", "GitHub")
+                .env("GIT_AUTHOR_EMAIL", "noreply@github.com")
+                .env("GIT_COMMITTER_NAME", "GitHub")
+                .env("GIT_COMMITTER_EMAIL", "noreply@github.com")
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8_lossy(&out.stdout).trim().to_string()
+        };
+        let tree = git(&["rev-parse", &format!("{}^{{tree}}", self.head)]);
+        let merge = git(&[
+            "commit-tree",
+            &tree,
+            "-p",
+            "main",
+            "-p",
+            &self.head,
+            "-m",
+            "Merge pull request #5",
+        ]);
+        git(&["update-ref", "refs/heads/main", &merge]);
+        ResponseTemplate::new(200).set_body_json(
+            json!({"sha": merge, "merged": true, "message": "Pull Request successfully merged"}),
+        )
+    }
+}
+
+/// A released kickoff (1.0.0), pushed, with [github] configured.
+fn landable() -> (TestRepo, String, String) {
+    let (repo, k) = release_repo();
+    repo.ok(&[
+        "release",
+        "--platform",
+        "1.0.0",
+        "--no-push",
+        "--date",
+        "2024-05-20",
+    ]);
+    repo.git(&["push", "--quiet", "origin", "platform/v1.0.0"]);
+    let tip = repo.rev(&k).unwrap();
+    (repo, k, tip)
+}
+
+#[test]
+fn land_via_pr_merges_on_github_guarded_by_the_head_then_updates_main_here() {
+    let fake = FakeGitHub::start();
+    let (repo, k, tip) = landable();
+    let mut pr = pr_json(5, &k, "main", "");
+    pr["head"]["sha"] = json!(tip);
+    fake.answer("GET", "/repos/acme/shop/pulls", 200, json!([pr]));
+    // Dry run: GitHub is asked which pull request, nothing is merged.
+    let before = repo.snapshot();
+    let (code, out, err) = run(&mut kickoff_gh(
+        &repo,
+        &fake.url(),
+        &["-q", "land", &k, "--via-pr", "--dry-run"],
+    ));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(&format!(
+            "merge pull request #5 ({k} into main) on GitHub with a merge commit, only if {k} is still at {}",
+            &tip[..10]
+        )),
+        "{out}"
+    );
+    assert!(out.contains("through pull request #5 on GitHub"), "{out}");
+    assert_eq!(before, repo.snapshot());
+    assert_eq!(fake.lines().len(), 1);
+
+    fake.mount(
+        Mock::given(method("PUT"))
+            .and(path("/repos/acme/shop/pulls/5/merge"))
+            .respond_with(MergeOnOrigin {
+                origin: repo.origin.clone(),
+                head: tip.clone(),
+            }),
+    );
+    let (code, _, err) = run(&mut kickoff_gh(
+        &repo,
+        &fake.url(),
+        &["land", &k, "--via-pr"],
+    ));
+    assert_eq!(code, 0, "{err}");
+    let merge = repo.origin_git(&["rev-parse", "main"]);
+    let merge = merge.trim();
+    assert_eq!(
+        repo.rev("main").as_deref(),
+        Some(merge),
+        "local main follows"
+    );
+    assert_eq!(repo.origin_git(&["rev-parse", "main^2"]).trim(), tip);
+    assert!(err.contains("merged pull request #5"), "{err}");
+    let put = seen_body(&fake, "PUT", "/repos/acme/shop/pulls/5/merge");
+    assert_eq!(
+        put,
+        json!({"merge_method": "merge", "sha": tip,
+               "commit_title": format!("Merge {k} (platform v1.0.0) into main")})
+    );
+    let lines = fake.lines();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(
+        lines[1].starts_with("GET /repos/acme/shop/pulls?state=open&head=acme%3A"),
+        "{lines:?}"
+    );
+    assert_eq!(lines[2], "PUT /repos/acme/shop/pulls/5/merge");
+    assert_token_in_no_file(repo.env.path());
+}
+
+#[test]
+fn land_via_pr_refused_by_github_changes_nothing() {
+    let fake = FakeGitHub::start();
+    let (repo, k, tip) = landable();
+    let mut pr = pr_json(5, &k, "main", "");
+    pr["head"]["sha"] = json!(tip);
+    fake.answer("GET", "/repos/acme/shop/pulls", 200, json!([pr]));
+    fake.answer(
+        "PUT",
+        "/repos/acme/shop/pulls/5/merge",
+        409,
+        json!({"message": "Head branch was modified. Review and try the merge again."}),
+    );
+    let before = repo.snapshot();
+    let (code, _, err) = run(&mut kickoff_gh(
+        &repo,
+        &fake.url(),
+        &["land", &k, "--via-pr"],
+    ));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("409 Head branch was modified"), "{err}");
+    assert!(err.contains("hint: the branch moved on GitHub"), "{err}");
+    assert_eq!(before, repo.snapshot());
+    // No pull request: refused before anything, with the command that opens one.
+    fake.reset();
+    fake.answer("GET", "/repos/acme/shop/pulls", 200, json!([]));
+    let (code, _, err) = run(&mut kickoff_gh(
+        &repo,
+        &fake.url(),
+        &["land", &k, "--via-pr"],
+    ));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("has no open pull request") && err.contains(&format!("kickoff pr {k}")),
+        "{err}"
+    );
+    // GitHub down: exit 1, nothing changed.
+    let down = dead_url();
+    let (code, _, err) = run(&mut kickoff_gh(&repo, &down, &["land", &k, "--via-pr"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("hint: check the network"), "{err}");
+    assert_eq!(before, repo.snapshot());
+}
+
+#[test]
+fn land_says_when_github_requires_pull_requests_for_main() {
+    let fake = FakeGitHub::start();
+    let (repo, k, _) = landable();
+    // The rules API says so: refused before the push.
+    fake.answer(
+        "GET",
+        "/repos/acme/shop/rules/branches/main",
+        200,
+        json!([{"type": "pull_request", "parameters": {"required_approving_review_count": 1}}]),
+    );
+    let before = repo.snapshot();
+    let (code, _, err) = run(&mut kickoff_gh(&repo, &fake.url(), &["land", &k]));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("GitHub's rules for main require a pull request"),
+        "{err}"
+    );
+    assert!(err.contains(&format!("kickoff land --via-pr {k}")), "{err}");
+    assert_eq!(before, repo.snapshot());
+    // The rules API does not tell (classic branch protection): the remote
+    // rejects the push with GH006, and land says what that means.
+    fake.reset();
+    fake.answer(
+        "GET",
+        "/repos/acme/shop/rules/branches/main",
+        200,
+        json!([]),
+    );
+    repo.freeze_origin("error: GH006: Protected branch update failed for refs/heads/main.");
+    let (code, _, err) = run(&mut kickoff_gh(&repo, &fake.url(), &["land", &k]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("main is protected on GitHub"), "{err}");
+    assert!(
+        err.contains("GH006"),
+        "the remote's own line is shown: {err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "hint: merge it through its pull request: `kickoff land --via-pr {k}`"
+        )),
+        "{err}"
+    );
+    assert_eq!(before.refs, repo.snapshot().refs);
 }

@@ -218,3 +218,224 @@ fn hook_install_and_uninstall_run_their_printed_plans() {
     let plan = printed_equals_run(&repo, &["hook", "uninstall"]);
     insta::assert_snapshot!(plan, @"rename $ROOT/work/.git/hooks/pre-push.kickoff-chained to $ROOT/work/.git/hooks/pre-push");
 }
+
+/// A sync of the checked-out kickoff stopped on its conflict in `shared.txt`.
+fn sync_stopped() -> (TestRepo, String) {
+    let (repo, k) = sync_setup(true);
+    repo.git(&["checkout", "--quiet", &k]);
+    let out = repo.kickoff(&["sync"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    (repo, k)
+}
+
+#[test]
+fn sync_continue_runs_its_printed_plan() {
+    let (repo, k) = sync_stopped();
+    repo.write("shared.txt", "both\n");
+    repo.git(&["add", "shared.txt"]);
+    let plan = printed_equals_run(&repo, &["sync", "--continue"]);
+    insta::assert_snapshot!(plan, @r"
+    commit the resolved merge of origin/main into kickoff-240510-dash
+    remove $ROOT/work/.git/kickoff/sync.json
+    push kickoff-240510-dash to origin
+    ");
+    let parents = repo.git(&["log", "-1", "--format=%P", &k]);
+    assert_eq!(parents.split_whitespace().count(), 2, "{parents}");
+    assert_eq!(
+        repo.origin_refs().get(&format!("refs/heads/{k}")),
+        repo.rev(&k).as_ref()
+    );
+}
+
+#[test]
+fn sync_abort_runs_its_printed_plan() {
+    let (repo, k) = sync_setup(true);
+    let before = repo.snapshot();
+    // Not checked out: sync checks the kickoff out and stops on the conflict.
+    repo.kickoff(&["sync", &k]).assert().code(1);
+    let plan = printed_equals_run(&repo, &["sync", "--abort"]);
+    insta::assert_snapshot!(plan, @r"
+    abort the merge in progress on kickoff-240510-dash
+    check out main
+    remove $ROOT/work/.git/kickoff/sync.json
+    ");
+    assert_eq!(before, repo.snapshot(), "abort did not restore the state");
+}
+
+/// `--continue` after the user committed the merge with git only removes the
+/// record and pushes; `--dry-run --json` says so as data.
+#[test]
+fn sync_continue_after_a_git_commit_plans_only_the_push() {
+    let (repo, _) = sync_stopped();
+    repo.write("shared.txt", "both\n");
+    repo.git(&["add", "shared.txt"]);
+    repo.git(&["commit", "--quiet", "--no-edit"]);
+    let json: serde_json::Value =
+        serde_json::from_str(&repo.ok(&["-q", "sync", "--continue", "--dry-run", "--json"]))
+            .unwrap();
+    let steps: Vec<&str> = json["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["remove-file", "push"]);
+    printed_equals_run(&repo, &["sync", "--continue"]);
+}
+
+#[test]
+fn init_runs_its_printed_plan() {
+    let repo = TestRepo::new();
+    let out = repo.ok(&["-q", "init", "--dry-run"]);
+    assert!(out.contains("\ncontent:\n  "), "{out}");
+    let plan = printed_equals_run(&repo, &["init"]);
+    insta::assert_snapshot!(plan, @"write the settings to $ROOT/work/.kickoff.toml");
+    let written = std::fs::read_to_string(repo.work.join(".kickoff.toml")).unwrap();
+    let shown: String = out
+        .split_once("\ncontent:\n")
+        .unwrap()
+        .1
+        .lines()
+        .map(|l| format!("{}\n", l.strip_prefix("  ").unwrap_or(l)))
+        .collect();
+    assert_eq!(written, shown, "the dry run shows the file it writes");
+}
+
+// ---- every changing command ------------------------------------------------------------
+
+/// A repository in the state a command needs, and the command's arguments.
+type Setup = fn() -> (TestRepo, Vec<String>);
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+/// Every changing command that works without GitHub, each set up to change
+/// something. Slot and deploy rows go under `// slots and deploy`.
+const CHANGING: &[(&str, Setup)] = &[
+    ("new", || {
+        (TestRepo::new(), args(&["new", "dash", "--date", "240510"]))
+    }),
+    ("feature", || {
+        let repo = TestRepo::new();
+        let k = repo.new_kickoff("dash", "240510");
+        (repo, args(&["feature", "DASH-1", "login", "-k", &k]))
+    }),
+    ("sync", || {
+        let (repo, k) = sync_setup(false);
+        (repo, args(&["sync", &k]))
+    }),
+    ("sync --continue", || {
+        let (repo, _) = sync_stopped();
+        repo.write("shared.txt", "both\n");
+        repo.git(&["add", "shared.txt"]);
+        (repo, args(&["sync", "--continue"]))
+    }),
+    ("sync --abort", || {
+        let (repo, _) = sync_stopped();
+        (repo, args(&["sync", "--abort"]))
+    }),
+    ("release", || {
+        let (repo, k) = released();
+        (
+            repo,
+            args(&["release", "--platform", "1.0.0", "--kickoff", &k]),
+        )
+    }),
+    ("land", || {
+        let (repo, k) = released();
+        repo.ok(&["release", "--platform", "1.0.0", "--kickoff", &k]);
+        repo.git(&["checkout", "--quiet", "main"]);
+        (repo, args(&["land", &k]))
+    }),
+    ("hook install", || {
+        (TestRepo::new(), args(&["hook", "install"]))
+    }),
+    ("hook uninstall", || {
+        let repo = TestRepo::new();
+        repo.ok(&["hook", "install"]);
+        (repo, args(&["hook", "uninstall"]))
+    }),
+    ("init", || (TestRepo::new(), args(&["init"]))),
+    // slots and deploy
+];
+
+/// Commands with `--dry-run` that are not in [`CHANGING`], and why.
+const ELSEWHERE: &[(&str, &str)] = &[
+    ("pr", "needs GitHub"),
+    ("conflicts", "--dry-run only with --github"),
+    ("github release", "needs GitHub"),
+    ("slot claim", "slot plans"),
+    ("slot release", "slot plans"),
+    ("slot renew", "slot plans"),
+    ("slot leave", "slot plans"),
+    ("slot routes", "slot plans"),
+    ("slot admin remove", "slot plans"),
+    ("slot admin reset", "slot plans"),
+    ("deploy", "slot plans"),
+];
+
+/// `kickoff -q CMD --dry-run` prints a non-empty plan on stdout for every
+/// changing command, and the real run carries out exactly that plan.
+#[test]
+fn every_changing_command_runs_its_printed_plan() {
+    for (name, setup) in CHANGING {
+        let (repo, args) = setup();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let plan = printed_equals_run(&repo, &args);
+        assert!(!plan.trim().is_empty(), "{name}: an empty plan");
+    }
+}
+
+/// Every command whose help offers `--dry-run` has a row in [`CHANGING`] (or
+/// a reason in [`ELSEWHERE`]): a new changing command cannot skip the check.
+#[test]
+fn every_command_with_a_dry_run_is_checked() {
+    let env = TestEnv::new();
+    let help = |path: &[String]| -> String {
+        let out = env
+            .kickoff_cmd(env.path())
+            .args(path)
+            .arg("--help")
+            .output()
+            .unwrap();
+        stdout(&out)
+    };
+    let mut todo: Vec<Vec<String>> = vec![Vec::new()];
+    let mut with_dry_run = Vec::new();
+    while let Some(path) = todo.pop() {
+        let text = help(&path);
+        if text.contains("--dry-run") {
+            with_dry_run.push(path.join(" "));
+        }
+        let Some((_, commands)) = text.split_once("\nCommands:\n") else {
+            continue;
+        };
+        for line in commands.lines().take_while(|l| l.starts_with("  ")) {
+            // A command's line; wrapped descriptions are indented further.
+            let Some(name) = line.strip_prefix("  ").filter(|l| !l.starts_with(' ')) else {
+                continue;
+            };
+            let name = name.split_whitespace().next().unwrap();
+            if name != "help" {
+                let mut sub = path.clone();
+                sub.push(name.to_string());
+                todo.push(sub);
+            }
+        }
+    }
+    assert!(with_dry_run.len() > 5, "{with_dry_run:?}");
+    for (name, _) in ELSEWHERE {
+        assert!(
+            with_dry_run.iter().any(|c| c == name),
+            "no `kickoff {name} --dry-run`"
+        );
+    }
+    for cmd in with_dry_run {
+        assert!(
+            CHANGING.iter().any(|(name, _)| *name == cmd)
+                || ELSEWHERE.iter().any(|(name, _)| *name == cmd),
+            "`kickoff {cmd}` has --dry-run but no row in CHANGING"
+        );
+    }
+}

@@ -47,12 +47,23 @@ pub struct ConflictsArgs {
     /// Branches or revisions to check instead of the live kickoffs.
     #[arg(value_name = "REV")]
     pub revs: Vec<String>,
+    /// Post the commit status `kickoff/conflicts` on each live kickoff's tip
+    /// on GitHub: success, or failure naming the kickoffs it conflicts with
+    /// (needs a [github] section; docs/github.md).
+    #[arg(long, conflicts_with_all = ["revs", "kickoff"])]
+    pub github: bool,
+    /// With --github: print the statuses it would post; post nothing.
+    #[arg(long, requires = "github", conflicts_with = "json")]
+    pub dry_run: bool,
 }
 
 pub fn run(args: ConflictsArgs, g: &Global) -> Result<()> {
     let session = Session::open(g)?;
     let (repo, config) = (&session.repo, &session.config);
     let has_remote = repo.has_remote(&config.remote);
+    if args.github {
+        super::github::require_section(&session, "--github")?;
+    }
     if args.fetch {
         if !has_remote {
             return Err(Error::usage_hint(
@@ -72,18 +83,7 @@ pub fn run(args: ConflictsArgs, g: &Global) -> Result<()> {
     } else {
         check(repo, &sel, &args, g)?
     };
-    let cut_off = verdicts
-        .iter()
-        .filter(|v| matches!(&v.outcome, Outcome::Unknown(r) if r.starts_with(crate::conflict::SHALLOW)))
-        .count();
-    if cut_off > 0 {
-        return Err(Error::refused_hint(
-            format!(
-                "this clone is shallow: {cut_off} pair(s) have their merge base outside it, so they cannot be checked"
-            ),
-            "`git fetch --unshallow` fetches the whole history (or deepen with `git fetch --deepen=N`), then run again",
-        ));
-    }
+    refuse_cut_off(&verdicts)?;
     let age = if has_remote && !args.fetch {
         remote_age(repo, config)
     } else {
@@ -103,24 +103,9 @@ pub fn run(args: ConflictsArgs, g: &Global) -> Result<()> {
         // A matrix of one revision says nothing; the message below does.
         g.ui.data(&report.text(g))?;
     }
-    for note in &sel.notes {
-        g.ui.info(note);
-    }
-    if let Some(age) = age {
-        g.ui.info(format!(
-            "remote-tracking branches of `{}` were fetched {} ago (`kickoff conflicts --fetch` refreshes them)",
-            config.remote,
-            human_age(age)
-        ));
-    }
-    if tips.len() < 2 {
-        g.ui.info("fewer than two revisions to compare: nothing to check");
-    }
-    let unknown = report.count(|o| matches!(o, Outcome::Unknown(_)));
-    if unknown > 0 {
-        g.ui.warn(format!(
-            "{unknown} pair(s) could not be checked with certainty; try `git merge-tree --write-tree A B` for those"
-        ));
+    tell(g, &sel, &report, age, &config.remote);
+    if args.github {
+        super::github::post_conflict_statuses(&session, g, tips, &verdicts, args.dry_run)?;
     }
     let conflicting = report.count(Outcome::is_conflict);
     if conflicting > 0 && !args.exit_zero {
@@ -129,6 +114,53 @@ pub fn run(args: ConflictsArgs, g: &Global) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// Pairs whose merge base lies beyond a shallow clone's cut cannot be
+/// checked: refuse rather than report them as unknown.
+fn refuse_cut_off(verdicts: &[PairVerdict]) -> Result<()> {
+    let cut_off = verdicts
+        .iter()
+        .filter(|v| matches!(&v.outcome, Outcome::Unknown(r) if r.starts_with(crate::conflict::SHALLOW)))
+        .count();
+    if cut_off > 0 {
+        return Err(Error::refused_hint(
+            format!(
+                "this clone is shallow: {cut_off} pair(s) have their merge base outside it, so they cannot be checked"
+            ),
+            "`git fetch --unshallow` fetches the whole history (or deepen with `git fetch --deepen=N`), then run again",
+        ));
+    }
+    Ok(())
+}
+
+/// What the user should know beside the report: the selection's notes, how
+/// old the remote-tracking refs are, too little to compare, uncertain pairs.
+fn tell(
+    g: &Global,
+    sel: &Selection,
+    report: &Report,
+    age: Option<std::time::Duration>,
+    remote: &str,
+) {
+    for note in &sel.notes {
+        g.ui.info(note);
+    }
+    if let Some(age) = age {
+        g.ui.info(format!(
+            "remote-tracking branches of `{remote}` were fetched {} ago (`kickoff conflicts --fetch` refreshes them)",
+            human_age(age)
+        ));
+    }
+    if sel.tips.len() < 2 {
+        g.ui.info("fewer than two revisions to compare: nothing to check");
+    }
+    let unknown = report.count(|o| matches!(o, Outcome::Unknown(_)));
+    if unknown > 0 {
+        g.ui.warn(format!(
+            "{unknown} pair(s) could not be checked with certainty; try `git merge-tree --write-tree A B` for those"
+        ));
+    }
 }
 
 /// What the run compared, and what the user should know about it.
@@ -283,28 +315,12 @@ pub fn select_tips(repo: &Repo, config: &Config, args: &ConflictsArgs) -> Result
     Ok(sel)
 }
 
-/// How long ago the remote-tracking refs were last fetched: the newer of
-/// `FETCH_HEAD`'s time and the last reflog entry of the remote's main.
+/// How long ago this clone last heard from the remote (the same measure as
+/// the read commands' staleness warning: `Repo::last_heard_from`).
 pub fn remote_age(repo: &Repo, config: &Config) -> Option<std::time::Duration> {
-    let fetch_head = [repo.git_dir(), repo.common_dir()]
-        .iter()
-        .filter_map(|d| {
-            std::fs::metadata(d.join("FETCH_HEAD"))
-                .ok()?
-                .modified()
-                .ok()
-        })
-        .max();
-    let reflog = repo
-        .last_reflog_time(&format!(
-            "refs/remotes/{}/{}",
-            config.remote, config.main_branch
-        ))
-        .and_then(|t| {
-            Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(t).ok()?))
-        });
-    let newest = fetch_head.into_iter().chain(reflog).max()?;
-    std::time::SystemTime::now().duration_since(newest).ok()
+    let heard = repo.last_heard_from(&config.remote, &config.main_branch)?;
+    let heard = std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(heard).ok()?);
+    std::time::SystemTime::now().duration_since(heard).ok()
 }
 
 /// "42 s", "5 min", "3 h", "2 days".

@@ -130,13 +130,19 @@ fn listen(addr: &str) -> Result<TcpListener> {
     use std::net::ToSocketAddrs;
     let addrs: Vec<_> = addr
         .to_socket_addrs()
-        .map_err(|e| Error::Usage {
-            message: format!("--serve {addr} is not an address to listen on: {e}"),
-            hint: Some("give HOST:PORT, such as 127.0.0.1:8080".into()),
+        .map_err(|e| {
+            Error::usage_because(
+                format!("--serve {addr} is not an address to listen on"),
+                Some("give HOST:PORT, such as 127.0.0.1:8080".into()),
+                e,
+            )
         })?
         .collect();
-    TcpListener::bind(&addrs[..]).map_err(|e| Error::Refused {
-        message: format!("cannot listen on {addr}: {e}"),
-        hint: Some("pick a free port, such as 127.0.0.1:8080, or stop what holds this one".into()),
+    TcpListener::bind(&addrs[..]).map_err(|e| {
+        Error::refused_because(
+            format!("cannot listen on {addr}"),
+            Some("pick a free port, such as 127.0.0.1:8080, or stop what holds this one".into()),
+            e,
+        )
     })
 }

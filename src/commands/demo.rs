@@ -177,13 +177,14 @@ pub fn run(args: DemoArgs, g: &Global) -> Result<()> {
         (step.run)(&mut demo).map_err(|e| match e {
             // A reader that went away (`kickoff demo | head`) ends the demo quietly.
             Error::BrokenPipe => Error::BrokenPipe,
-            e => Error::Refused {
-                message: format!("demo step `{}` failed: {e}", step.name),
-                hint: Some(format!(
+            e => Error::failed(
+                format!("demo step `{}` failed", step.name),
+                Some(format!(
                     "the repository is left as it is in {} for a look",
                     demo.root.display()
                 )),
-            },
+                e,
+            ),
         })?;
     }
     let work = demo.work.display().to_string();

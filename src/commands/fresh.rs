@@ -35,10 +35,14 @@ pub fn refresh(s: &Session, g: &Global, fetch: bool) -> Result<()> {
             .fetch_for_reading(&cfg.remote, &cfg.main_branch, &cfg.feature_prefix)?;
         return Ok(());
     }
-    let Some(updated) = s
-        .repo
-        .tracking_refs_updated(&cfg.remote, &cfg.main_branch)?
-    else {
+    // Never fetched main: nothing to be stale about.
+    if s.repo
+        .remote_branch_oid(&cfg.remote, &cfg.main_branch)?
+        .is_none()
+    {
+        return Ok(());
+    }
+    let Some(updated) = s.repo.last_heard_from(&cfg.remote, &cfg.main_branch) else {
         return Ok(());
     };
     let now = std::time::SystemTime::now()

@@ -3,10 +3,16 @@
 
 use crate::cli::Global;
 use crate::commands::Session;
+use crate::commands::land::LandPlan;
+use crate::conflict::{PairVerdict, Tip};
 use crate::error::{Error, Result};
+use crate::git::git2::Oid;
 use crate::github::{self, GitHub, GitHubError, Target};
+use crate::kickoffs::Kickoff;
+use crate::plan::{GitHubCall, Plan, Step};
 use crate::release::PlatformVersion;
 use crate::release::catalog::{Catalog, PlatformTag};
+use crate::release::land::LandMode;
 
 /// The GitHub mirror: pull requests, releases and deployments.
 ///
@@ -100,33 +106,31 @@ fn release_spec(
     ))
 }
 
-/// After `kickoff release` pushed `version`'s tag: publish its GitHub Release
-/// when `releases = true`. A failure is a warning; the tag stands.
-pub(crate) fn mirror_release(s: &Session, g: &Global, version: &PlatformVersion) {
+/// The GitHub Release `kickoff release` will publish for `version` when
+/// `releases = true`: decided before the tag exists, from what the tag will
+/// say, so that `release --dry-run` shows it.
+pub(crate) fn planned_release(
+    s: &Session,
+    catalog: &Catalog,
+    version: &PlatformVersion,
+    commit: crate::git::git2::Oid,
+    message: &crate::release::TagMessage,
+) -> Result<Option<github::api::ReleaseSpec>> {
     if !s.config.github.as_ref().is_some_and(|c| c.releases) {
-        return;
+        return Ok(None);
     }
-    let what = format!("the GitHub release for {}", version.tag_name());
-    let result = (|| -> Result<(github::api::Release, Action)> {
-        let catalog = Catalog::local(&s.repo)?;
-        let tag = catalog
-            .find(version)
-            .ok_or_else(|| Error::refused(format!("{} is not here", version.tag_name())))?;
-        let hub = connect(s, g)?;
-        publish_release(s, &hub, &catalog, tag)
-    })();
-    match result {
-        Ok((r, action)) => g.ui.done(format!(
-            "{} GitHub release {}",
-            if action == Action::Created {
-                "published"
-            } else {
-                "updated"
-            },
-            r.html_url
-        )),
-        Err(e) => warn_unmirrored(g, &what, &e, &format!("kickoff github release {version}")),
-    }
+    let planned = PlatformTag {
+        version: version.clone(),
+        commit: Some(commit),
+        object: commit,
+        meta: Some(message.clone()),
+        tagged_at: None,
+        local: true,
+        remote: false,
+    };
+    let notes = super::notes::version_markdown(s, catalog, &planned)?;
+    let all = catalog.versions().chain(std::iter::once(version));
+    Ok(Some(github::mirror::release_spec(version, &notes, all)))
 }
 
 fn release(args: ReleaseArgs, g: &Global) -> Result<()> {
@@ -228,16 +232,272 @@ pub(crate) fn connect(s: &Session, g: &Global) -> Result<GitHub, GitHubError> {
     Ok(GitHub::connect(target(s)?)?.with_notice(Box::new(move |m| ui.info(m))))
 }
 
-/// A mirror step that failed in a command whose job is git: say what GitHub
-/// lacks now and how to redo it (`redo`, a command). Never an error: the git
-/// work is done and stays.
-pub(crate) fn warn_unmirrored(g: &Global, what: &str, e: &Error, redo: &str) {
-    let mut text = format!("{what} is not on GitHub: {e}");
-    if let Some(h) = e.hint() {
-        text.push_str(&format!(" ({h})"));
+/// A flag that talks to GitHub needs the [github] section: exit 2 without it.
+pub(crate) fn require_section(s: &Session, flag: &str) -> Result<()> {
+    if s.config.github.is_some() {
+        return Ok(());
     }
-    text.push_str(&format!("; `{redo}` redoes it"));
-    g.ui.warn(text);
+    Err(Error::usage_hint(
+        format!("{flag} needs GitHub, which is not configured for this repository"),
+        GitHubError::NotConfigured.hint().unwrap_or_default(),
+    ))
+}
+
+/// `kickoff conflicts --github`: the `kickoff/conflicts` status of each live
+/// kickoff whose tip on the remote was checked, posted as plan steps (a
+/// failure is a warning). Kickoffs GitHub cannot see are named on stderr.
+pub(crate) fn post_conflict_statuses(
+    s: &Session,
+    g: &Global,
+    tips: &[Tip],
+    verdicts: &[PairVerdict],
+    dry_run: bool,
+) -> Result<()> {
+    let remote = &s.config.remote;
+    let mut plan = Plan::new();
+    for k in crate::kickoffs::live(&s.repo, &s.config)? {
+        let name = k.branch();
+        let remote_name = format!("{remote}/{name}");
+        let own = |t: &Tip| t.label == name || t.label == remote_name;
+        let Some(pushed) = k.remote else {
+            g.ui.info(format!(
+                "{name} is not on {remote}, so GitHub cannot show a status for it"
+            ));
+            continue;
+        };
+        let Some(tip) = tips.iter().find(|t| t.oid == pushed && own(t)) else {
+            g.ui.info(format!(
+                "{name}: its tip on {remote} ({}) was not checked (the local branch is ahead): push it, then run again",
+                crate::plan::short(pushed)
+            ));
+            continue;
+        };
+        let others: Vec<(String, Option<bool>)> = verdicts
+            .iter()
+            .filter_map(|v| {
+                let other = if v.a == *tip {
+                    &v.b
+                } else if v.b == *tip {
+                    &v.a
+                } else {
+                    return None;
+                };
+                let verdict = if v.outcome.is_conflict() {
+                    Some(true)
+                } else if v.outcome.is_clean() {
+                    Some(false)
+                } else {
+                    None
+                };
+                (!own(other)).then(|| (other.label.clone(), verdict))
+            })
+            .collect();
+        let (state, description) = github::mirror::conflict_status(&others);
+        plan.push(Step::GitHub {
+            call: GitHubCall::CommitStatus {
+                sha: pushed.to_string(),
+                on: name,
+                state: state.into(),
+                context: github::mirror::CONFLICTS_CONTEXT.into(),
+                description,
+            },
+            redo: Some("kickoff conflicts --github".into()),
+        });
+    }
+    if dry_run {
+        g.ui.info("dry run: no status posted");
+        return g.ui.data(&plan.text());
+    }
+    super::run_plan(s, g, &plan)
+}
+
+/// `land --via-pr`: the kickoff's pull request into main, and the commit
+/// its head must still be at for GitHub to merge it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViaPr {
+    pub number: u64,
+    pub sha: Oid,
+}
+
+impl ViaPr {
+    /// The step: merge it on GitHub with a merge commit titled like a local
+    /// land's, guarded by the head sha. Its failure fails `land` (exit 1).
+    pub fn step(&self, head: &str, main: &str, message: &str) -> Step {
+        Step::GitHub {
+            call: GitHubCall::MergePullRequest {
+                number: self.number,
+                head: head.to_string(),
+                base: main.to_string(),
+                sha: self.sha.to_string(),
+                title: message.lines().next().unwrap_or_default().to_string(),
+            },
+            redo: None,
+        }
+    }
+}
+
+/// How `land` gets the kickoff into main: a push (`Some(remote)`, `None`
+/// for --no-push) or, with `--via-pr`, the kickoff's pull request merged on
+/// GitHub. Without --via-pr, when [github] is set and GitHub's rules for main
+/// require pull requests, `land` is refused before it pushes.
+pub(crate) fn land_route(
+    s: &Session,
+    g: &Global,
+    via_pr: bool,
+    mode: LandMode,
+    kickoff: &Kickoff,
+    push: Option<String>,
+) -> Result<(Option<String>, Option<ViaPr>)> {
+    let main = &s.config.main_branch;
+    if mode == LandMode::AlreadyLanded {
+        return Ok((push, None));
+    }
+    if !via_pr {
+        if push.is_some() && s.config.github.is_some() && main_requires_pr(s, g) {
+            return Err(Error::refused_hint(
+                format!(
+                    "GitHub's rules for {main} require a pull request, so pushing {main} would be rejected"
+                ),
+                format!(
+                    "merge it through its pull request: `kickoff land --via-pr {}` (`kickoff pr {}` opens it)",
+                    kickoff.name, kickoff.name
+                ),
+            ));
+        }
+        return Ok((push, None));
+    }
+    require_section(s, "--via-pr")?;
+    let remote = &s.config.remote;
+    let name = kickoff.branch();
+    let Some(sha) = kickoff.remote.filter(|_| s.has_remote()) else {
+        return Err(Error::refused_hint(
+            format!("{name} is not on {remote}, so it has no pull request"),
+            format!("push it and open one: `kickoff pr {name}`"),
+        ));
+    };
+    let hub = connect(s, g)?;
+    let pr = hub.open_pull_request(&name)?.ok_or_else(|| {
+        Error::refused_hint(
+            format!("{name} has no open pull request on GitHub"),
+            format!("`kickoff pr {name}` opens it"),
+        )
+    })?;
+    if pr.base.name != *main {
+        return Err(Error::refused_hint(
+            format!(
+                "pull request #{} goes into {}, not {main}",
+                pr.number, pr.base.name
+            ),
+            format!("`kickoff pr {name}` points it at {main}"),
+        ));
+    }
+    if pr.head.sha != sha.to_string() {
+        return Err(Error::refused_hint(
+            format!(
+                "pull request #{} is at {}, but {remote}/{name} is at {}",
+                pr.number,
+                &pr.head.sha[..pr.head.sha.len().min(10)],
+                crate::plan::short(sha)
+            ),
+            format!("`kickoff land --via-pr {name}` again once GitHub has caught up with the push"),
+        ));
+    }
+    Ok((
+        None,
+        Some(ViaPr {
+            number: pr.number,
+            sha,
+        }),
+    ))
+}
+
+/// Whether GitHub's rules for main require pull requests
+/// (`GET .../rules/branches/MAIN`). When GitHub cannot tell, `land` goes on:
+/// a push GitHub rejects is explained by [`explain_protected_main`].
+fn main_requires_pr(s: &Session, g: &Global) -> bool {
+    let main = &s.config.main_branch;
+    match connect(s, g).and_then(|hub| hub.branch_requires_pull_request(main)) {
+        Ok(required) => required,
+        Err(e) => {
+            g.ui.info(format!(
+                "could not ask GitHub whether {main} requires pull requests: {e}"
+            ));
+            false
+        }
+    }
+}
+
+/// `land --via-pr`'s line before its steps.
+pub(crate) fn via_pr_summary(s: &Session, p: &LandPlan, what: &str) -> String {
+    let main = &s.config.main_branch;
+    let number = p.via_pr.as_ref().map_or(0, |v| v.number);
+    format!(
+        "merge {what} into {main} through pull request #{number} on GitHub (a merge commit), then fetch {main} from {} and bring the local {main} to it",
+        s.config.remote
+    )
+}
+
+/// A push of main the remote rejected because GitHub protects main
+/// (`GH006`, "protected branch"): say so and point at `--via-pr`.
+pub(crate) fn explain_protected_main(s: &Session, p: &LandPlan, err: Error) -> Error {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        text.push_str(&format!("\n{cause}"));
+        source = cause.source();
+    }
+    let lower = text.to_lowercase();
+    if p.via_pr.is_some() || !(text.contains("GH006") || lower.contains("protected branch")) {
+        return err;
+    }
+    let main = &s.config.main_branch;
+    let k = &p.kickoff.name;
+    Error::failed(
+        format!(
+            "{main} is protected on GitHub: it takes changes through pull requests only, so the push was rejected; nothing changed"
+        ),
+        Some(format!(
+            "merge it through its pull request: `kickoff land --via-pr {k}` (`kickoff pr {k}` opens it)"
+        )),
+        err,
+    )
+}
+
+/// After GitHub merged the pull request: fetch main, check it holds the
+/// kickoff, and bring the local main to it. Returns the new main.
+pub(crate) fn take_merged_main(s: &Session, g: &Global, p: &LandPlan) -> Result<Oid> {
+    let (remote, main) = (&s.config.remote, &s.config.main_branch);
+    let after = |e: Error| {
+        Error::failed(
+            format!("the pull request is merged on GitHub, but {main} could not be brought here"),
+            Some(format!(
+                "`git fetch {remote} {main}`, then fast-forward the local {main} to {remote}/{main}"
+            )),
+            e,
+        )
+    };
+    s.repo
+        .fetch_branches(remote, main)
+        .map_err(|e| after(e.into()))?;
+    let new_main = s
+        .repo
+        .remote_branch_oid(remote, main)
+        .map_err(|e| after(e.into()))?
+        .filter(|m| s.repo.is_ancestor(p.kickoff.tip(), *m).unwrap_or(false))
+        .ok_or_else(|| {
+            after(Error::refused(format!(
+                "{remote}/{main} does not contain {} after the merge",
+                p.kickoff.name
+            )))
+        })?;
+    let local = LandPlan {
+        via_pr: None,
+        push: None,
+        new_main,
+        ..p.clone()
+    };
+    super::run_plan(s, g, &local.steps(main)).map_err(after)?;
+    Ok(new_main)
 }
 
 #[derive(serde::Serialize)]

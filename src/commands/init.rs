@@ -4,6 +4,7 @@ use crate::commands::Global;
 use crate::config::{FILE_NAME, init_text};
 use crate::error::{Error, Result};
 use crate::git::Repo;
+use crate::plan::{Plan, Step};
 
 /// Write .kickoff.toml at the top of the work tree, with every setting and its
 /// default, commented.
@@ -18,9 +19,12 @@ pub struct InitArgs {
     /// Print the file to stdout instead of writing it.
     #[arg(long)]
     pub print: bool,
-    /// Say what would be written, change nothing.
+    /// Print the plan and the file it would write, change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// With --dry-run: print the plan as JSON.
+    #[arg(long, requires = "dry_run")]
+    pub json: bool,
     /// Also describe a QA slot pool (4 slots x 3 apps, to adapt) deployed by
     /// docker compose with the override `kickoff deploy` writes, and routed
     /// by path with `kickoff slot routes` (docs/slots.md#routing). Asked on a
@@ -50,14 +54,29 @@ pub fn run(args: InitArgs, g: &Global) -> Result<()> {
                 )
                 .default(false)
                 .interact()
-                .map_err(|e| Error::usage(format!("prompt failed: {e}")))?);
+                .map_err(Error::prompt)?);
     let text = init_text(compose);
+    let plan = Plan::from_iter([Step::WriteFile {
+        path: path.clone(),
+        what: if compose {
+            "the settings and a QA slot pool to adapt".into()
+        } else {
+            "the settings".into()
+        },
+        content: text.clone(),
+    }]);
     if args.dry_run {
-        g.ui.info(format!("would write {}", path.display()));
-        return g.ui.data(&text);
+        let content: String = text.lines().map(|l| format!("  {l}\n")).collect();
+        let summary = format!("{FILE_NAME}, every setting at its default, commented");
+        return super::show_plan_with(
+            g,
+            &summary,
+            &plan,
+            &format!("\ncontent:\n{content}"),
+            args.json,
+        );
     }
-    std::fs::write(&path, &text)
-        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+    super::run_plan_on(&repo, g, &plan)?;
     g.ui.done(format!("wrote {}", path.display()));
     if compose {
         g.ui.info(

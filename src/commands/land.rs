@@ -38,6 +38,12 @@ pub struct LandArgs {
     /// With --dry-run: print the plan as JSON.
     #[arg(long, requires = "dry_run")]
     pub json: bool,
+    /// Merge the kickoff's pull request into main on GitHub instead of
+    /// pushing main: a merge commit, refused by GitHub if the kickoff moved
+    /// since kickoff looked; then update the local main from the remote. For
+    /// a main whose GitHub rules require pull requests (needs [github]).
+    #[arg(long, conflicts_with = "no_push")]
+    pub via_pr: bool,
 }
 
 /// What `land` will do.
@@ -56,6 +62,8 @@ pub struct LandPlan {
     /// commit, written (unreferenced) while planning.
     pub new_main: Oid,
     pub message: String,
+    /// `--via-pr`: the pull request GitHub merges instead of a push.
+    pub via_pr: Option<super::github::ViaPr>,
 }
 
 pub fn run(args: LandArgs, g: &Global) -> Result<()> {
@@ -130,7 +138,10 @@ pub fn plan(s: &Session, g: &Global, args: &LandArgs) -> Result<LandPlan> {
     let mode = land::decide(&facts).map_err(|r| Error::refused_hint(r.to_string(), r.hint()))?;
     let message = merge_message(&cfg.main_branch, &kickoff, facts.version.as_ref());
     let new_main = new_main(s, mode, main_old, &kickoff, &message)?;
+    let push = remote.filter(|_| !args.no_push);
+    let (push, via_pr) = super::github::land_route(s, g, args.via_pr, mode, &kickoff, push)?;
     Ok(LandPlan {
+        via_pr,
         new_main,
         message,
         kickoff,
@@ -140,7 +151,7 @@ pub fn plan(s: &Session, g: &Global, args: &LandArgs) -> Result<LandPlan> {
         main_from,
         local_main,
         main_checked_out,
-        push: remote.filter(|_| !args.no_push),
+        push,
     })
 }
 
@@ -172,6 +183,10 @@ impl LandPlan {
     pub fn steps(&self, main: &str) -> Plan {
         let mut plan = Plan::new();
         if self.mode == LandMode::AlreadyLanded {
+            return plan;
+        }
+        if let Some(pr) = &self.via_pr {
+            plan.push(pr.step(&self.kickoff.branch(), main, &self.message));
             return plan;
         }
         if let Some(r) = &self.push {
@@ -222,6 +237,7 @@ fn summary(s: &Session, p: &LandPlan) -> String {
         LandMode::AlreadyLanded => {
             return format!("{what} is already in {}; nothing to do", p.main_from);
         }
+        _ if p.via_pr.is_some() => super::github::via_pr_summary(s, p, &what),
         LandMode::FastForward => format!(
             "fast-forward {main} from {} ({}) to {what} at {}",
             p.main_from,
@@ -262,18 +278,24 @@ fn execute(s: &Session, g: &Global, p: &LandPlan) -> Result<()> {
         g.ui.info(summary(s, p));
         return Ok(());
     }
-    super::run_plan(s, g, &p.steps(main))?;
+    super::run_plan(s, g, &p.steps(main))
+        .map_err(|e| super::github::explain_protected_main(s, p, e))?;
+    let new_main = match &p.via_pr {
+        Some(_) => super::github::take_merged_main(s, g, p)?,
+        None => p.new_main,
+    };
     let how = match p.mode {
+        _ if p.via_pr.is_some() => "pull request merged on GitHub",
         LandMode::FastForward => "fast-forward",
         _ => "merge commit",
     };
     g.ui.done(format!(
         "landed {} in {main} ({how}, {})",
         p.kickoff.name,
-        short(p.new_main)
+        short(new_main)
     ));
     release_slot(s, g, p);
-    report_others(s, g, p, p.new_main)
+    report_others(s, g, p, new_main)
 }
 
 /// A landed kickoff no longer needs its QA slot: release it (and drop it from
@@ -284,7 +306,7 @@ fn release_slot(s: &Session, g: &Global, p: &LandPlan) {
         return;
     }
     let kickoff = p.kickoff.branch();
-    if p.push.is_none() {
+    if p.push.is_none() && p.via_pr.is_none() {
         g.ui.info(format!(
             "--no-push: any QA slot {kickoff} holds stays held; `kickoff slot release` frees it"
         ));

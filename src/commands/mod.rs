@@ -131,13 +131,17 @@ pub(crate) fn show_plan_with(
 /// Carry a plan out on the session's repository, reporting each step. With
 /// `KICKOFF_PLAN_LOG=FILE`, each applied step's line is appended to FILE.
 pub(crate) fn run_plan(s: &Session, g: &Global, plan: &Plan) -> Result<()> {
-    run_plan_on(&s.repo, g, plan)
+    let mut effects = GitEffects::new(&s.repo).with_github(Box::new(|| github::connect(s, g)));
+    interpret(&mut effects, g, plan)
 }
 
 /// [`run_plan`] for a command that needs no settings (`hook install`).
 pub(crate) fn run_plan_on(repo: &Repo, g: &Global, plan: &Plan) -> Result<()> {
-    let mut effects = GitEffects::new(repo);
-    Interpreter::new(&mut effects)
+    interpret(&mut GitEffects::new(repo), g, plan)
+}
+
+fn interpret(effects: &mut GitEffects, g: &Global, plan: &Plan) -> Result<()> {
+    Interpreter::new(effects)
         .with_ui(&g.ui)
         .with_log(std::env::var_os("KICKOFF_PLAN_LOG").map(Into::into))
         .run(plan)

@@ -88,68 +88,18 @@ pub fn run(args: NotesArgs, g: &Global) -> Result<()> {
         Query::Version(v) => Some(find_version(&catalog, v)?),
         Query::Kickoff(k) => catalog.of_kickoff(k).into_iter().next(),
     };
-    let (title, version, kickoff, include, exclude, start): (String, _, _, Oid, Vec<Oid>, _) =
-        match target {
-            Some(t) => {
-                if let Some(s) = &since {
-                    if s >= &t.version {
-                        return Err(Error::usage_hint(
-                            format!("--since {s} is not below {}", t.version),
-                            "give an earlier version to widen the range",
-                        ));
-                    }
-                }
-                let (include, exclude, start) = catalog::notes_range(&catalog, t, since.as_ref());
-                let include = include.ok_or_else(|| {
-                    Error::refused(format!(
-                        "the commit of {} is not in this repository",
-                        t.version.tag_name()
-                    ))
-                })?;
-                let kickoff = t.kickoff().map(ToString::to_string);
-                let title = match &kickoff {
-                    Some(k) => format!("platform v{} ({k})", t.version),
-                    None => format!("platform v{}", t.version),
-                };
-                (
-                    title,
-                    Some(t.version.clone()),
-                    kickoff,
-                    include,
-                    exclude,
-                    Some(start),
-                )
-            }
-            None => {
-                let Query::Kickoff(k) = &query else {
-                    unreachable!("a version query found its tag or failed")
-                };
-                let found = kickoffs::all(repo, cfg)?.into_iter().find(|x| &x.name == k);
-                let Some(found) = found else {
-                    return Err(Error::refused_hint(
-                        format!("no kickoff named {k}, and no platform version names it"),
-                        "`kickoff list` shows the kickoffs",
-                    ));
-                };
-                let mut exclude: Vec<Oid> = catalog
-                    .tags
-                    .iter()
-                    .filter(|t| since.as_ref().is_none_or(|s| &t.version <= s))
-                    .filter_map(|t| t.commit)
-                    .collect();
-                if since.is_none() {
-                    exclude.extend(kickoffs::main_tip(repo, cfg)?);
-                }
-                (
-                    format!("{k} (not released yet)"),
-                    None,
-                    Some(k.to_string()),
-                    found.tip(),
-                    exclude,
-                    None,
-                )
-            }
-        };
+    let Range {
+        title,
+        version,
+        kickoff,
+        include,
+        exclude,
+        start,
+    } = match (target, &query) {
+        (Some(t), _) => version_range(&catalog, t, since.as_ref())?,
+        (None, Query::Kickoff(k)) => kickoff_range(&session, &catalog, k, since.as_ref())?,
+        (None, Query::Version(_)) => unreachable!("a version query found its tag or failed"),
+    };
     let commits = repo.commits_between(&[include], &exclude)?;
     let notes = tickets::collect(&commits, &cfg.ticket_pattern);
     if args.json {
@@ -168,4 +118,85 @@ pub fn run(args: NotesArgs, g: &Global) -> Result<()> {
         intro.as_deref(),
         &notes,
     ))
+}
+
+/// What the notes cover: the commits of `include` that `exclude` lacks.
+struct Range {
+    title: String,
+    version: Option<PlatformVersion>,
+    kickoff: Option<String>,
+    include: Oid,
+    exclude: Vec<Oid>,
+    start: Option<NotesStart>,
+}
+
+/// The range of a platform version: since the previous one, or `--since`.
+fn version_range(
+    catalog: &Catalog,
+    t: &catalog::PlatformTag,
+    since: Option<&PlatformVersion>,
+) -> Result<Range> {
+    if let Some(s) = since {
+        if s >= &t.version {
+            return Err(Error::usage_hint(
+                format!("--since {s} is not below {}", t.version),
+                "give an earlier version to widen the range",
+            ));
+        }
+    }
+    let (include, exclude, start) = catalog::notes_range(catalog, t, since);
+    let include = include.ok_or_else(|| {
+        Error::refused(format!(
+            "the commit of {} is not in this repository",
+            t.version.tag_name()
+        ))
+    })?;
+    let kickoff = t.kickoff().map(ToString::to_string);
+    let title = match &kickoff {
+        Some(k) => format!("platform v{} ({k})", t.version),
+        None => format!("platform v{}", t.version),
+    };
+    Ok(Range {
+        title,
+        version: Some(t.version.clone()),
+        kickoff,
+        include,
+        exclude,
+        start: Some(start),
+    })
+}
+
+/// The range of a kickoff without a version: what it would ship, the commits
+/// neither main nor any version (or only versions up to `--since`) has.
+fn kickoff_range(
+    session: &Session,
+    catalog: &Catalog,
+    k: &crate::naming::KickoffName,
+    since: Option<&PlatformVersion>,
+) -> Result<Range> {
+    let (repo, cfg) = (&session.repo, &session.config);
+    let found = kickoffs::all(repo, cfg)?.into_iter().find(|x| &x.name == k);
+    let Some(found) = found else {
+        return Err(Error::refused_hint(
+            format!("no kickoff named {k}, and no platform version names it"),
+            "`kickoff list` shows the kickoffs",
+        ));
+    };
+    let mut exclude: Vec<Oid> = catalog
+        .tags
+        .iter()
+        .filter(|t| since.is_none_or(|s| &t.version <= s))
+        .filter_map(|t| t.commit)
+        .collect();
+    if since.is_none() {
+        exclude.extend(kickoffs::main_tip(repo, cfg)?);
+    }
+    Ok(Range {
+        title: format!("{k} (not released yet)"),
+        version: None,
+        kickoff: Some(k.to_string()),
+        include: found.tip(),
+        exclude,
+        start: None,
+    })
 }

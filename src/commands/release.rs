@@ -7,7 +7,7 @@ use crate::error::Result;
 use crate::git::git2::Oid;
 use crate::kickoffs::{self, Kickoff};
 use crate::naming;
-use crate::plan::{Plan, Step, short};
+use crate::plan::{GitHubCall, Plan, Step, short};
 use crate::release::catalog::{self, Catalog};
 use crate::release::{
     self, Bump, PlatformVersion, ReleaseError, Rule, RuleViolation, TagMessage, Verdict, Waivers,
@@ -102,6 +102,8 @@ pub struct ReleasePlan {
     pub push: Option<String>,
     /// The remote the remote rules were checked against (`None`: no remote).
     pub remote: Option<String>,
+    /// The GitHub Release to publish after the push (`releases = true`).
+    pub github: Option<crate::github::api::ReleaseSpec>,
 }
 
 pub fn run(args: ReleaseArgs, g: &Global) -> Result<()> {
@@ -178,14 +180,20 @@ pub fn plan(
         tickets: notes.ticket_names(),
         waived: verdict.waived_rules(),
     };
+    let push = remote.clone().filter(|_| !args.no_push);
+    let github = match push {
+        Some(_) => super::github::planned_release(s, &catalog, &version, commit, &message)?,
+        None => None,
+    };
     Ok(ReleasePlan {
+        github,
         version,
         kickoff,
         commit,
         message,
         verdict,
         violations,
-        push: remote.clone().filter(|_| !args.no_push),
+        push,
         remote,
     })
 }
@@ -271,6 +279,12 @@ impl ReleasePlan {
                 hint: Some("fix the remote, or tag locally only with --no-push".into()),
             });
         }
+        if let Some(spec) = &self.github {
+            plan.push(Step::GitHub {
+                call: GitHubCall::Release { spec: spec.clone() },
+                redo: Some(format!("kickoff github release {}", self.version)),
+            });
+        }
         plan
     }
 
@@ -311,9 +325,6 @@ fn execute(s: &Session, g: &Global, plan: ReleasePlan) -> Result<()> {
     let tag = plan.version.tag_name();
     super::run_plan(s, g, &plan.steps())?;
     g.ui.info(format!("{} ticket(s) in {tag}", plan.message.tickets.len()));
-    if plan.push.is_some() {
-        super::github::mirror_release(s, g, &plan.version);
-    }
     if plan.push.is_none() && s.has_remote() {
         g.ui.info(format!(
             "not pushed; share it with `git push {} {tag}`",

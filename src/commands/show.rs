@@ -53,9 +53,10 @@ pub fn parse_query(input: &str) -> Result<Query> {
     }
     match PlatformVersion::parse(input) {
         Ok(v) => Ok(Query::Version(v)),
-        Err(e) => Err(Error::usage_hint(
-            format!("{input:?} is neither a platform version nor a kickoff branch: {e}"),
-            "give 1.3.10, v1.3.10, platform/v1.3.10 or kickoff-YYMMDD-summary",
+        Err(e) => Err(Error::usage_because(
+            format!("{input:?} is neither a platform version nor a kickoff branch"),
+            Some("give 1.3.10, v1.3.10, platform/v1.3.10 or kickoff-YYMMDD-summary".into()),
+            e,
         )),
     }
 }

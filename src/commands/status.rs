@@ -5,7 +5,9 @@ use crate::commands::Session;
 use crate::commands::new::short;
 use crate::error::Result;
 use crate::git::git2::Oid;
-use crate::overview::{FeatureState, ParentSource, Snapshot, StatusDoc, UpstreamState};
+use crate::overview::{
+    FeatureEntry, FeatureState, ParentSource, Snapshot, StatusDoc, UpstreamState,
+};
 
 /// Show one kickoff in detail: its base on main, commits ahead of and behind
 /// main, how it stands against the remote, and its feature branches with
@@ -98,9 +100,20 @@ pub fn render(doc: &StatusDoc) -> String {
                 "{v} (platform/v{v})"
             ))
     ));
-    let u = &doc.upstream;
+    out.push_str(&format!("  upstream      {}\n", upstream_words(doc)));
+    out.push_str(&format!(
+        "  features      {} merged, {} open\n",
+        k.features.merged, k.features.open
+    ));
+    out.push_str(&feature_lines(&doc.features));
+    out
+}
+
+/// How the local kickoff relates to the remote's, in words.
+fn upstream_words(doc: &StatusDoc) -> String {
+    let (u, k) = (&doc.upstream, &doc.kickoff);
     let remote = u.remote.as_deref().unwrap_or("");
-    let upstream = match u.state {
+    match u.state {
         UpstreamState::InSync => format!("in sync with {remote}/{}", k.name),
         UpstreamState::Ahead => format!("{} ahead of {remote}/{} (not pushed)", u.ahead, k.name),
         UpstreamState::Behind => format!(
@@ -114,14 +127,14 @@ pub fn render(doc: &StatusDoc) -> String {
         UpstreamState::LocalOnly => format!("not on {remote} (never pushed)"),
         UpstreamState::RemoteOnly => format!("only on {remote} (no local branch)"),
         UpstreamState::NoRemote => "no remote".to_string(),
-    };
-    out.push_str(&format!("  upstream      {upstream}\n"));
-    out.push_str(&format!(
-        "  features      {} merged, {} open\n",
-        k.features.merged, k.features.open
-    ));
-    let width = doc.features.iter().map(|f| f.name.len()).max().unwrap_or(0);
-    for f in &doc.features {
+    }
+}
+
+/// One line per feature branch, names aligned.
+fn feature_lines(features: &[FeatureEntry]) -> String {
+    let mut out = String::new();
+    let width = features.iter().map(|f| f.name.len()).max().unwrap_or(0);
+    for f in features {
         let state = match f.state {
             FeatureState::Merged => "merged".to_string(),
             FeatureState::Open if f.ahead == 0 => "open, no commits yet".to_string(),

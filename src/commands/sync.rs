@@ -50,7 +50,8 @@ pub struct SyncArgs {
     #[arg(long, conflicts_with = "no_push")]
     pub push: bool,
     /// Print what would be done (including whether the merge conflicts), change nothing.
-    #[arg(long, conflicts_with_all = ["cont", "abort"])]
+    /// With --continue or --abort: the steps that finish or undo the sync.
+    #[arg(long)]
     pub dry_run: bool,
     /// With --dry-run: print the plan as JSON.
     #[arg(long, requires = "dry_run")]
@@ -254,16 +255,7 @@ impl SyncPlan {
             }
         }
         if let Some(remote) = &self.push {
-            plan.push(Step::Push {
-                remote: remote.clone(),
-                refspecs: vec![format!("refs/heads/{branch}:refs/heads/{branch}")],
-                what: branch.clone(),
-                set_upstream: self.set_upstream,
-                env: Vec::new(),
-                hint: Some(format!(
-                    "the merge is done locally; push it yourself: git push {remote} {branch}"
-                )),
-            });
+            plan.push(push_step(remote, &branch, self.set_upstream));
         }
         plan
     }
@@ -312,10 +304,10 @@ pub fn run(args: SyncArgs, g: &Global) -> Result<()> {
     let session = Session::open(g)?;
     super::fresh::require_full_history(&session, "sync")?;
     if args.cont {
-        return run_continue(&session, g);
+        return run_continue(&session, g, &args);
     }
     if args.abort {
-        return run_abort(&session, g);
+        return run_abort(&session, g, &args);
     }
     if let Some(record) = load_record(&session)? {
         return Err(Error::refused_hint(
@@ -341,6 +333,20 @@ pub fn run(args: SyncArgs, g: &Global) -> Result<()> {
         return super::show_plan(g, &plan.steps(), args.json);
     }
     super::run_plan(&session, g, &plan.steps())
+}
+
+/// Another work tree has the kickoff checked out: the sync belongs there.
+fn refuse_if_checked_out_elsewhere(s: &Session, branch: &str) -> Result<()> {
+    match s.repo.checked_out_elsewhere(branch)? {
+        Some(path) => Err(Error::refused_hint(
+            format!(
+                "{branch} is checked out in another work tree, {}",
+                path.display()
+            ),
+            format!("run `kickoff sync` there (cd {})", path.display()),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// A kickoff whose commits main already holds (it was landed) has nothing to sync.
@@ -391,15 +397,7 @@ fn plan(s: &Session, g: &Global, args: &SyncArgs) -> Result<SyncPlan> {
         _ => None,
     };
     let start = decide_start(&branch, &cfg.remote, kickoff.local, kickoff.remote, ab)?;
-    if let Some(path) = s.repo.checked_out_elsewhere(&branch)? {
-        return Err(Error::refused_hint(
-            format!(
-                "{branch} is checked out in another work tree, {}",
-                path.display()
-            ),
-            format!("run `kickoff sync` there (cd {})", path.display()),
-        ));
-    }
+    refuse_if_checked_out_elsewhere(s, &branch)?;
     let ours = start.ours();
     refuse_if_landed(s, &kickoff, ours, theirs, &theirs_name)?;
     let up_to_date = s.repo.is_ancestor(theirs, ours)?;
@@ -453,26 +451,18 @@ fn plan(s: &Session, g: &Global, args: &SyncArgs) -> Result<SyncPlan> {
     })
 }
 
-fn push_after(s: &Session, g: &Global, remote: Option<&str>, branch: &str) -> Result<()> {
-    let Some(remote) = remote else {
-        return Ok(());
-    };
-    let set_upstream = s.repo.upstream(branch)?.is_none();
-    s.repo
-        .push(
-            remote,
-            &[&format!("refs/heads/{branch}:refs/heads/{branch}")],
-            set_upstream,
-        )
-        .map_err(|e| {
-            Error::failed(
-                format!("the merge is done locally, but pushing {branch} to {remote} failed"),
-                Some(format!("push it yourself: git push {remote} {branch}")),
-                e,
-            )
-        })?;
-    g.ui.done(format!("pushed {branch} to {remote}"));
-    Ok(())
+/// Push the kickoff after its merge; a failure leaves the merge done locally.
+fn push_step(remote: &str, branch: &str, set_upstream: bool) -> Step {
+    Step::Push {
+        remote: remote.to_string(),
+        refspecs: vec![format!("refs/heads/{branch}:refs/heads/{branch}")],
+        what: branch.to_string(),
+        set_upstream,
+        env: Vec::new(),
+        hint: Some(format!(
+            "the merge is done locally; push it yourself: git push {remote} {branch}"
+        )),
+    }
 }
 
 // ---- --continue and --abort --------------------------------------------------------
@@ -516,11 +506,12 @@ fn check_ours(s: &Session, record: &SyncRecord) -> Result<Option<Oid>> {
     Ok(merge_head)
 }
 
-fn run_continue(s: &Session, g: &Global) -> Result<()> {
+fn run_continue(s: &Session, g: &Global, args: &SyncArgs) -> Result<()> {
     let record = load_record(s)?.ok_or_else(|| no_sync_in_progress(s))?;
     let merge_head = check_ours(s, &record)?;
     let branch = record.kickoff.clone();
-    let commit = match merge_head {
+    let mut plan = Plan::new();
+    match merge_head {
         Some(_) => {
             let conflicts = s.repo.conflicted_paths()?;
             if !conflicts.is_empty() {
@@ -529,31 +520,34 @@ fn run_continue(s: &Session, g: &Global) -> Result<()> {
                     "resolve them and `git add` them, then `kickoff sync --continue` again",
                 ));
             }
-            s.repo.commit_merge_in_progress()?
+            plan.push(Step::CommitResolvedMerge {
+                branch: branch.clone(),
+                theirs_name: record.theirs_name.clone(),
+            });
         }
         None => {
             // The user committed the merge with git already: that is fine.
-            let head = s
-                .repo
-                .head_oid()?
-                .ok_or(crate::git::GitError::DetachedHead)?;
-            let parents: Vec<String> = s.repo.parents(head)?.iter().map(Oid::to_string).collect();
-            if parents != [record.ours.clone(), record.theirs.clone()] {
-                return Err(Error::refused_hint(
-                    "the sync's merge is no longer in progress",
-                    "`kickoff sync --abort` restores the state from before the sync",
+            let head = committed_merge(s, &record)?;
+            if !args.dry_run {
+                g.ui.done(format!(
+                    "merged {} into {branch} ({})",
+                    record.theirs_name,
+                    short(head)
                 ));
             }
-            head
         }
-    };
-    remove_record(s)?;
-    g.ui.done(format!(
-        "merged {} into {branch} ({})",
-        record.theirs_name,
-        short(commit)
-    ));
-    push_after(s, g, record.push.as_deref(), &branch)?;
+    }
+    plan.push(Step::RemoveFile {
+        path: record_path(s),
+    });
+    if let Some(remote) = &record.push {
+        let set_upstream = s.repo.upstream(&branch)?.is_none();
+        plan.push(push_step(remote, &branch, set_upstream));
+    }
+    if args.dry_run {
+        return super::show_plan(g, &plan, args.json);
+    }
+    super::run_plan(s, g, &plan)?;
     if record.head_branch.as_deref() != Some(branch.as_str()) {
         g.ui.info(format!(
             "you are on {branch}; `git switch -` takes you back to where you were"
@@ -562,7 +556,23 @@ fn run_continue(s: &Session, g: &Global) -> Result<()> {
     Ok(())
 }
 
-fn run_abort(s: &Session, g: &Global) -> Result<()> {
+/// The merge the user committed with git, when it is the sync's merge.
+fn committed_merge(s: &Session, record: &SyncRecord) -> Result<Oid> {
+    let head = s
+        .repo
+        .head_oid()?
+        .ok_or(crate::git::GitError::DetachedHead)?;
+    let parents: Vec<String> = s.repo.parents(head)?.iter().map(Oid::to_string).collect();
+    if parents != [record.ours.clone(), record.theirs.clone()] {
+        return Err(Error::refused_hint(
+            "the sync's merge is no longer in progress",
+            "`kickoff sync --abort` restores the state from before the sync",
+        ));
+    }
+    Ok(head)
+}
+
+fn run_abort(s: &Session, g: &Global, args: &SyncArgs) -> Result<()> {
     let record = load_record(s)?.ok_or_else(|| no_sync_in_progress(s))?;
     let merge_head = check_ours(s, &record)?;
     if merge_head.is_none() {
@@ -577,7 +587,11 @@ fn run_abort(s: &Session, g: &Global) -> Result<()> {
             ));
         }
     }
-    undo(s, &record)?;
+    let plan = abort_plan(s, &record, merge_head.is_some())?;
+    if args.dry_run {
+        return super::show_plan(g, &plan, args.json);
+    }
+    super::run_plan(s, g, &plan)?;
     g.ui.done(format!(
         "sync of {} aborted; everything is as it was before",
         record.kickoff
@@ -585,36 +599,49 @@ fn run_abort(s: &Session, g: &Global) -> Result<()> {
     Ok(())
 }
 
-/// Restore the state the record describes: no merge, the kickoff where it
-/// was (or gone when sync created it), the previous checkout.
-fn undo(s: &Session, record: &SyncRecord) -> Result<()> {
+/// The steps back to the state the record describes: no merge, the kickoff
+/// where it was (or gone when sync created it), the previous checkout.
+fn abort_plan(s: &Session, record: &SyncRecord, merging: bool) -> Result<Plan> {
     let repo = &s.repo;
     let branch = &record.kickoff;
-    if repo.merge_head()?.is_some() {
-        repo.abort_merge()?;
-    }
     let parse = |o: &str| Oid::from_str(o).map_err(crate::git::GitError::from);
     let before = record.kickoff_before.as_deref().map(parse).transpose()?;
     let ours = parse(&record.ours)?;
-    let back_to_other = record.head_branch.as_deref() != Some(branch.as_str());
-    if back_to_other {
+    let mut plan = Plan::new();
+    if merging {
+        plan.push(Step::AbortMerge {
+            branch: branch.clone(),
+        });
+    }
+    if record.head_branch.as_deref() != Some(branch.as_str()) {
         match (&record.head_branch, &record.head_oid) {
-            (Some(b), _) => repo.checkout_branch(b)?,
-            (None, Some(o)) => repo.checkout_detached(parse(o)?)?,
+            (Some(b), _) => plan.push(Step::Checkout { branch: b.clone() }),
+            (None, Some(o)) => plan.push(Step::CheckoutDetached { at: parse(o)? }),
             (None, None) => {}
         }
-        match before {
-            Some(old) if old != ours => {
-                repo.set_ref(&format!("refs/heads/{branch}"), old, "kickoff sync --abort")?
-            }
-            Some(_) => {}
-            None if repo.branch_oid(branch)?.is_some() => repo.remove_branch(branch)?,
-            None => {}
+        let now = repo.branch_oid(branch)?;
+        match (before, now) {
+            (Some(old), now) if old != ours => plan.push(Step::UpdateRef {
+                name: format!("refs/heads/{branch}"),
+                new: old,
+                old: now,
+                log: "kickoff sync --abort".into(),
+            }),
+            (None, Some(_)) => plan.push(Step::DeleteBranch {
+                branch: branch.clone(),
+            }),
+            _ => {}
         }
     } else if let Some(old) = before.filter(|o| *o != ours) {
-        repo.reset_keep(old)?;
+        plan.push(Step::ResetKeep {
+            branch: branch.clone(),
+            to: old,
+        });
     }
-    remove_record(s)
+    plan.push(Step::RemoveFile {
+        path: record_path(s),
+    });
+    Ok(plan)
 }
 
 // ---- the record ----------------------------------------------------------------------
@@ -631,12 +658,10 @@ fn load_record(s: &Session) -> Result<Option<SyncRecord>> {
         Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
     };
     let record: SyncRecord = serde_json::from_str(&text).map_err(|e| {
-        Error::refused_hint(
-            format!(
-                "{} is not a sync record kickoff can read: {e}",
-                path.display()
-            ),
-            "finish or abort the merge with git, then delete the file",
+        Error::refused_because(
+            format!("{} is not a sync record kickoff can read", path.display()),
+            Some("finish or abort the merge with git, then delete the file".into()),
+            e,
         )
     })?;
     if record.version != RECORD_VERSION {
@@ -655,15 +680,6 @@ fn load_record(s: &Session) -> Result<Option<SyncRecord>> {
 /// The record as it is written to `<git dir>/kickoff/sync.json`.
 fn record_text(record: &SyncRecord) -> String {
     serde_json::to_string_pretty(record).expect("serializable") + "\n"
-}
-
-fn remove_record(s: &Session) -> Result<()> {
-    let path = record_path(s);
-    match std::fs::remove_file(&path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Error::io(format!("cannot remove {}", path.display()), e)),
-    }
 }
 
 #[cfg(test)]

@@ -64,75 +64,13 @@ pub fn run(args: WhichArgs, g: &Global) -> Result<()> {
     let session = Session::open(g)?;
     super::fresh::refresh(&session, g, args.fetch.fetch)?;
     super::fresh::require_full_history(&session, "which")?;
-    let (repo, cfg) = (&session.repo, &session.config);
-    let ticket = cfg.ticket_pattern.ticket(&args.ticket)?.to_string();
-    let catalog = Catalog::local(repo)?;
-    let commits_of = |include: Oid, exclude: &[Oid]| -> Result<Vec<NoteCommit>> {
-        let commits = repo.commits_between(&[include], exclude)?;
-        let notes = tickets::collect(&commits, &cfg.ticket_pattern);
-        Ok(notes
-            .find(&ticket)
-            .map(|t| t.commits.clone())
-            .unwrap_or_default())
-    };
-    let mut versions = Vec::new();
-    for t in catalog.tags.iter().rev() {
-        let (Some(include), exclude) = catalog::shipped_range(&catalog, t, None) else {
-            continue;
-        };
-        let commits = commits_of(include, &exclude)?;
-        if !commits.is_empty() {
-            versions.push(Holder {
-                version: Some(t.version.clone()),
-                kickoff: t.kickoff().map(ToString::to_string),
-                commits,
-            });
-        }
-    }
-    let mut shipped: Vec<Oid> = catalog.tags.iter().filter_map(|t| t.commit).collect();
-    shipped.extend(kickoffs::main_tip(repo, cfg)?);
-    let mut unreleased = Vec::new();
-    for k in kickoffs::live(repo, cfg)? {
-        let commits = commits_of(k.tip(), &shipped)?;
-        if !commits.is_empty() {
-            unreleased.push(Holder {
-                version: None,
-                kickoff: Some(k.branch()),
-                commits,
-            });
-        }
-    }
-    let mut feature_branches = Vec::new();
-    let prefix = format!("{}{ticket}", cfg.feature_prefix);
-    let named = |branch: &str| branch == prefix || branch.starts_with(&format!("{prefix}-"));
-    for (branch, _) in repo.local_branches(&prefix)? {
-        if named(&branch) {
-            let kickoff = kickoffs::kickoff_of_branch(repo, cfg, &branch)?.map(|k| k.to_string());
-            feature_branches.push(FeatureBranch {
-                branch,
-                kickoff,
-                local: true,
-                remote: None,
-            });
-        }
-    }
-    // A teammate's feature branch is only on the remote: name it there.
-    if session.has_remote() {
-        for (branch, _) in repo.remote_branches(&cfg.remote, &prefix)? {
-            if !named(&branch) {
-                continue;
-            }
-            match feature_branches.iter_mut().find(|f| f.branch == branch) {
-                Some(local) => local.remote = Some(cfg.remote.clone()),
-                None => feature_branches.push(FeatureBranch {
-                    kickoff: None,
-                    branch,
-                    local: false,
-                    remote: Some(cfg.remote.clone()),
-                }),
-            }
-        }
-    }
+    let ticket = session
+        .config
+        .ticket_pattern
+        .ticket(&args.ticket)?
+        .to_string();
+    let (versions, unreleased) = holders(&session, &ticket)?;
+    let feature_branches = feature_branches(&session, &ticket)?;
     let answer = WhichJson {
         schema: 1,
         released: !versions.is_empty(),
@@ -163,6 +101,86 @@ pub fn run(args: WhichArgs, g: &Global) -> Result<()> {
         return g.ui.json(&answer);
     }
     g.ui.data(&render(&answer))
+}
+
+/// The versions whose range carries the ticket (oldest first), and the live
+/// kickoffs carrying it in commits no version has yet.
+fn holders(session: &Session, ticket: &str) -> Result<(Vec<Holder>, Vec<Holder>)> {
+    let (repo, cfg) = (&session.repo, &session.config);
+    let catalog = Catalog::local(repo)?;
+    let commits_of = |include: Oid, exclude: &[Oid]| -> Result<Vec<NoteCommit>> {
+        let commits = repo.commits_between(&[include], exclude)?;
+        let notes = tickets::collect(&commits, &cfg.ticket_pattern);
+        Ok(notes
+            .find(ticket)
+            .map(|t| t.commits.clone())
+            .unwrap_or_default())
+    };
+    let mut versions = Vec::new();
+    for t in catalog.tags.iter().rev() {
+        let (Some(include), exclude) = catalog::shipped_range(&catalog, t, None) else {
+            continue;
+        };
+        let commits = commits_of(include, &exclude)?;
+        if !commits.is_empty() {
+            versions.push(Holder {
+                version: Some(t.version.clone()),
+                kickoff: t.kickoff().map(ToString::to_string),
+                commits,
+            });
+        }
+    }
+    let mut shipped: Vec<Oid> = catalog.tags.iter().filter_map(|t| t.commit).collect();
+    shipped.extend(kickoffs::main_tip(repo, cfg)?);
+    let mut unreleased = Vec::new();
+    for k in kickoffs::live(repo, cfg)? {
+        let commits = commits_of(k.tip(), &shipped)?;
+        if !commits.is_empty() {
+            unreleased.push(Holder {
+                version: None,
+                kickoff: Some(k.branch()),
+                commits,
+            });
+        }
+    }
+    Ok((versions, unreleased))
+}
+
+/// Feature branches named after the ticket, here and on the remote.
+fn feature_branches(session: &Session, ticket: &str) -> Result<Vec<FeatureBranch>> {
+    let (repo, cfg) = (&session.repo, &session.config);
+    let mut found = Vec::new();
+    let prefix = format!("{}{ticket}", cfg.feature_prefix);
+    let named = |branch: &str| branch == prefix || branch.starts_with(&format!("{prefix}-"));
+    for (branch, _) in repo.local_branches(&prefix)? {
+        if named(&branch) {
+            let kickoff = kickoffs::kickoff_of_branch(repo, cfg, &branch)?.map(|k| k.to_string());
+            found.push(FeatureBranch {
+                branch,
+                kickoff,
+                local: true,
+                remote: None,
+            });
+        }
+    }
+    // A teammate's feature branch is only on the remote: name it there.
+    if session.has_remote() {
+        for (branch, _) in repo.remote_branches(&cfg.remote, &prefix)? {
+            if !named(&branch) {
+                continue;
+            }
+            match found.iter_mut().find(|f| f.branch == branch) {
+                Some(local) => local.remote = Some(cfg.remote.clone()),
+                None => found.push(FeatureBranch {
+                    kickoff: None,
+                    branch,
+                    local: false,
+                    remote: Some(cfg.remote.clone()),
+                }),
+            }
+        }
+    }
+    Ok(found)
 }
 
 fn render(a: &WhichJson) -> String {

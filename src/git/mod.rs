@@ -250,31 +250,26 @@ impl Repo {
         )
     }
 
-    /// When the remote-tracking refs were last updated (seconds since the
-    /// epoch): the newest of FETCH_HEAD and the tracking ref of main (its
-    /// loose file, else packed-refs). File times, not reflog times: those
-    /// carry the committer date, which scripts and tests may fix. `None`
-    /// when the remote's main was never fetched.
-    pub fn tracking_refs_updated(&self, remote: &str, main: &str) -> Result<Option<i64>> {
-        if self.remote_branch_oid(remote, main)?.is_none() {
-            return Ok(None);
-        }
-        let mtime = |p: std::path::PathBuf| {
-            std::fs::metadata(p)
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map(|d| d.as_secs() as i64)
-        };
-        let common = self.common_dir();
-        let loose = common.join(format!("refs/remotes/{remote}/{main}"));
-        let tracking = if loose.is_file() {
-            mtime(loose)
-        } else {
-            mtime(common.join("packed-refs"))
-        };
-        let fetched = mtime(self.git_dir().join("FETCH_HEAD"));
-        Ok(tracking.max(fetched))
+    /// When this clone last heard from `remote` (seconds since the epoch):
+    /// the newest of the last fetch (`FETCH_HEAD`, of this work tree or the
+    /// common git dir) and the newest reflog entry of the tracking ref of
+    /// `main` (a clone, fetch or push). `None` when nothing says. The one
+    /// measure of how old the remote-tracking refs are: the read commands'
+    /// staleness warning, the radar's age line and the hook's refresh.
+    pub fn last_heard_from(&self, remote: &str, main: &str) -> Option<i64> {
+        let fetched = [self.git_dir(), self.common_dir()]
+            .iter()
+            .filter_map(|d| {
+                std::fs::metadata(d.join("FETCH_HEAD"))
+                    .ok()?
+                    .modified()
+                    .ok()
+            })
+            .filter_map(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs() as i64)
+            .max();
+        let moved = self.last_reflog_time(&format!("refs/remotes/{remote}/{main}"));
+        fetched.into_iter().chain(moved).max()
     }
 
     /// Whether this is a shallow clone (history cut at some depth).

@@ -145,7 +145,7 @@ pub struct Release {
 }
 
 /// What a release should say.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ReleaseSpec {
     pub tag_name: String,
     pub name: String,

@@ -88,6 +88,8 @@ impl GitHubError {
                 404 => format!(
                     "GitHub does not show {repository} to this token: check `repository` in [github] and that the token can access it"
                 ),
+                405 => "GitHub will not merge it yet (conflicts, required checks or reviews missing): see the pull request on GitHub".into(),
+                409 => "the branch moved on GitHub since kickoff looked: fetch, check what came in, and run again".into(),
                 422 => "GitHub rejected the request's content (see its message): check that the branches and the commit are on GitHub (`git push`)".into(),
                 500..=599 => "GitHub had an error: try again later".into(),
                 _ => return None,

@@ -130,6 +130,68 @@ pub fn pr_update(
     }
 }
 
+/// The context of the commit status `kickoff conflicts --github` posts.
+pub const CONFLICTS_CONTEXT: &str = "kickoff/conflicts";
+
+/// GitHub's limit on a status description.
+pub const DESCRIPTION_MAX: usize = 140;
+
+/// The `kickoff/conflicts` status of one kickoff tip: `failure` naming the
+/// tips it conflicts with, `error` when some pair could not be checked and
+/// none conflicts, `success` otherwise. `others` holds, for each tip it was
+/// checked against, that tip's label and whether the pair conflicts
+/// (`Some(true)`), merges cleanly (`Some(false)`), or could not be told
+/// (`None`). The description fits GitHub's 140 characters.
+pub fn conflict_status(others: &[(String, Option<bool>)]) -> (&'static str, String) {
+    let mut conflicting: Vec<&str> = Vec::new();
+    let mut unknown: Vec<&str> = Vec::new();
+    for (label, verdict) in others {
+        let list = match verdict {
+            Some(true) => &mut conflicting,
+            Some(false) => continue,
+            None => &mut unknown,
+        };
+        if !list.contains(&label.as_str()) {
+            list.push(label);
+        }
+    }
+    if !conflicting.is_empty() {
+        return ("failure", listing("conflicts with ", &conflicting));
+    }
+    if !unknown.is_empty() {
+        return ("error", listing("could not be checked against ", &unknown));
+    }
+    let n = others.len();
+    let what = if n == 1 { "tip" } else { "tips" };
+    (
+        "success",
+        format!("merges cleanly with the {n} other {what} checked"),
+    )
+}
+
+/// `lead` and the names, as many as fit in [`DESCRIPTION_MAX`] characters,
+/// then "and N more".
+fn listing(lead: &str, names: &[&str]) -> String {
+    let mut text = lead.to_string();
+    for (i, name) in names.iter().enumerate() {
+        let sep = if i == 0 { "" } else { ", " };
+        // Keep room for the "and N more" that would follow this name.
+        let after = names.len() - i - 1;
+        let reserve = if after > 0 {
+            format!(" and {after} more").len()
+        } else {
+            0
+        };
+        if text.chars().count() + sep.len() + name.chars().count() + reserve > DESCRIPTION_MAX {
+            text.push_str(&format!(" and {} more", names.len() - i));
+            return text;
+        }
+        text.push_str(sep);
+        text.push_str(name);
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,5 +264,36 @@ mod tests {
         assert!(body.contains("- [DASH-1](https://jira.example.com/browse/DASH-1)"));
         assert!(body.contains("- `kickoff-240601-a`: **conflicts** in `x.rs`"));
         assert!(body.contains("- `kickoff-240602-b`: merges cleanly"));
+    }
+
+    #[test]
+    fn conflict_status_names_the_conflicting_tips_within_140_characters() {
+        let o = |l: &str, v: Option<bool>| (l.to_string(), v);
+        assert_eq!(
+            conflict_status(&[
+                o("kickoff-240511-b", Some(false)),
+                o("origin/main", Some(false))
+            ]),
+            (
+                "success",
+                "merges cleanly with the 2 other tips checked".to_string()
+            )
+        );
+        assert_eq!(
+            conflict_status(&[o("kickoff-240511-b", Some(true)), o("origin/main", None)]),
+            ("failure", "conflicts with kickoff-240511-b".to_string())
+        );
+        assert_eq!(conflict_status(&[o("kickoff-240511-b", None)]).0, "error");
+        let many: Vec<(String, Option<bool>)> = (0..12)
+            .map(|i| o(&format!("kickoff-2405{i:02}-some-long-summary"), Some(true)))
+            .collect();
+        let (state, text) = conflict_status(&many);
+        assert_eq!(state, "failure");
+        assert!(text.chars().count() <= DESCRIPTION_MAX, "{text}");
+        assert!(
+            text.starts_with("conflicts with kickoff-240500-some-long-summary, "),
+            "{text}"
+        );
+        assert!(text.ends_with(" more"), "{text}");
     }
 }

@@ -15,6 +15,7 @@
 //! [`Step::failure`], and its effect and undo in `run::GitEffects::apply`.
 //! See docs/architecture.md.
 
+pub mod github;
 pub mod run;
 
 use crate::git::git2::Oid;
@@ -22,7 +23,8 @@ use serde::{Serialize, Serializer};
 use std::fmt;
 use std::path::PathBuf;
 
-pub use run::{Effects, GitEffects, Interpreter, Recorder, Undo};
+pub use github::GitHubCall;
+pub use run::{Connect, Effects, GitEffects, Interpreter, Recorder, Undo};
 
 /// The version of the JSON a plan is printed as (`--dry-run --json`).
 pub const SCHEMA: u32 = 1;
@@ -158,6 +160,16 @@ pub enum Step {
         #[serde(skip)]
         on_conflict: String,
     },
+    /// Commit the merge in progress in the work tree, once the user resolved
+    /// its conflicts (`git commit --no-edit`).
+    CommitResolvedMerge { branch: String, theirs_name: String },
+    /// Abort the merge in progress in the work tree (`git merge --abort`).
+    AbortMerge { branch: String },
+    /// Check out a commit with a detached HEAD.
+    CheckoutDetached {
+        #[serde(serialize_with = "hex")]
+        at: Oid,
+    },
     /// Commit an already merged tree with these parents and move the branch
     /// to it by compare-and-swap from its first parent, without a work tree.
     CommitMerge {
@@ -170,6 +182,17 @@ pub enum Step {
         theirs: Oid,
         theirs_name: String,
         message: String,
+    },
+    /// Ask GitHub to change something (the mirror; see [`github`]).
+    #[serde(rename = "github")]
+    GitHub {
+        #[serde(flatten)]
+        call: GitHubCall,
+        /// A mirror step: when GitHub fails, a warning names this command,
+        /// which redoes it, and the plan goes on. `None`: the failure fails
+        /// the plan.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        redo: Option<String>,
     },
 }
 
@@ -280,6 +303,19 @@ impl fmt::Display for Step {
                 }
                 Ok(())
             }
+            Step::CommitResolvedMerge {
+                branch,
+                theirs_name,
+            } => write!(
+                f,
+                "commit the resolved merge of {theirs_name} into {branch}"
+            ),
+            Step::AbortMerge { branch } => {
+                write!(f, "abort the merge in progress on {branch}")
+            }
+            Step::CheckoutDetached { at } => {
+                write!(f, "check out {} with a detached HEAD", short(*at))
+            }
             Step::CommitMerge {
                 branch,
                 theirs,
@@ -290,6 +326,7 @@ impl fmt::Display for Step {
                 "merge {theirs_name} ({}) into {branch} with a merge commit, without touching the work tree (clean)",
                 short(*theirs)
             ),
+            Step::GitHub { call, .. } => write!(f, "{call}"),
         }
     }
 }

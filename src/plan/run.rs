@@ -7,10 +7,11 @@
 //! the completed steps are undone in reverse order, back to the last step
 //! that cannot be taken back, and the error says what was undone.
 
-use super::{Plan, Step, short};
+use super::{GitHubCall, Plan, Step, short};
 use crate::error::{Error, Result};
 use crate::git::Repo;
 use crate::git::flow::WorktreeMerge;
+use crate::github::{GitHub, GitHubError};
 use crate::output::Ui;
 use std::path::{Path, PathBuf};
 
@@ -29,6 +30,12 @@ pub enum Undo {
 pub trait Effects {
     /// Carry out one step and say how to take it back.
     fn apply(&mut self, step: &Step) -> Result<Undo>;
+
+    /// What the step just applied answered, in words, when the report should
+    /// say it (a GitHub call: the release's URL, the merge commit).
+    fn outcome(&mut self) -> Option<String> {
+        None
+    }
 }
 
 /// Runs plans: in order, reporting progress, undoing on failure.
@@ -36,6 +43,7 @@ pub struct Interpreter<'a> {
     effects: &'a mut dyn Effects,
     ui: Option<&'a Ui>,
     log: Option<PathBuf>,
+    warnings: Vec<String>,
 }
 
 impl<'a> Interpreter<'a> {
@@ -44,7 +52,14 @@ impl<'a> Interpreter<'a> {
             effects,
             ui: None,
             log: None,
+            warnings: Vec::new(),
         }
+    }
+
+    /// The warnings of mirror steps that failed (each also printed when
+    /// there is a terminal).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// Append the line of each applied step (undo steps too) to this file:
@@ -86,10 +101,30 @@ impl<'a> Interpreter<'a> {
                 }
                 // Stopped on purpose (a merge conflict to resolve): keep the state.
                 Err(e @ Error::Stopped { .. }) => return Err(e),
-                Err(e) => return Err(self.fail(step, e, undo)),
+                Err(e) => match step {
+                    Step::GitHub {
+                        call,
+                        redo: Some(redo),
+                    } => self.unmirrored(&call.missing(), &e, redo),
+                    _ => return Err(self.fail(step, e, undo)),
+                },
             }
         }
         Ok(())
+    }
+
+    /// A mirror step failed: the git work stands; say what GitHub lacks now
+    /// and which command redoes it.
+    fn unmirrored(&mut self, missing: &str, err: &Error, redo: &str) {
+        let mut text = format!("{missing} is not on GitHub: {}", chain(err));
+        if let Some(h) = err.hint() {
+            text.push_str(&format!(" ({h})"));
+        }
+        text.push_str(&format!("; `{redo}` redoes it"));
+        if let Some(ui) = self.ui {
+            ui.warn(&text);
+        }
+        self.warnings.push(text);
     }
 
     fn fail(&mut self, step: &Step, err: Error, mut undo: Vec<Undo>) -> Error {
@@ -121,12 +156,19 @@ impl<'a> Interpreter<'a> {
         } else if !undo.is_empty() {
             message.push_str("; the steps before it stay done");
         }
-        Error::failed(message, step.hint(), err)
+        // GitHub's own hint (token expired, missing scope) says what to do.
+        let hint = match step {
+            Step::GitHub { .. } => step.hint().or_else(|| err.hint()),
+            _ => step.hint(),
+        };
+        Error::failed(message, hint, err)
     }
 
-    fn report(&self, step: &Step) {
+    fn report(&mut self, step: &Step) {
+        let outcome = self.effects.outcome();
         let Some(ui) = self.ui else { return };
         match step {
+            Step::GitHub { call, .. } => ui.done(outcome.unwrap_or_else(|| format!("done: {call}"))),
             Step::CreateBranch { branch, at, from } => {
                 ui.done(format!("created {branch} from {from} ({})", short(*at)))
             }
@@ -150,6 +192,10 @@ impl<'a> Interpreter<'a> {
                 branch,
                 theirs_name,
                 ..
+            } => ui.done(format!("merged {theirs_name} into {branch}")),
+            Step::CommitResolvedMerge {
+                branch,
+                theirs_name,
             } => ui.done(format!("merged {theirs_name} into {branch}")),
             Step::CommitMerge {
                 branch,
@@ -268,20 +314,78 @@ fn inverse(step: &Step) -> Undo {
         | Step::WriteExecutable { .. }
         | Step::RemoveFile { .. }
         | Step::ResetKeep { .. }
+        | Step::CommitResolvedMerge { .. }
+        | Step::AbortMerge { .. }
+        | Step::CheckoutDetached { .. }
+        // Others see GitHub at once.
+        | Step::GitHub { .. }
         // The real effect undoes a merge with `reset --keep` to the commit it
         // started from, which only it knows.
         | Step::MergeInWorktree { .. } => Undo::Irreversible,
     }
 }
 
-/// Carries steps out on a repository and its files.
+/// How [`GitEffects`] reaches GitHub, called at the first GitHub step.
+pub type Connect<'r> = Box<dyn FnOnce() -> std::result::Result<GitHub, GitHubError> + 'r>;
+
+/// Carries steps out on a repository, its files and GitHub.
 pub struct GitEffects<'r> {
     repo: &'r Repo,
+    connect: Option<Connect<'r>>,
+    hub: Option<GitHub>,
+    /// Why GitHub cannot be reached: later GitHub steps fail at once with it
+    /// instead of waiting for their own timeouts.
+    down: Option<(String, Option<String>)>,
+    outcome: Option<String>,
 }
 
 impl<'r> GitEffects<'r> {
     pub fn new(repo: &'r Repo) -> GitEffects<'r> {
-        GitEffects { repo }
+        GitEffects {
+            repo,
+            connect: None,
+            hub: None,
+            down: None,
+            outcome: None,
+        }
+    }
+
+    /// Reach GitHub through `connect`, at the first GitHub step.
+    pub fn with_github(mut self, connect: Connect<'r>) -> GitEffects<'r> {
+        self.connect = Some(connect);
+        self
+    }
+
+    fn github(&mut self, call: &GitHubCall) -> Result<()> {
+        if let Some((message, hint)) = &self.down {
+            return Err(Error::Refused {
+                message: format!("not tried, since {message}"),
+                hint: hint.clone(),
+            });
+        }
+        if self.hub.is_none() {
+            let connect = self.connect.take().ok_or(GitHubError::NotConfigured);
+            match connect.and_then(|c| c()) {
+                Ok(hub) => self.hub = Some(hub),
+                Err(e) => {
+                    self.down = Some((e.to_string(), e.hint()));
+                    return Err(e.into());
+                }
+            }
+        }
+        let hub = self.hub.as_ref().expect("connected above");
+        match super::github::apply(hub, call) {
+            Ok(said) => {
+                self.outcome = Some(said);
+                Ok(())
+            }
+            Err(e) => {
+                if e.is_transport() {
+                    self.down = Some((e.to_string(), e.hint()));
+                }
+                Err(e.into())
+            }
+        }
     }
 }
 
@@ -358,7 +462,11 @@ impl Effects for GitEffects<'_> {
                 }
                 _ => {}
             },
-            Step::WriteFile { path, content, .. } => write_file(path, content)?,
+            Step::WriteFile {
+                path,
+                what,
+                content,
+            } => return write_file_undoable(path, what, content),
             Step::WriteSlotFile {
                 env_dir,
                 name,
@@ -368,6 +476,11 @@ impl Effects for GitEffects<'_> {
             Step::FastForwardWorktree { to, .. } => repo.fast_forward_worktree(*to)?,
             Step::ResetKeep { to, .. } => repo.reset_keep(*to)?,
             Step::MergeInWorktree { .. } => return self.merge_in_worktree(step),
+            Step::CommitResolvedMerge { .. } => {
+                repo.commit_merge_in_progress()?;
+            }
+            Step::AbortMerge { .. } => repo.abort_merge()?,
+            Step::CheckoutDetached { at } => repo.checkout_detached(*at)?,
             Step::CommitMerge {
                 branch,
                 tree,
@@ -386,8 +499,13 @@ impl Effects for GitEffects<'_> {
                     log: format!("undo: {message}"),
                 }));
             }
+            Step::GitHub { call, .. } => self.github(call)?,
         }
         Ok(inverse(step))
+    }
+
+    fn outcome(&mut self) -> Option<String> {
+        self.outcome.take()
     }
 }
 
@@ -448,6 +566,27 @@ impl GitEffects<'_> {
             }),
         }
     }
+}
+
+/// Write a file; the undo puts back what was there before, or removes a file
+/// that did not exist.
+fn write_file_undoable(path: &Path, what: &str, content: &str) -> Result<Undo> {
+    let before = match std::fs::read_to_string(path) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
+    };
+    write_file(path, content)?;
+    Ok(Undo::Step(match before {
+        Some(content) => Step::WriteFile {
+            path: path.to_path_buf(),
+            what: what.to_string(),
+            content,
+        },
+        None => Step::RemoveFile {
+            path: path.to_path_buf(),
+        },
+    }))
 }
 
 /// Write a file, creating its directory.

@@ -1,0 +1,236 @@
+//! Plan steps that ask GitHub to change something: the mirror as data.
+//!
+//! A GitHub call is a [`super::Step::GitHub`] like any other step: `--dry-run`
+//! prints it, `KICKOFF_PLAN_LOG` records it, the interpreter runs it in order.
+//! In a command whose job is git, the step is a *mirror* step (it carries the
+//! command that redoes it): when GitHub is unreachable or refuses, the
+//! interpreter warns, names that command, and goes on; the git work stands and
+//! the exit code stays 0. Where GitHub's answer is the point (`land
+//! --via-pr` merging through GitHub), the step has no redo command and its
+//! failure fails the plan like any other step, with GitHub's message and hint.
+//!
+//! What each call does on GitHub is in [`apply`], through the domain verbs
+//! of [`crate::github::GitHub`]; nothing here sees HTTP.
+
+use crate::github::api::ReleaseSpec;
+use crate::github::{GitHub, GitHubError};
+use serde::Serialize;
+use std::fmt;
+
+/// One change on GitHub.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "call", rename_all = "kebab-case")]
+pub enum GitHubCall {
+    /// Create the release of a platform tag, or update it when GitHub has it
+    /// (`GET .../releases/tags/TAG`, then `PATCH` or `POST`).
+    Release { spec: ReleaseSpec },
+    /// Set a commit status (`POST .../statuses/SHA`).
+    CommitStatus {
+        /// The full commit id.
+        sha: String,
+        /// What the commit is, for people (the kickoff's name).
+        on: String,
+        /// `success`, `failure`, `error` or `pending`.
+        state: String,
+        context: String,
+        /// At most 140 characters (GitHub's limit).
+        description: String,
+    },
+    /// Merge a pull request with a merge commit, only while its head is
+    /// still `sha` (`PUT .../pulls/N/merge`, `merge_method: merge`).
+    MergePullRequest {
+        number: u64,
+        head: String,
+        base: String,
+        /// The full commit id the head must still be at.
+        sha: String,
+        title: String,
+    },
+}
+
+fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(10)]
+}
+
+impl fmt::Display for GitHubCall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GitHubCall::Release { spec } => {
+                let flags = match (spec.prerelease, spec.make_latest == "true") {
+                    (true, _) => "prerelease",
+                    (false, true) => "latest",
+                    (false, false) => "not latest",
+                };
+                write!(
+                    f,
+                    "publish the GitHub release \"{}\" for {} ({flags})",
+                    spec.name, spec.tag_name
+                )
+            }
+            GitHubCall::CommitStatus {
+                sha,
+                on,
+                state,
+                context,
+                description,
+            } => write!(
+                f,
+                "set the GitHub status {context} of {on} ({}) to {state}: {description}",
+                short(sha)
+            ),
+            GitHubCall::MergePullRequest {
+                number,
+                head,
+                base,
+                sha,
+                ..
+            } => write!(
+                f,
+                "merge pull request #{number} ({head} into {base}) on GitHub with a merge commit, only if {head} is still at {}",
+                short(sha)
+            ),
+        }
+    }
+}
+
+impl GitHubCall {
+    /// What GitHub lacks when the call failed, for the warning
+    /// (`the GitHub release for platform/v1.2.0`).
+    pub fn missing(&self) -> String {
+        match self {
+            GitHubCall::Release { spec } => format!("the GitHub release for {}", spec.tag_name),
+            GitHubCall::CommitStatus { context, on, .. } => {
+                format!("the status {context} of {on}")
+            }
+            GitHubCall::MergePullRequest { number, .. } => {
+                format!("the merge of pull request #{number}")
+            }
+        }
+    }
+}
+
+/// Carry the call out on GitHub; the answer, in words, for the report.
+pub fn apply(hub: &GitHub, call: &GitHubCall) -> Result<String, GitHubError> {
+    match call {
+        GitHubCall::Release { spec } => Ok(match hub.release_by_tag(&spec.tag_name)? {
+            Some(existing) => format!(
+                "updated GitHub release {}",
+                hub.update_release(existing.id, spec)?.html_url
+            ),
+            None => format!(
+                "published GitHub release {}",
+                hub.create_release(spec)?.html_url
+            ),
+        }),
+        GitHubCall::CommitStatus {
+            sha,
+            on,
+            state,
+            context,
+            description,
+        } => {
+            hub.commit_status(sha, state, context, description)?;
+            Ok(format!("set {context} on {on}: {state}"))
+        }
+        GitHubCall::MergePullRequest {
+            number,
+            head,
+            base,
+            sha,
+            title,
+        } => {
+            let merge = hub.merge_pull_request(*number, sha, title)?;
+            Ok(format!(
+                "merged pull request #{number} ({head} into {base}) on GitHub: {}",
+                short(&merge)
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Interpreter, Plan, Recorder, Step};
+
+    fn status(on: &str, state: &str) -> Step {
+        Step::GitHub {
+            call: GitHubCall::CommitStatus {
+                sha: "0123456789abcdef0123456789abcdef01234567".into(),
+                on: on.into(),
+                state: state.into(),
+                context: "kickoff/conflicts".into(),
+                description: "merges cleanly".into(),
+            },
+            redo: Some("kickoff conflicts --github".into()),
+        }
+    }
+
+    #[test]
+    fn github_steps_print_and_serialize() {
+        let plan: Plan = [
+            Step::GitHub {
+                call: GitHubCall::Release {
+                    spec: crate::github::mirror::release_spec(
+                        &crate::release::PlatformVersion::parse("1.2.0-rc.1").unwrap(),
+                        "notes",
+                        [],
+                    ),
+                },
+                redo: Some("kickoff github release 1.2.0-rc.1".into()),
+            },
+            status("kickoff-240510-a", "success"),
+            Step::GitHub {
+                call: GitHubCall::MergePullRequest {
+                    number: 7,
+                    head: "kickoff-240510-a".into(),
+                    base: "main".into(),
+                    sha: "0123456789abcdef0123456789abcdef01234567".into(),
+                    title: "Merge".into(),
+                },
+                redo: None,
+            },
+        ]
+        .into_iter()
+        .collect();
+        insta::assert_snapshot!(plan.text(), @r#"
+        publish the GitHub release "platform v1.2.0-rc.1" for platform/v1.2.0-rc.1 (prerelease)
+        set the GitHub status kickoff/conflicts of kickoff-240510-a (0123456789) to success: merges cleanly
+        merge pull request #7 (kickoff-240510-a into main) on GitHub with a merge commit, only if kickoff-240510-a is still at 0123456789
+        "#);
+        let json = plan.json();
+        assert_eq!(json["steps"][0]["step"], "github");
+        assert_eq!(json["steps"][0]["call"], "release");
+        assert_eq!(json["steps"][0]["spec"]["make_latest"], "false");
+        assert_eq!(json["steps"][1]["call"], "commit-status");
+        assert_eq!(json["steps"][1]["redo"], "kickoff conflicts --github");
+        assert_eq!(json["steps"][2]["number"], 7);
+        assert!(json["steps"][2].get("redo").is_none());
+    }
+
+    #[test]
+    fn a_failed_mirror_step_warns_and_the_plan_goes_on() {
+        let plan: Plan = [
+            status("kickoff-240510-a", "success"),
+            status("kickoff-240511-b", "failure"),
+        ]
+        .into_iter()
+        .collect();
+        let mut rec = Recorder::failing_at(0);
+        let mut interpreter = Interpreter::new(&mut rec);
+        interpreter.run(&plan).unwrap();
+        let warnings = interpreter.warnings().to_vec();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("the status kickoff/conflicts of kickoff-240510-a is not on GitHub: recorded failure"),
+            "{}",
+            warnings[0]
+        );
+        assert!(
+            warnings[0].ends_with("; `kickoff conflicts --github` redoes it"),
+            "{}",
+            warnings[0]
+        );
+        assert_eq!(rec.applied.len(), 1);
+    }
+}
