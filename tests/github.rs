@@ -1370,3 +1370,166 @@ fn land_says_when_github_requires_pull_requests_for_main() {
     );
     assert_eq!(before.refs, repo.snapshot().refs);
 }
+
+/// A pull request node of GitHub's GraphQL answer.
+fn pr_node(number: u64, head: &str, base: &str, draft: bool, review: Value, from: &str) -> Value {
+    json!({
+        "number": number, "url": format!("https://github.com/acme/shop/pull/{number}"),
+        "isDraft": draft, "headRefName": head, "baseRefName": base,
+        "reviewDecision": review, "headRepository": {"nameWithOwner": from}
+    })
+}
+
+fn pr_page(nodes: Vec<Value>, next: Option<&str>) -> Value {
+    json!({"data": {"repository": {"pullRequests": {
+        "nodes": nodes,
+        "pageInfo": {"hasNextPage": next.is_some(), "endCursor": next}
+    }}}})
+}
+
+#[test]
+fn list_and_status_github_show_pull_requests_from_one_request_per_page() {
+    let fake = FakeGitHub::start();
+    let repo = feature_repo();
+    let (k, f) = ("kickoff-240510-dash", "feature/DASH-1-login");
+    // Page 1: the kickoff's pull request, and a fork's branch of the same
+    // name as the feature (not ours). Page 2: the feature's.
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path("/graphql"))
+            .and(body_partial_json(
+                json!({"variables": {"owner": "acme", "name": "shop", "after": null}}),
+            ))
+            .respond_with(ResponseTemplate::new(200).set_body_json(pr_page(
+                vec![
+                    pr_node(9, k, "main", false, json!("APPROVED"), "acme/shop"),
+                    pr_node(3, f, "main", false, json!(null), "mallory/shop"),
+                ],
+                Some("cursor-1"),
+            ))),
+    );
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path("/graphql"))
+            .and(body_partial_json(
+                json!({"variables": {"after": "cursor-1"}}),
+            ))
+            .respond_with(ResponseTemplate::new(200).set_body_json(pr_page(
+                vec![pr_node(
+                    8,
+                    f,
+                    k,
+                    true,
+                    json!("CHANGES_REQUESTED"),
+                    "acme/shop",
+                )],
+                None,
+            ))),
+    );
+    let (code, out, err) = run(&mut kickoff_gh(&repo, &fake.url(), &["list", "--github"]));
+    assert_eq!(code, 0, "{err}");
+    let header = out.lines().next().unwrap();
+    assert!(header.ends_with("PULL REQUEST"), "{out}");
+    assert!(
+        out.lines().nth(1).unwrap().ends_with("#9 open, approved"),
+        "{out}"
+    );
+    assert_eq!(fake.lines(), ["POST /graphql", "POST /graphql"]);
+    let query = fake.requests()[0].body["query"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        query.contains("pullRequests(states: OPEN, first: 100"),
+        "{query}"
+    );
+    assert!(query.contains("reviewDecision"), "{query}");
+
+    fake.reset();
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path("/graphql"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(pr_page(
+                vec![
+                    pr_node(9, k, "main", false, json!("REVIEW_REQUIRED"), "acme/shop"),
+                    pr_node(8, f, k, true, json!("CHANGES_REQUESTED"), "acme/shop"),
+                ],
+                None,
+            ))),
+    );
+    let (code, out, err) = run(&mut kickoff_gh(&repo, &fake.url(), &["status", "--github"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("  pull requests\n"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "    {k}   #9 open, review required  https://github.com/acme/shop/pull/9"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("    {f}  #8 draft, changes requested")),
+        "{out}"
+    );
+    let (code, out, err) = run(&mut kickoff_gh(
+        &repo,
+        &fake.url(),
+        &["status", "--github", "--json"],
+    ));
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["kickoff"]["pull_request"]["number"], 9);
+    assert_eq!(v["kickoff"]["pull_request"]["review"], "review_required");
+    assert_eq!(v["features"][0]["pull_request"]["state"], "draft");
+    assert_eq!(
+        fake.lines().len(),
+        2,
+        "one request per run: {:?}",
+        fake.lines()
+    );
+    assert_token_only_in_header(&fake, TOKEN);
+}
+
+#[test]
+fn list_github_with_github_failing_warns_and_lists() {
+    let repo = feature_repo();
+    // Enterprise Server: GraphQL is at /api/graphql, beside /api/v3.
+    let fake = FakeGitHub::start();
+    fake.answer(
+        "POST",
+        "/api/graphql",
+        401,
+        json!({"message": "Bad credentials"}),
+    );
+    let (code, out, err) = run(&mut kickoff_gh(
+        &repo,
+        &format!("{}/api/v3", fake.url()),
+        &["list", "--github"],
+    ));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("kickoff-240510-dash"), "{out}");
+    assert!(!out.contains("PULL REQUEST"), "{out}");
+    assert!(
+        err.contains("warning: pull requests are not shown: GitHub refused POST /graphql: 401 Bad credentials"),
+        "{err}"
+    );
+    assert!(err.contains("expired"), "{err}");
+    assert_eq!(fake.lines(), ["POST /api/graphql"]);
+    // GraphQL's own errors (200 with `errors`) are GitHub's message too.
+    let fake = FakeGitHub::start();
+    fake.answer(
+        "POST",
+        "/graphql",
+        200,
+        json!({"data": null, "errors": [{"message": "Could not resolve to a Repository with the name 'acme/shop'."}]}),
+    );
+    let (code, _, err) = run(&mut kickoff_gh(
+        &repo,
+        &fake.url(),
+        &["list", "--github", "--json"],
+    ));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("Could not resolve to a Repository"), "{err}");
+    let (code, _, err) = run(&mut kickoff_gh(&repo, &dead_url(), &["status", "--github"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("did not answer POST /graphql"), "{err}");
+}

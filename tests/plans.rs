@@ -358,6 +358,36 @@ const CHANGING: &[(&str, Setup)] = &[
     }),
     ("init", || (TestRepo::new(), args(&["init"]))),
     // slots and deploy
+    ("slot claim", || (pool(), args(&["slot", "claim", K1]))),
+    ("slot release", || {
+        let repo = pool();
+        repo.ok(&["slot", "claim", K1]);
+        (repo, args(&["slot", "release", "dev1"]))
+    }),
+    ("slot renew", || {
+        let repo = pool();
+        repo.ok(&["slot", "claim", K1]);
+        (repo, args(&["slot", "renew", "dev1", "--ttl", "2d"]))
+    }),
+    ("slot leave", || {
+        let repo = pool();
+        for k in ["alpha", "beta", "gamma", "delta"] {
+            repo.ok(&["slot", "claim", &format!("kickoff-240510-{k}")]);
+        }
+        repo.ok(&["slot", "claim", K5, "--queue"]);
+        (repo, args(&["slot", "leave", K5]))
+    }),
+    ("slot admin remove", || {
+        let repo = pool();
+        repo.ok(&["slot", "claim", K1]);
+        (repo, args(&["slot", "admin", "remove", "slots/dev1.toml"]))
+    }),
+    ("slot admin reset", || {
+        let repo = pool();
+        repo.ok(&["slot", "claim", K1]);
+        (repo, args(&["slot", "admin", "reset", "--yes"]))
+    }),
+    ("deploy", || (pool(), args(&["deploy", K1]))),
 ];
 
 /// Commands with `--dry-run` that are not in [`CHANGING`], and why.
@@ -365,14 +395,7 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("pr", "needs GitHub"),
     ("conflicts", "--dry-run only with --github"),
     ("github release", "needs GitHub"),
-    ("slot claim", "slot plans"),
-    ("slot release", "slot plans"),
-    ("slot renew", "slot plans"),
-    ("slot leave", "slot plans"),
     ("slot routes", "slot plans"),
-    ("slot admin remove", "slot plans"),
-    ("slot admin reset", "slot plans"),
-    ("deploy", "slot plans"),
 ];
 
 /// `kickoff -q CMD --dry-run` prints a non-empty plan on stdout for every
@@ -438,4 +461,180 @@ fn every_command_with_a_dry_run_is_checked() {
             "`kickoff {cmd}` has --dry-run but no row in CHANGING"
         );
     }
+}
+
+// ---- QA slots and deploy -----------------------------------------------------
+
+const K1: &str = "kickoff-240510-alpha";
+const K5: &str = "kickoff-240510-omega";
+const STATE: &str = "refs/kickoff/state";
+
+fn pool() -> TestRepo {
+    slots_repo(SLOTS_TOML, &["alpha", "beta", "gamma", "delta", "omega"])
+}
+
+/// A file of the shared state as the bare origin has it.
+fn origin_state_file(repo: &TestRepo, path: &str) -> Option<String> {
+    state_file(&repo.env, &repo.origin, STATE, path)
+}
+
+/// The deployment records on origin.
+fn origin_records(repo: &TestRepo) -> Vec<serde_json::Value> {
+    state_paths(&repo.env, &repo.origin, STATE)
+        .into_iter()
+        .filter(|p| p.starts_with("deployments/"))
+        .map(|p| serde_json::from_str(&origin_state_file(repo, &p).unwrap()).unwrap())
+        .collect()
+}
+
+#[test]
+fn slot_commands_run_their_printed_plans() {
+    let repo = pool();
+    let mut plans = String::new();
+    for args in [
+        &["slot", "claim", K1][..],
+        &["slot", "renew", "dev1", "--ttl", "2d"],
+        &["slot", "release", "dev1"],
+    ] {
+        plans.push_str(&printed_equals_run(&repo, args));
+    }
+    for k in ["alpha", "beta", "gamma", "delta"] {
+        repo.ok(&["slot", "claim", &format!("kickoff-240510-{k}")]);
+    }
+    for args in [
+        &["slot", "claim", K5, "--queue"][..],
+        &["slot", "leave", K5],
+        &[
+            "slot",
+            "admin",
+            "remove",
+            "slots/dev2.toml",
+            "--reason",
+            "gone",
+        ],
+        &["slot", "admin", "reset", "--yes"],
+    ] {
+        plans.push_str(&printed_equals_run(&repo, args));
+    }
+    insta::assert_snapshot!(plans, @r"
+    claim a free slot for kickoff-240510-alpha (lease 3d) in refs/kickoff/state, pushed to origin
+    renew dev1 for 2d in refs/kickoff/state, pushed to origin
+    release dev1 in refs/kickoff/state, pushed to origin
+    claim a free slot for kickoff-240510-omega (lease 3d, else join the queue) in refs/kickoff/state, pushed to origin
+    take kickoff-240510-omega out of the queue in refs/kickoff/state, pushed to origin
+    remove slots/dev2.toml (admin) in refs/kickoff/state, pushed to origin
+    reset the pool: free every slot and empty the queue (admin) in refs/kickoff/state, pushed to origin
+    ");
+    // What the plans did, read back from origin: the reset freed every slot.
+    assert_eq!(origin_state_file(&repo, "slots/dev1.toml"), None);
+    let log = repo.origin_git(&["log", "--format=%s", STATE]);
+    assert!(
+        log.starts_with("kickoff state: admin: reset the pool"),
+        "{log}"
+    );
+}
+
+/// `--dry-run --json` of a slot command is the plan and the outcome it
+/// would have, in one document.
+#[test]
+fn a_slot_dry_run_prints_its_plan_and_outcome_as_json() {
+    let repo = pool();
+    let json: serde_json::Value =
+        serde_json::from_str(&repo.ok(&["-q", "slot", "claim", K1, "--dry-run", "--json"]))
+            .unwrap();
+    assert_eq!(json["schema"], 1);
+    assert_eq!(json["dry_run"], true);
+    assert_eq!(json["outcome"]["result"], "claimed");
+    assert_eq!(json["outcome"]["slot"], "dev1");
+    assert_eq!(json["steps"][0]["step"], "apply-state");
+    assert_eq!(json["steps"][0]["op"]["op"], "claim");
+    assert_eq!(json["steps"][0]["remote"], "origin");
+}
+
+#[test]
+fn deploy_runs_its_printed_plan() {
+    let repo = pool();
+    let plan = printed_equals_run(&repo, &["deploy", K1]);
+    insta::assert_snapshot!(plan, @r"
+    claim a free slot for kickoff-240510-alpha (lease 3d) in refs/kickoff/state, pushed to origin
+    write the env file to .git/kickoff/env/dev1.env
+    write the compose override to .git/kickoff/env/dev1.compose.yml
+    run true to deploy kickoff-240510-alpha on dev1
+    record the deployment of kickoff-240510-alpha on dev1, succeeded or not, in refs/kickoff/state, pushed to origin; if it did not succeed, give dev1 back and remove its env files
+    ");
+    let json: serde_json::Value =
+        serde_json::from_str(&repo.ok(&["-q", "deploy", K1, "--dry-run", "--json"])).unwrap();
+    let kinds: Vec<&str> = json["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "apply-state",
+            "write-slot-file",
+            "write-slot-file",
+            "run-deploy",
+            "record-deployment"
+        ]
+    );
+    assert_eq!(json["steps"][3]["argv"][0], "true");
+    // It holds dev1 now: nothing to give back if the next deploy fails.
+    assert!(json["steps"][4].get("give_back").is_none(), "{json}");
+    let records = origin_records(&repo);
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["status"], "succeeded");
+}
+
+/// The deploy command fails: the plan printed before ran to its end, the
+/// failure is recorded and the slot claimed for it given back in the same
+/// change (read back from origin), and its env files are gone.
+#[test]
+fn a_failing_deploy_command_is_recorded_and_gives_its_slot_back_as_planned() {
+    let repo = pool();
+    repo.write("deploy.sh", "#!/bin/sh\necho broken >&2\nexit 3\n");
+    std::fs::set_permissions(
+        repo.work.join("deploy.sh"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    repo.write(
+        ".kickoff.toml",
+        &SLOTS_TOML.replace(
+            "deploy = [\"true\"]",
+            "deploy = [\"./deploy.sh\", \"{slot}\"]",
+        ),
+    );
+    let printed = repo.ok(&["-q", "deploy", K1, "--dry-run"]);
+    assert!(
+        printed.contains("if it did not succeed, give dev1 back"),
+        "{printed}"
+    );
+    let log = repo.env.path().join("plan.log");
+    let out = repo
+        .kickoff(&["deploy", K1])
+        .env("KICKOFF_PLAN_LOG", &log)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the deploy command failed (exit 3)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), printed);
+    let records = origin_records(&repo);
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["status"], "failed");
+    assert_eq!(records[0]["exit_code"], 3);
+    assert_eq!(origin_state_file(&repo, "slots/dev1.toml"), None);
+    let subject = repo.origin_git(&["log", "-1", "--format=%s", STATE]);
+    assert!(
+        subject.contains("deploy kickoff-240510-alpha to dev1: failed"),
+        "{subject}"
+    );
+    assert!(!repo.work.join(".git/kickoff/env/dev1.env").exists());
+    assert!(!repo.work.join(".git/kickoff/env/dev1.compose.yml").exists());
 }

@@ -1,19 +1,19 @@
 //! `kickoff deploy [K] [--slot S]`: put a kickoff on a QA slot and record it.
 
 use super::slot_service::{self as service, check_slot, require_pool, store};
-use crate::commands::Global;
-use crate::commands::Session;
-use crate::commands::slot::execute;
+use crate::commands::slot_change::{report, state_step};
+use crate::commands::{Global, Session};
 use crate::error::{Error, Result};
-use crate::plan::{Plan, Step};
+use crate::plan::{GitEffects, Plan, Step};
 use crate::slots::board::human;
 use crate::slots::config::{SlotsConfig, env_prefix};
 use crate::slots::service::{now, person};
 use crate::slots::{
-    DeployStatus, Deployment, Op, Outcome, SlotError, Ttl, envfile, new_id, recorded, runner,
+    Applied, DeployStatus, Deployment, Op, Outcome, Person, SlotError, Ttl, envfile, new_id, runner,
 };
+use crate::state::{Loaded, Store};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::time::Duration;
 
 /// Deploy a kickoff to its QA slot, claiming a free one if it holds none.
 ///
@@ -72,10 +72,41 @@ pub struct DeployPlan {
     pub program: PathBuf,
     pub argv: Vec<String>,
     pub env: Vec<(String, String)>,
+    /// Who deploys.
+    pub who: Person,
+    /// Stop the command after this long.
+    pub timeout: Option<Duration>,
+    /// The slot this deploy claimed, given back unless it succeeds.
+    pub give_back: Option<String>,
+}
+
+/// What a deploy reads before it decides anything.
+struct Facts {
+    timeout: Option<Duration>,
+    program: PathBuf,
+    /// The kickoff's branch name.
+    kickoff: String,
+    commit: String,
+    tickets: Vec<String>,
+    platform_version: Option<String>,
+    who: Person,
+    /// The claim that gets the kickoff its slot (nothing when it holds one).
+    claim: Op,
 }
 
 pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
     let s = Session::open(g)?;
+    let facts = read(&s, g, &args)?;
+    let store = store(&s.repo, &s.config, &g.ui);
+    if args.dry_run {
+        return dry_run(&s, g, &store, &facts, args.json);
+    }
+    deploy(&s, g, &store, &facts, args.json)
+}
+
+/// Check the options and the deploy program, fetch, and gather the kickoff,
+/// its commit, tickets and platform version.
+fn read(s: &Session, g: &Global, args: &DeployArgs) -> Result<Facts> {
     require_pool(&s.config)?;
     let ttl = match &args.ttl {
         Some(t) => Ttl::parse(t)?,
@@ -93,21 +124,7 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
     if let Some(slot) = &args.slot {
         check_slot(&s.config, slot)?;
     }
-    let argv = &s.config.slots.deploy;
-    if argv.is_empty() {
-        return Err(SlotError::DeployNotConfigured.into());
-    }
-    let program = find_program(s.repo.workdir(), &argv[0]).ok_or_else(|| {
-        match not_executable(s.repo.workdir(), &argv[0]) {
-            Some(path) => SlotError::DeployNotExecutable {
-                program: argv[0].clone(),
-                path: path.display().to_string(),
-            },
-            None => SlotError::DeployNotFound {
-                program: argv[0].clone(),
-            },
-        }
-    })?;
+    let program = deploy_program(s)?;
     envfile::preflight(
         s.repo.workdir(),
         s.repo.common_dir(),
@@ -115,14 +132,7 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
         &s.config.slots.names,
     )
     .map_err(SlotError::from)?;
-    service::fetch_branches(&s.repo, &s.config, false)?;
-    if s.has_remote() {
-        if let Err(e) = s.repo.fetch_platform_tags(&s.config.remote) {
-            g.ui.warn(format!(
-                "could not fetch the platform tags; the record names a version only if its tag is here: {e}"
-            ));
-        }
-    }
+    fetch(s, g)?;
     let k = super::resolve_kickoff(
         &s.repo,
         &s.config,
@@ -141,11 +151,11 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
             ));
         }
     }
-    let me = person(&s.repo)?;
+    let who = person(&s.repo)?;
     let claim = Op::Claim {
         id: new_id(),
         kickoff: k.branch(),
-        by: me.clone(),
+        by: who.clone(),
         at: now(),
         ttl: ttl.to_string(),
         slot: args.slot.clone(),
@@ -153,166 +163,168 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
         queue: false,
         via: "deploy".into(),
     };
-    let store = store(&s.repo, &s.config, &g.ui);
     let main = crate::kickoffs::main_tip(&s.repo, &s.config)?;
     let base = match main {
         Some(m) => s.repo.merge_base(commit, m)?,
         None => None,
     };
-    let tickets = s
-        .repo
-        .tickets_between(commit, base, &s.config.ticket_pattern, 5000)?;
-    let platform_version = crate::release::catalog::Catalog::local(&s.repo)?
-        .version_at(&k.name, commit)
-        .map(|t| t.version.to_string());
+    Ok(Facts {
+        timeout,
+        program,
+        kickoff: k.branch(),
+        commit: commit.to_string(),
+        tickets: s
+            .repo
+            .tickets_between(commit, base, &s.config.ticket_pattern, 5000)?,
+        platform_version: crate::release::catalog::Catalog::local(&s.repo)?
+            .version_at(&k.name, commit)
+            .map(|t| t.version.to_string()),
+        who,
+        claim,
+    })
+}
 
-    if args.dry_run {
-        g.ui.info("dry run: nothing changed");
-        let current = store.read(false)?;
-        let mut state = current.state.clone();
-        let applied = claim.apply(&mut state, &s.config.slots.names)?;
-        let slot = match &applied.outcome {
-            Outcome::Claimed { slot, .. } => {
-                g.ui.info(format!("would claim {slot}"));
-                slot.clone()
-            }
-            Outcome::AlreadyHeld { slot, .. } => slot.clone(),
-            _ => unreachable!("a claim without --queue claims or refuses"),
-        };
-        check_held_slot(&s.config, &k.branch(), &slot)?;
-        let plan = plan(
-            &s,
-            &s.config.slots,
-            new_id(),
-            &slot,
-            &k.branch(),
-            &commit.to_string(),
-            platform_version,
-            tickets,
-            program,
-        )?;
-        // The steps that would run, each with the content it would write.
-        let steps = file_steps(&s.config.slots, &plan);
-        for (step, (path, text)) in steps.steps.iter().zip([
-            (&plan.env_file, &plan.env_text),
-            (&plan.compose_file, &plan.compose_text),
-        ]) {
-            g.ui.info(format!("would {step} ({}):\n{text}", path.display()));
+/// The configured deploy program, found and executable.
+fn deploy_program(s: &Session) -> Result<PathBuf> {
+    let argv = &s.config.slots.deploy;
+    if argv.is_empty() {
+        return Err(SlotError::DeployNotConfigured.into());
+    }
+    find_program(s.repo.workdir(), &argv[0]).ok_or_else(|| {
+        match not_executable(s.repo.workdir(), &argv[0]) {
+            Some(path) => SlotError::DeployNotExecutable {
+                program: argv[0].clone(),
+                path: path.display().to_string(),
+            },
+            None => SlotError::DeployNotFound {
+                program: argv[0].clone(),
+            },
         }
-        g.ui.info(format!(
-            "would run: {}",
-            crate::output::shell_words(&plan.argv)
-        ));
-        if let Some(t) = timeout {
-            g.ui.info(format!(
-                "would stop it after {}",
-                runner::format_duration(t)
+        .into()
+    })
+}
+
+/// Fetch the branches and the platform tags (a record names a version only
+/// if its tag is here).
+fn fetch(s: &Session, g: &Global) -> Result<()> {
+    service::fetch_branches(&s.repo, &s.config, false)?;
+    if s.has_remote() {
+        if let Err(e) = s.repo.fetch_platform_tags(&s.config.remote) {
+            g.ui.warn(format!(
+                "could not fetch the platform tags; the record names a version only if its tag is here: {e}"
             ));
         }
-        return Ok(());
     }
+    Ok(())
+}
 
-    let (applied, _) = store.apply(&claim)?;
-    let (slot, claimed_now) = match &applied.outcome {
-        Outcome::Claimed {
-            slot,
-            until,
-            took_over_from,
-        } => {
-            if let Some(p) = took_over_from {
-                g.ui.warn(format!(
-                    "{slot}'s lease by {} expired at {}; taken over (recorded)",
-                    p.kickoff,
-                    human(&p.until)
-                ));
-            }
-            g.ui.done(format!("claimed {slot} until {}", human(until)));
-            (slot.clone(), true)
-        }
+/// `--dry-run`: the whole plan (the claim, then the steps for the slot it
+/// would get) on stdout; on stderr the files it would write, with content.
+fn dry_run(s: &Session, g: &Global, store: &Store, f: &Facts, json: bool) -> Result<()> {
+    let current = store.read(false)?;
+    let mut state = current.state.clone();
+    let applied = f.claim.apply(&mut state, &s.config.slots.names)?;
+    let (slot, claimed) = slot_of(&applied);
+    check_held_slot(&s.config, &f.kickoff, &slot)?;
+    let d = describe(s, f, &slot, claimed)?;
+    let mut plan = Plan::from_iter([state_step(&f.claim, store)]);
+    plan.steps
+        .extend(steps(&s.config.slots, &d, store.remote()).steps);
+    super::show_plan(g, &plan, json)?;
+    if claimed {
+        g.ui.info(format!("would claim {slot}"));
+    }
+    for (what, path, text) in [
+        ("the env file", &d.env_file, &d.env_text),
+        ("the compose override", &d.compose_file, &d.compose_text),
+    ] {
+        g.ui.info(format!("{what} ({}):\n{text}", path.display()));
+    }
+    Ok(())
+}
+
+/// Claim (unless the kickoff holds a slot), then run the steps for the slot
+/// the claim gave, with one interpreter: a failure before the deploy command
+/// ran gives a slot claimed here back.
+fn deploy(s: &Session, g: &Global, store: &Store, f: &Facts, json: bool) -> Result<()> {
+    let mut effects = GitEffects::new(&s.repo)
+        .with_state(store)
+        .with_github(Box::new(|| super::github::connect(s, g)));
+    let mut run = super::interpreter(g, &mut effects);
+    run.run(&Plan::from_iter([state_step(&f.claim, store)]))?;
+    let (_, applied, _) = run.effects().applied.last().expect("the claim ran");
+    let (slot, claimed) = slot_of(applied);
+    report_claim(g, applied);
+    check_held_slot(&s.config, &f.kickoff, &slot)?;
+    let d = describe(s, f, &slot, claimed)?;
+    run.run(&steps(&s.config.slots, &d, store.remote()))?;
+    let (op, applied, loaded) = effects.applied.pop().expect("the record was published");
+    finish(g, &d, &op, &applied, &loaded, json)
+}
+
+/// The slot a deploy's claim got or found, and whether it claimed it now.
+fn slot_of(applied: &Applied) -> (String, bool) {
+    match &applied.outcome {
+        Outcome::Claimed { slot, .. } => (slot.clone(), true),
         Outcome::AlreadyHeld { slot, .. } => (slot.clone(), false),
         _ => unreachable!("a claim without --queue claims or refuses"),
-    };
-    check_held_slot(&s.config, &k.branch(), &slot)?;
-    let plan = plan(
-        &s,
-        &s.config.slots,
-        new_id(),
-        &slot,
-        &k.branch(),
-        &commit.to_string(),
-        platform_version,
-        tickets,
-        program,
-    )?;
-    if let Err(e) = write_env_file(&s, g, &plan) {
-        // Nothing was deployed: no record, and a slot claimed for it goes back.
-        if claimed_now {
-            give_back(g, &store, &slot, &me);
-        }
-        return Err(e);
     }
-    let started = now();
-    let op = recorded::run(
-        recorded::Recorded {
-            journal: store.journal(),
-            record: Deployment {
-                id: plan.id.clone(),
-                slot: slot.clone(),
-                kickoff: plan.kickoff.clone(),
-                commit: plan.commit.clone(),
-                platform_version: plan.platform_version.clone(),
-                tickets: plan.tickets.clone(),
-                who: me.clone(),
-                started_at: started,
-                finished_at: started,
-                duration_ms: 0,
-                status: DeployStatus::Interrupted,
-                exit_code: None,
-                signal: None,
-                error: None,
-                image_tag: plan.image_tag.clone(),
-                project: plan.project.clone(),
-            },
-            release: claimed_now.then(|| slot.clone()),
-            timeout,
-        },
-        &mut command(&s, g, &plan),
-    )
-    .inspect_err(|_| {
-        if claimed_now {
-            give_back(g, &store, &slot, &me);
+}
+
+fn report_claim(g: &Global, applied: &Applied) {
+    if let Outcome::Claimed {
+        slot,
+        until,
+        took_over_from,
+    } = &applied.outcome
+    {
+        if let Some(p) = took_over_from {
+            g.ui.warn(format!(
+                "{slot}'s lease by {} expired at {}; taken over (recorded)",
+                p.kickoff,
+                human(&p.until)
+            ));
         }
-    })?;
+        g.ui.done(format!("claimed {slot} until {}", human(until)));
+    }
+}
+
+/// Report the published record; a deploy that did not succeed is an error.
+fn finish(
+    g: &Global,
+    d: &DeployPlan,
+    op: &Op,
+    applied: &Applied,
+    loaded: &Loaded,
+    json: bool,
+) -> Result<()> {
     let Op::Record {
         deployment: record, ..
-    } = &op
+    } = op
     else {
         unreachable!("a deploy makes a record")
     };
-    let (record, status, error) = (record.clone(), record.status, record.error.clone());
-    if status != DeployStatus::Succeeded && claimed_now {
-        // The slot goes back with the record: its env file describes nothing live.
-        let _ = std::fs::remove_file(&plan.env_file);
-        let _ = std::fs::remove_file(&plan.compose_file);
-    }
     let file = record.file_name();
-    if args.json {
-        store.apply(&op)?;
+    if json {
         g.ui.json(&serde_json::json!({"schema": 1, "file": file, "deployment": record}))?;
     } else {
-        execute(&s, g, &op, false, false)?;
+        report(g, op, applied, loaded, false, false)?;
     }
-    match status {
+    match record.status {
         DeployStatus::Succeeded => {
             g.ui.done(format!(
-                "deployed {} {} to {slot}",
-                plan.kickoff,
-                plan.commit.get(..10).unwrap_or(&plan.commit)
+                "deployed {} {} to {}",
+                d.kickoff,
+                d.commit.get(..10).unwrap_or(&d.commit),
+                d.slot
             ));
             Ok(())
         }
-        _ => Err(SlotError::DeployFailed {
-            status: error.unwrap_or_else(|| status.as_str().into()),
+        status => Err(SlotError::DeployFailed {
+            status: record
+                .error
+                .clone()
+                .unwrap_or_else(|| status.as_str().into()),
             record: file,
             outcome: status.as_str().replace('-', " "),
         }
@@ -334,65 +346,18 @@ fn check_held_slot(config: &crate::config::Config, kickoff: &str, slot: &str) ->
     ))
 }
 
-/// Give back a slot this deploy claimed when the deploy did not start.
-fn give_back(g: &Global, store: &crate::state::Store, slot: &str, me: &crate::slots::Person) {
-    let op = Op::Release {
-        id: new_id(),
-        slot: Some(slot.to_string()),
-        kickoff: None,
-        by: me.clone(),
-        at: now(),
-        force: true,
-    };
-    match store.apply(&op) {
-        Ok(_) => g.ui.info(format!("gave {slot} back")),
-        Err(e) => g.ui.warn(format!(
-            "could not give {slot} back ({e}); release it with `kickoff slot release {slot}`"
-        )),
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn plan(
-    s: &Session,
-    c: &SlotsConfig,
-    id: String,
-    slot: &str,
-    kickoff: &str,
-    commit: &str,
-    platform_version: Option<String>,
-    tickets: Vec<String>,
-    program: PathBuf,
-) -> Result<DeployPlan> {
+/// The deploy of the kickoff in `f` to `slot`: its files, command line and
+/// environment. `claimed`: the slot was claimed for this deploy.
+fn describe(s: &Session, f: &Facts, slot: &str, claimed: bool) -> Result<DeployPlan> {
+    let c = &s.config.slots;
+    let (kickoff, commit) = (f.kickoff.as_str(), f.commit.as_str());
+    let id = new_id();
     let project = c.project(slot);
     let image_tag = format!("{kickoff}-{}", &commit[..12.min(commit.len())]);
     let env_file = envfile::location(s.repo.workdir(), s.repo.common_dir(), &c.env_dir, slot)
         .map_err(SlotError::from)?;
     let compose_file = env_file.with_file_name(crate::slots::compose::file_name(slot));
-    let compose_text = crate::slots::compose::render(c, slot, kickoff, &image_tag);
-    let number = c.index_of(slot).expect("a configured slot") + 1;
-    let mut env: Vec<(String, String)> = vec![
-        ("COMPOSE_PROJECT_NAME".into(), project.clone()),
-        ("KICKOFF_SLOT".into(), slot.into()),
-        ("KICKOFF_SLOT_NUMBER".into(), number.to_string()),
-        ("KICKOFF_KICKOFF".into(), kickoff.into()),
-        ("KICKOFF_COMMIT".into(), commit.into()),
-        ("KICKOFF_IMAGE_TAG".into(), image_tag.clone()),
-        (
-            "KICKOFF_PLATFORM_VERSION".into(),
-            platform_version.clone().unwrap_or_default(),
-        ),
-        ("KICKOFF_TICKETS".into(), tickets.join(",")),
-        ("KICKOFF_DEPLOY_ID".into(), id.clone()),
-    ];
-    for e in c.endpoints(slot) {
-        let p = env_prefix(&e.app);
-        env.push((format!("{p}_PORT"), e.port.to_string()));
-        env.push((format!("{p}_INTERNAL_PORT"), e.internal_port.to_string()));
-        env.push((format!("{p}_URL"), e.url.clone()));
-        env.push((format!("{p}_SERVICE"), e.service.clone()));
-        env.push((format!("{p}_IMAGE_TAG"), image_tag.clone()));
-    }
+    let mut env = deploy_env(c, slot, f, &id, &project, &image_tag);
     let env_text = envfile::render(
         &format!("written by kickoff deploy: {kickoff} on {slot}"),
         &env,
@@ -421,64 +386,122 @@ fn plan(
         slot: slot.into(),
         kickoff: kickoff.into(),
         commit: commit.into(),
-        platform_version,
-        tickets,
+        platform_version: f.platform_version.clone(),
+        tickets: f.tickets.clone(),
+        compose_text: crate::slots::compose::render(c, slot, kickoff, &image_tag),
         project,
         image_tag,
         env_file,
         env_text,
         compose_file,
-        compose_text,
-        program,
+        program: f.program.clone(),
         argv,
         env,
+        who: f.who.clone(),
+        timeout: f.timeout,
+        give_back: claimed.then(|| slot.to_string()),
     })
 }
 
-/// The env file and the compose override: inside the repository (the
-/// default `.git/kickoff/env` is in the git directory every worktree of the
-/// clone shares), through no symbolic link, each replaced whole.
-/// The files a deploy writes before it runs the command, as plan steps: the
-/// env file and the compose override. If the second cannot be written, the
-/// first is put back as it was.
-pub fn file_steps(c: &SlotsConfig, plan: &DeployPlan) -> Plan {
-    let mut steps = Plan::new();
-    steps.push(Step::WriteSlotFile {
-        env_dir: c.env_dir.clone(),
-        name: envfile::file_name(&plan.slot),
-        what: "the env file".into(),
-        content: plan.env_text.clone(),
-    });
-    steps.push(Step::WriteSlotFile {
-        env_dir: c.env_dir.clone(),
-        name: crate::slots::compose::file_name(&plan.slot),
-        what: "the compose override".into(),
-        content: plan.compose_text.clone(),
-    });
-    steps
-}
-
-fn write_env_file(s: &Session, g: &Global, plan: &DeployPlan) -> Result<()> {
-    crate::commands::run_plan(s, g, &file_steps(&s.config.slots, plan))
-}
-
-/// The deploy command: no shell, no stdin, its stdout and stderr both
-/// streamed to our stderr (our stdout carries only the record).
-fn command(s: &Session, g: &Global, plan: &DeployPlan) -> Command {
-    g.ui.info(format!(
-        "running {}",
-        crate::output::shell_words(&plan.argv)
-    ));
-    let mut cmd = Command::new(&plan.program);
-    cmd.args(&plan.argv[1..])
-        .current_dir(s.repo.workdir())
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(std::io::stderr()))
-        .stderr(Stdio::inherit());
-    for (k, v) in &plan.env {
-        cmd.env(k, v);
+/// The variables of the env file (and of the deploy command's environment).
+fn deploy_env(
+    c: &SlotsConfig,
+    slot: &str,
+    f: &Facts,
+    id: &str,
+    project: &str,
+    image_tag: &str,
+) -> Vec<(String, String)> {
+    let number = c.index_of(slot).expect("a configured slot") + 1;
+    let mut env: Vec<(String, String)> = vec![
+        ("COMPOSE_PROJECT_NAME".into(), project.into()),
+        ("KICKOFF_SLOT".into(), slot.into()),
+        ("KICKOFF_SLOT_NUMBER".into(), number.to_string()),
+        ("KICKOFF_KICKOFF".into(), f.kickoff.clone()),
+        ("KICKOFF_COMMIT".into(), f.commit.clone()),
+        ("KICKOFF_IMAGE_TAG".into(), image_tag.into()),
+        (
+            "KICKOFF_PLATFORM_VERSION".into(),
+            f.platform_version.clone().unwrap_or_default(),
+        ),
+        ("KICKOFF_TICKETS".into(), f.tickets.join(",")),
+        ("KICKOFF_DEPLOY_ID".into(), id.into()),
+    ];
+    for e in c.endpoints(slot) {
+        let p = env_prefix(&e.app);
+        env.push((format!("{p}_PORT"), e.port.to_string()));
+        env.push((format!("{p}_INTERNAL_PORT"), e.internal_port.to_string()));
+        env.push((format!("{p}_URL"), e.url.clone()));
+        env.push((format!("{p}_SERVICE"), e.service.clone()));
+        env.push((format!("{p}_IMAGE_TAG"), image_tag.into()));
     }
-    cmd
+    env
+}
+
+/// The steps of a deploy once its slot is known, in order: write the slot's
+/// env file and compose override (inside the repository, through no link,
+/// each replaced whole; the first is put back if the second fails), run the
+/// deploy command, publish its record, succeeded or not (giving back a slot
+/// claimed for this deploy when it did not succeed). A step every deploy
+/// makes (such as telling a hosting service) is added here.
+pub fn steps(c: &SlotsConfig, d: &DeployPlan, remote: Option<&str>) -> Plan {
+    let file = |name: String, what: &str, content: &str| Step::WriteSlotFile {
+        env_dir: c.env_dir.clone(),
+        name,
+        what: what.into(),
+        content: content.into(),
+    };
+    Plan::from_iter([
+        file(envfile::file_name(&d.slot), "the env file", &d.env_text),
+        file(
+            crate::slots::compose::file_name(&d.slot),
+            "the compose override",
+            &d.compose_text,
+        ),
+        Step::RunDeploy {
+            slot: d.slot.clone(),
+            kickoff: d.kickoff.clone(),
+            program: d.program.clone(),
+            argv: d.argv.clone(),
+            env: d.env.clone(),
+            timeout: d.timeout,
+            record: Box::new(record(d)),
+            give_back: d.give_back.clone(),
+        },
+        Step::RecordDeployment {
+            slot: d.slot.clone(),
+            kickoff: d.kickoff.clone(),
+            give_back: d.give_back.clone(),
+            files: match d.give_back {
+                Some(_) => vec![d.env_file.clone(), d.compose_file.clone()],
+                None => Vec::new(),
+            },
+            remote: remote.map(str::to_string),
+        },
+    ])
+}
+
+/// The deployment record as it starts (the run sets its times and outcome).
+fn record(d: &DeployPlan) -> Deployment {
+    let started = now();
+    Deployment {
+        id: d.id.clone(),
+        slot: d.slot.clone(),
+        kickoff: d.kickoff.clone(),
+        commit: d.commit.clone(),
+        platform_version: d.platform_version.clone(),
+        tickets: d.tickets.clone(),
+        who: d.who.clone(),
+        started_at: started,
+        finished_at: started,
+        duration_ms: 0,
+        status: DeployStatus::Interrupted,
+        exit_code: None,
+        signal: None,
+        error: None,
+        image_tag: d.image_tag.clone(),
+        project: d.project.clone(),
+    }
 }
 
 /// The deploy program: a path (relative to the work tree) when it has a `/`,

@@ -7,12 +7,14 @@ use crate::commands::land::LandPlan;
 use crate::conflict::{PairVerdict, Tip};
 use crate::error::{Error, Result};
 use crate::git::git2::Oid;
+use crate::github::api::OpenPullRequest;
 use crate::github::{self, GitHub, GitHubError, Target};
 use crate::kickoffs::Kickoff;
 use crate::plan::{GitHubCall, Plan, Step};
 use crate::release::PlatformVersion;
 use crate::release::catalog::{Catalog, PlatformTag};
 use crate::release::land::LandMode;
+use std::collections::BTreeMap;
 
 /// The GitHub mirror: pull requests, releases and deployments.
 ///
@@ -498,6 +500,106 @@ pub(crate) fn take_merged_main(s: &Session, g: &Global, p: &LandPlan) -> Result<
     };
     super::run_plan(s, g, &local.steps(main)).map_err(after)?;
     Ok(new_main)
+}
+
+/// `--github` of `list` and `status` (`asked`): the open pull requests by
+/// branch. Exit 2 without [github]; `None` after a warning when GitHub
+/// cannot say.
+pub(crate) fn pull_requests_if(
+    s: &Session,
+    g: &Global,
+    asked: bool,
+) -> Result<Option<BTreeMap<String, OpenPullRequest>>> {
+    if !asked {
+        return Ok(None);
+    }
+    require_section(s, "--github")?;
+    Ok(pull_requests_by_branch(s, g))
+}
+
+/// Print a report's JSON, with `pull_request` under `paths` when known.
+pub(crate) fn json_with_pull_requests<T: serde::Serialize>(
+    g: &Global,
+    doc: &T,
+    paths: &[&str],
+    prs: Option<&BTreeMap<String, OpenPullRequest>>,
+) -> Result<()> {
+    match prs {
+        Some(prs) => g.ui.json(&with_pull_requests(
+            serde_json::to_value(doc).expect("serializable"),
+            paths,
+            prs,
+        )),
+        None => g.ui.json(doc),
+    }
+}
+
+/// `--github` of `list` and `status`: the open pull requests by branch.
+/// `None` after a warning when GitHub cannot say (the git report stands).
+fn pull_requests_by_branch(s: &Session, g: &Global) -> Option<BTreeMap<String, OpenPullRequest>> {
+    match connect(s, g).and_then(|hub| hub.open_pull_requests()) {
+        Ok(prs) => Some(prs.into_iter().map(|p| (p.head.clone(), p)).collect()),
+        Err(e) => {
+            let mut text = format!("pull requests are not shown: {e}");
+            if let Some(h) = e.hint() {
+                text.push_str(&format!(" ({h})"));
+            }
+            g.ui.warn(text);
+            None
+        }
+    }
+}
+
+/// One cell: `#7 open, approved`, `#8 draft`, `-` for none.
+pub(crate) fn pull_request_cell(pr: Option<&OpenPullRequest>) -> String {
+    match pr {
+        None => "-".into(),
+        Some(p) if p.review == "none" => format!("#{} {}", p.number, p.state),
+        Some(p) => format!("#{} {}, {}", p.number, p.state, p.review.replace('_', " ")),
+    }
+}
+
+/// `status --github`: the pull request of the kickoff and of each feature
+/// branch, under the report.
+pub(crate) fn pull_request_lines(
+    doc: &crate::overview::StatusDoc,
+    prs: &BTreeMap<String, OpenPullRequest>,
+) -> String {
+    let names: Vec<&str> = std::iter::once(doc.kickoff.name.as_str())
+        .chain(doc.features.iter().map(|f| f.name.as_str()))
+        .collect();
+    let width = names.iter().map(|n| n.len()).max().unwrap_or(0);
+    let mut out = String::from("  pull requests\n");
+    for name in names {
+        let pr = prs.get(name);
+        let cell = pull_request_cell(pr);
+        let url = pr.map(|p| format!("  {}", p.url)).unwrap_or_default();
+        out.push_str(&format!("    {name:<width$}  {cell}{url}\n"));
+    }
+    out
+}
+
+/// Add `"pull_request"` (or null) to each object under `path` (an array of
+/// objects with a `name`, or one such object) of a report's JSON.
+fn with_pull_requests(
+    mut doc: serde_json::Value,
+    paths: &[&str],
+    prs: &BTreeMap<String, OpenPullRequest>,
+) -> serde_json::Value {
+    for path in paths {
+        let Some(node) = doc.pointer_mut(path) else {
+            continue;
+        };
+        let items: Vec<&mut serde_json::Value> = match node {
+            serde_json::Value::Array(items) => items.iter_mut().collect(),
+            other => vec![other],
+        };
+        for item in items {
+            let pr = item["name"].as_str().and_then(|n| prs.get(n));
+            item["pull_request"] = serde_json::to_value(pr).expect("serializable");
+        }
+    }
+    doc
 }
 
 #[derive(serde::Serialize)]

@@ -4,7 +4,7 @@ use crate::commands::Global;
 use crate::commands::Session;
 use crate::error::Result;
 use crate::output::table;
-use crate::overview::{ListDoc, Snapshot};
+use crate::overview::{KickoffEntry, ListDoc, Snapshot};
 
 /// Show the live kickoffs: date and age, commits ahead of and behind main,
 /// feature branches (merged / open), last commit.
@@ -24,6 +24,10 @@ pub struct ListArgs {
     pub json: bool,
     #[command(flatten)]
     pub fetch: super::fresh::FetchArgs,
+    /// Add each kickoff's open pull request on GitHub: number, draft or
+    /// open, review decision (one GitHub request per 100 open pull requests).
+    #[arg(long)]
+    pub github: bool,
 }
 
 pub fn run(args: ListArgs, g: &Global) -> Result<()> {
@@ -34,8 +38,9 @@ pub fn run(args: ListArgs, g: &Global) -> Result<()> {
     let snapshot = Snapshot::read(&s.repo, &s.config)?;
     let today = chrono::Local::now().date_naive();
     let doc = snapshot.list(&s.repo, args.all, today)?;
+    let prs = super::github::pull_requests_if(&s, g, args.github)?;
     if args.json {
-        return g.ui.json(&doc);
+        return super::github::json_with_pull_requests(g, &doc, &["/kickoffs"], prs.as_ref());
     }
     if doc.kickoffs.is_empty() {
         g.ui.info(if args.all {
@@ -45,8 +50,16 @@ pub fn run(args: ListArgs, g: &Global) -> Result<()> {
         });
         return Ok(());
     }
-    g.ui.data(&render(&doc, args.all))
+    let cell = |k: &KickoffEntry| {
+        let prs = prs.as_ref()?;
+        Some(super::github::pull_request_cell(prs.get(&k.name)))
+    };
+    let extra: Option<Column> = prs.is_some().then_some(("PULL REQUEST", &cell));
+    g.ui.data(&render_with(&doc, args.all, extra))
 }
+
+/// One more column for the table: its header and a cell per kickoff.
+pub type Column<'a> = (&'a str, &'a dyn Fn(&KickoffEntry) -> Option<String>);
 
 /// A kickoff's age for the table: `14d`, or `in 3d` for a date still ahead.
 pub fn age_short(days: i64) -> String {
@@ -70,6 +83,11 @@ pub fn age_words(days: i64) -> String {
 
 /// The human-readable table.
 pub fn render(doc: &ListDoc, all: bool) -> String {
+    render_with(doc, all, None)
+}
+
+/// The table with one more column (`--github`: the pull requests).
+pub fn render_with(doc: &ListDoc, all: bool, extra: Option<Column>) -> String {
     let mut header = vec![
         "KICKOFF",
         "DATE",
@@ -82,6 +100,9 @@ pub fn render(doc: &ListDoc, all: bool) -> String {
     ];
     if all {
         header.push("STATE");
+    }
+    if let Some((name, _)) = extra {
+        header.push(name);
     }
     let rows: Vec<Vec<String>> = doc
         .kickoffs
@@ -103,6 +124,9 @@ pub fn render(doc: &ListDoc, all: bool) -> String {
             ];
             if all {
                 row.push(if k.merged { "merged" } else { "live" }.to_string());
+            }
+            if let Some((_, cell)) = extra {
+                row.push(cell(k).unwrap_or_else(|| "-".into()));
             }
             row
         })

@@ -28,6 +28,7 @@ pub mod release;
 pub mod show;
 pub mod slot;
 pub mod slot_admin;
+pub mod slot_change;
 pub mod slot_routes;
 pub mod slot_service;
 pub mod status;
@@ -132,19 +133,24 @@ pub(crate) fn show_plan_with(
 /// `KICKOFF_PLAN_LOG=FILE`, each applied step's line is appended to FILE.
 pub(crate) fn run_plan(s: &Session, g: &Global, plan: &Plan) -> Result<()> {
     let mut effects = GitEffects::new(&s.repo).with_github(Box::new(|| github::connect(s, g)));
-    interpret(&mut effects, g, plan)
+    interpreter(g, &mut effects).run(plan)
 }
 
 /// [`run_plan`] for a command that needs no settings (`hook install`).
 pub(crate) fn run_plan_on(repo: &Repo, g: &Global, plan: &Plan) -> Result<()> {
-    interpret(&mut GitEffects::new(repo), g, plan)
+    let mut effects = GitEffects::new(repo);
+    interpreter(g, &mut effects).run(plan)
 }
 
-fn interpret(effects: &mut GitEffects, g: &Global, plan: &Plan) -> Result<()> {
+/// The interpreter a command runs its plans with: progress on the terminal,
+/// each applied step appended to `KICKOFF_PLAN_LOG` when set.
+pub(crate) fn interpreter<'a, E: crate::plan::Effects + ?Sized>(
+    g: &'a Global,
+    effects: &'a mut E,
+) -> Interpreter<'a, E> {
     Interpreter::new(effects)
         .with_ui(&g.ui)
         .with_log(std::env::var_os("KICKOFF_PLAN_LOG").map(Into::into))
-        .run(plan)
 }
 
 /// Resolve the kickoff a command means: the explicit name when given (which

@@ -3,12 +3,12 @@
 use super::slot_service::{self as service, check_slot, require_pool, store};
 use crate::commands::Global;
 use crate::commands::Session;
+use crate::commands::slot_change::change;
 use crate::error::{Error, Result};
 use crate::output::table;
 use crate::slots::board::{Board, human};
 use crate::slots::service::{now, person};
-use crate::slots::{Applied, Op, Outcome, Ttl, new_id};
-use crate::state::Loaded;
+use crate::slots::{Op, Ttl, new_id};
 
 /// Shared QA slots: who holds which dev environment, and the queue.
 ///
@@ -293,112 +293,7 @@ fn claim(args: ClaimArgs, g: &Global) -> Result<()> {
         queue: args.queue,
         via: "claim".into(),
     };
-    execute(&s, g, &op, args.dry_run, args.json)
-}
-
-/// Apply an operation (or, with `dry_run`, show what it would do) and report.
-pub fn execute(s: &Session, g: &Global, op: &Op, dry_run: bool, json: bool) -> Result<()> {
-    let store = store(&s.repo, &s.config, &g.ui);
-    let (applied, loaded) = if dry_run {
-        let current = store.read(false)?;
-        let mut state = current.state.clone();
-        let applied = op.apply(&mut state, &s.config.slots.names)?;
-        g.ui.info("dry run: nothing changed");
-        (applied, current)
-    } else {
-        store.apply(op)?
-    };
-    report(g, op, &applied, &loaded, dry_run, json)
-}
-
-fn report(
-    g: &Global,
-    op: &Op,
-    applied: &Applied,
-    loaded: &Loaded,
-    dry_run: bool,
-    json: bool,
-) -> Result<()> {
-    if json {
-        return g.ui.json(&serde_json::json!({
-            "schema": 1,
-            "op": op.id(),
-            "dry_run": dry_run,
-            "outcome": applied.outcome,
-            "notes": applied.notes,
-            "state_commit": (!dry_run).then(|| loaded.commit.map(|c| c.to_string())).flatten(),
-            "attempts": loaded.stats.attempts,
-        }));
-    }
-    let would = if dry_run { "would have " } else { "" };
-    let (line, data) = match &applied.outcome {
-        Outcome::Claimed {
-            slot,
-            until,
-            took_over_from,
-        } => {
-            if let Some(p) = took_over_from {
-                g.ui.warn(format!(
-                    "{slot}'s lease by {} ({}) expired at {}; {would}taken over (recorded)",
-                    p.kickoff,
-                    p.holder.name,
-                    human(&p.until)
-                ));
-            }
-            (
-                format!("{would}claimed {slot} until {}", human(until)),
-                Some(slot.clone()),
-            )
-        }
-        Outcome::AlreadyHeld { slot, until } => (
-            format!(
-                "already holds {slot} (until {}); nothing to do",
-                human(until)
-            ),
-            Some(slot.clone()),
-        ),
-        Outcome::Queued { position } => (
-            format!("no slot is free; {would}joined the queue at position {position}"),
-            None,
-        ),
-        Outcome::Released { slot, left_queue } => (
-            match (slot, left_queue) {
-                (Some(s), _) => format!("{would}released {s}"),
-                (None, true) => format!("{would}left the queue"),
-                (None, false) => "held nothing".into(),
-            },
-            slot.clone(),
-        ),
-        Outcome::Renewed { slot, until } => (
-            format!("{would}renewed {slot} until {}", human(until)),
-            Some(slot.clone()),
-        ),
-        Outcome::Left { kickoff, position } => (
-            format!("{would}taken {kickoff} out of the queue (it was at position {position})"),
-            Some(kickoff.clone()),
-        ),
-        Outcome::Recorded { file } => (format!("{would}recorded {file}"), Some(file.clone())),
-        Outcome::Removed { paths } => (format!("{would}removed {}", paths.join(", ")), None),
-        Outcome::Reset { released, dequeued } => (
-            format!(
-                "{would}reset the pool: released {}; {dequeued} left the queue",
-                if released.is_empty() {
-                    "no slot".to_string()
-                } else {
-                    released.join(", ")
-                }
-            ),
-            None,
-        ),
-    };
-    g.ui.done(line);
-    for n in &applied.notes {
-        g.ui.info(n);
-    }
-    match data {
-        Some(d) if !dry_run => g.ui.data(&format!("{d}\n")),
-        _ => Ok(()),
-    }
+    change(&s, g, &op, args.dry_run, args.json)
 }
 
 /// Which slot `release`/`renew` mean when none is named.
@@ -463,7 +358,7 @@ fn release(args: ReleaseArgs, g: &Global) -> Result<()> {
         at: now(),
         force: args.force,
     };
-    execute(&s, g, &op, args.dry_run, args.json)
+    change(&s, g, &op, args.dry_run, args.json)
 }
 
 fn leave(args: LeaveArgs, g: &Global) -> Result<()> {
@@ -480,7 +375,7 @@ fn leave(args: LeaveArgs, g: &Global) -> Result<()> {
         at: now(),
         force: args.force,
     };
-    execute(&s, g, &op, args.dry_run, args.json)
+    change(&s, g, &op, args.dry_run, args.json)
 }
 
 /// Which kickoff `leave` means when none is named: the current branch's
@@ -522,5 +417,5 @@ fn renew(args: RenewArgs, g: &Global) -> Result<()> {
         ttl: ttl.to_string(),
         force: args.force,
     };
-    execute(&s, g, &op, args.dry_run, args.json)
+    change(&s, g, &op, args.dry_run, args.json)
 }

@@ -6,7 +6,7 @@
 use super::slot_service::{require_pool, store};
 use crate::commands::Global;
 use crate::commands::Session;
-use crate::commands::slot::execute;
+use crate::commands::slot_change::change;
 use crate::error::{Error, Result};
 use crate::output::table;
 use crate::slots::service::{now, person};
@@ -101,7 +101,7 @@ pub fn run(args: AdminArgs, g: &Global) -> Result<()> {
         AdminCommand::Remove(a) => {
             check_reason(a.reason.as_deref())?;
             let op = admin_op(&s, AdminAction::Remove { paths: a.paths }, a.reason)?;
-            execute(&s, g, &op, a.dry_run, a.json)
+            change(&s, g, &op, a.dry_run, a.json)
         }
         AdminCommand::Reset(a) => {
             check_reason(a.reason.as_deref())?;
@@ -119,7 +119,7 @@ pub fn run(args: AdminArgs, g: &Global) -> Result<()> {
                 ));
             }
             let op = admin_op(&s, AdminAction::Reset, a.reason)?;
-            execute(&s, g, &op, a.dry_run, a.json)
+            change(&s, g, &op, a.dry_run, a.json)
         }
         AdminCommand::Files(a) => files(&s, g, a),
         AdminCommand::History(a) => history(&s, g, a),

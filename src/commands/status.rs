@@ -30,6 +30,10 @@ pub struct StatusArgs {
     pub json: bool,
     #[command(flatten)]
     pub fetch: super::fresh::FetchArgs,
+    /// Add the open pull request of the kickoff and of each feature branch
+    /// on GitHub: number, draft or open, review decision.
+    #[arg(long)]
+    pub github: bool,
 }
 
 pub fn run(args: StatusArgs, g: &Global) -> Result<()> {
@@ -47,10 +51,20 @@ pub fn run(args: StatusArgs, g: &Global) -> Result<()> {
     let snapshot = Snapshot::read(&s.repo, &s.config)?;
     let today = chrono::Local::now().date_naive();
     let doc = snapshot.status(&s.repo, &s.config, &k, today)?;
+    let prs = super::github::pull_requests_if(&s, g, args.github)?;
     if args.json {
-        return g.ui.json(&doc);
+        return super::github::json_with_pull_requests(
+            g,
+            &doc,
+            &["/kickoff", "/features"],
+            prs.as_ref(),
+        );
     }
-    g.ui.data(&render(&doc))
+    let mut text = render(&doc);
+    if let Some(prs) = &prs {
+        text.push_str(&super::github::pull_request_lines(&doc, prs));
+    }
+    g.ui.data(&text)
 }
 
 fn short_str(oid: &str) -> String {

@@ -401,3 +401,117 @@ fn truncate(text: &str, max: usize) -> String {
     s.push('…');
     s
 }
+
+/// An open pull request as `list --github` and `status --github` show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OpenPullRequest {
+    pub number: u64,
+    pub url: String,
+    /// The branch it comes from (in this repository, not a fork).
+    #[serde(skip)]
+    pub head: String,
+    pub base: String,
+    /// `open` or `draft`.
+    pub state: &'static str,
+    /// `approved`, `changes_requested`, `review_required`, or `none` (no
+    /// review is required and none decided).
+    pub review: &'static str,
+}
+
+/// One page of open pull requests with their review decision: GraphQL,
+/// because the REST list has no review state (one request per 100 pull
+/// requests instead of one per branch).
+const OPEN_PULL_REQUESTS: &str = "query($owner: String!, $name: String!, $after: String) { \
+repository(owner: $owner, name: $name) { pullRequests(states: OPEN, first: 100, after: $after) { \
+nodes { number url isDraft headRefName baseRefName reviewDecision headRepository { nameWithOwner } } \
+pageInfo { hasNextPage endCursor } } } }";
+
+impl GitHub {
+    /// `POST /graphql`: the `data` of the answer; GraphQL's `errors` become
+    /// [`GitHubError::Api`] with their messages.
+    fn graphql(&self, body: &serde_json::Value) -> Result<serde_json::Value, GitHubError> {
+        let request = "POST /graphql".to_string();
+        let response = self.client.graphql(body)?;
+        if !response.ok() {
+            return Err(self.api_error(request, &response));
+        }
+        let mut answer = response.json();
+        let errors: Vec<String> = answer
+            .get("errors")
+            .and_then(|e| e.as_array())
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter_map(|e| e.get("message").and_then(|m| m.as_str()))
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let data = answer.get_mut("data").map(serde_json::Value::take);
+        match data {
+            Some(data) if !data.is_null() && errors.is_empty() => Ok(data),
+            _ => Err(GitHubError::Api {
+                request,
+                status: response.status,
+                message: if errors.is_empty() {
+                    "no data in GitHub's answer".into()
+                } else {
+                    errors.join("; ")
+                },
+                accepted_scopes: response
+                    .header("x-accepted-oauth-scopes")
+                    .map(str::to_string),
+                rate_limited: false,
+                repository: self.target.repository.to_string(),
+            }),
+        }
+    }
+
+    /// Every open pull request from a branch of this repository, with its
+    /// review decision: one GraphQL request per 100.
+    pub fn open_pull_requests(&self) -> Result<Vec<OpenPullRequest>, GitHubError> {
+        let repo = &self.target.repository;
+        let full_name = repo.to_string();
+        let mut after: Option<String> = None;
+        let mut found = Vec::new();
+        loop {
+            let body = serde_json::json!({
+                "query": OPEN_PULL_REQUESTS,
+                "variables": {"owner": repo.owner, "name": repo.name, "after": after},
+            });
+            let data = self.graphql(&body)?;
+            let page = &data["repository"]["pullRequests"];
+            for n in page["nodes"].as_array().into_iter().flatten() {
+                let own = n["headRepository"]["nameWithOwner"]
+                    .as_str()
+                    .is_some_and(|r| r.eq_ignore_ascii_case(&full_name));
+                let (Some(number), Some(head), true) =
+                    (n["number"].as_u64(), n["headRefName"].as_str(), own)
+                else {
+                    continue;
+                };
+                found.push(OpenPullRequest {
+                    number,
+                    url: n["url"].as_str().unwrap_or_default().to_string(),
+                    head: head.to_string(),
+                    base: n["baseRefName"].as_str().unwrap_or_default().to_string(),
+                    state: if n["isDraft"].as_bool() == Some(true) {
+                        "draft"
+                    } else {
+                        "open"
+                    },
+                    review: match n["reviewDecision"].as_str() {
+                        Some("APPROVED") => "approved",
+                        Some("CHANGES_REQUESTED") => "changes_requested",
+                        Some("REVIEW_REQUIRED") => "review_required",
+                        _ => "none",
+                    },
+                });
+            }
+            after = page["pageInfo"]["endCursor"].as_str().map(str::to_string);
+            if page["pageInfo"]["hasNextPage"].as_bool() != Some(true) || after.is_none() {
+                return Ok(found);
+            }
+        }
+    }
+}

@@ -50,6 +50,10 @@ pub struct Client {
     runtime: tokio::runtime::Runtime,
     octocrab: octocrab::Octocrab,
     api_url: String,
+    /// The API URL's path (`/api/v3` on Enterprise Server, empty on
+    /// github.com): octocrab talks to the host, kickoff adds the prefix, so
+    /// that GraphQL (`/api/graphql` there) is reachable on the same host.
+    prefix: String,
     max_wait: Duration,
     request_timeout: Duration,
     notice: Option<Notice>,
@@ -59,6 +63,7 @@ impl Client {
     /// A client for the API at `api_url` (with any path prefix, such as
     /// `/api/v3`), authenticated with `token`.
     pub fn new(api_url: &str, token: &Token) -> Result<Client, GitHubError> {
+        let (host, prefix) = split_api_url(api_url);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -66,7 +71,7 @@ impl Client {
         let octocrab = {
             let _guard = runtime.enter();
             octocrab::Octocrab::builder()
-                .base_uri(api_url)
+                .base_uri(host)
                 .map_err(|e| GitHubError::Setup(format!("invalid API URL {api_url}: {e}")))?
                 .personal_token(token.expose().to_string())
                 .add_header(
@@ -91,6 +96,7 @@ impl Client {
             runtime,
             octocrab,
             api_url: api_url.to_string(),
+            prefix,
             max_wait: Duration::from_secs(max_wait),
             request_timeout: REQUEST_TIMEOUT,
             notice: None,
@@ -123,6 +129,26 @@ impl Client {
         body: Option<&serde_json::Value>,
     ) -> Result<Response, GitHubError> {
         debug_assert!(path.starts_with('/'));
+        self.send_on_host(method, &format!("{}{path}", self.prefix), body)
+    }
+
+    /// Send a GraphQL query (`POST /graphql`, or `/api/graphql` on
+    /// Enterprise Server, whose REST API is under `/api/v3`). Not retried.
+    pub fn graphql(&self, body: &serde_json::Value) -> Result<Response, GitHubError> {
+        let path = match self.prefix.strip_suffix("/v3") {
+            Some(api) if api.ends_with("/api") => format!("{api}/graphql"),
+            _ => format!("{}/graphql", self.prefix),
+        };
+        self.send_on_host(Method::POST, &path, Some(body))
+    }
+
+    /// [`Client::send`] with a path from the host's root.
+    fn send_on_host(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Response, GitHubError> {
         let idempotent = matches!(method, Method::GET | Method::PUT | Method::DELETE);
         let mut attempt = 1;
         let mut waits = 0;
@@ -203,6 +229,19 @@ impl Client {
     }
 }
 
+/// `https://ghe.example.com/api/v3` -> (`https://ghe.example.com`, `/api/v3`).
+fn split_api_url(api_url: &str) -> (&str, String) {
+    let url = api_url.trim_end_matches('/');
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].find('/') {
+        Some(i) => (
+            &url[..after_scheme + i],
+            url[after_scheme + i..].to_string(),
+        ),
+        None => (url, String::new()),
+    }
+}
+
 /// The innermost cause of an octocrab error: "connection refused", not
 /// "Service error".
 fn describe(e: &octocrab::Error) -> String {
@@ -233,4 +272,24 @@ fn rate_limit_wait(r: &Response) -> Option<Duration> {
         return Some(Duration::from_secs((reset - now).max(0) as u64 + 1));
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_api_url_splits_into_host_and_prefix() {
+        use super::split_api_url;
+        assert_eq!(
+            split_api_url("https://api.github.com"),
+            ("https://api.github.com", String::new())
+        );
+        assert_eq!(
+            split_api_url("https://ghe.example.com/api/v3/"),
+            ("https://ghe.example.com", "/api/v3".to_string())
+        );
+        assert_eq!(
+            split_api_url("http://127.0.0.1:8080/api/v3"),
+            ("http://127.0.0.1:8080", "/api/v3".to_string())
+        );
+    }
 }

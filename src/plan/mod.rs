@@ -19,9 +19,11 @@ pub mod github;
 pub mod run;
 
 use crate::git::git2::Oid;
+use crate::slots::{AdminAction, Deployment, Op};
 use serde::{Serialize, Serializer};
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 pub use github::GitHubCall;
 pub use run::{Connect, Effects, GitEffects, Interpreter, Recorder, Undo};
@@ -183,6 +185,49 @@ pub enum Step {
         theirs_name: String,
         message: String,
     },
+    /// Apply an operation to the shared state (`refs/kickoff/state`):
+    /// decided again on the remote's freshest state, the local ref moved by
+    /// compare-and-swap, pushed fast-forward only (see `crate::state`). A
+    /// claim is undone by giving the slot back (or leaving the queue).
+    ApplyState {
+        op: Box<Op>,
+        /// The remote the change is pushed to (`None`: a clone without it).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        remote: Option<String>,
+    },
+    /// Run the deploy command (a program and its arguments, never a shell
+    /// line), its record kept in this clone's journal from before it starts.
+    /// Whatever it deployed cannot be taken back.
+    RunDeploy {
+        slot: String,
+        kickoff: String,
+        program: PathBuf,
+        argv: Vec<String>,
+        env: Vec<(String, String)>,
+        /// Stop it after this long (`None`: no limit).
+        #[serde(serialize_with = "seconds_opt", rename = "timeout_seconds")]
+        timeout: Option<Duration>,
+        /// The record as it starts: who deployed what where.
+        #[serde(skip)]
+        record: Box<Deployment>,
+        /// The slot its record gives back unless it succeeds.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        give_back: Option<String>,
+    },
+    /// Publish the record of the deploy just run, succeeded or not. One that
+    /// did not succeed gives `give_back` back in the same change, and the
+    /// slot's files (which describe nothing live then) are removed.
+    RecordDeployment {
+        slot: String,
+        kickoff: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        give_back: Option<String>,
+        /// The files removed when the slot is given back.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        files: Vec<PathBuf>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        remote: Option<String>,
+    },
     /// Ask GitHub to change something (the mirror; see [`github`]).
     #[serde(rename = "github")]
     GitHub {
@@ -194,6 +239,66 @@ pub enum Step {
         #[serde(skip_serializing_if = "Option::is_none")]
         redo: Option<String>,
     },
+}
+
+fn seconds_opt<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_u64(d.as_secs()),
+        None => s.serialize_none(),
+    }
+}
+
+/// What a state operation does, for a plan line (`claim a free slot for K`).
+fn state_change(op: &Op) -> String {
+    let forced = |force: &bool| if *force { " (forced)" } else { "" };
+    match op {
+        Op::Claim {
+            kickoff,
+            slot,
+            ttl,
+            queue,
+            ..
+        } => format!(
+            "claim {} for {kickoff} (lease {ttl}{})",
+            slot.as_deref().unwrap_or("a free slot"),
+            if *queue { ", else join the queue" } else { "" }
+        ),
+        Op::Release {
+            slot: Some(slot),
+            force,
+            ..
+        } => format!("release {slot}{}", forced(force)),
+        Op::Release { kickoff, force, .. } => format!(
+            "release the slot and queue place of {}{}",
+            kickoff.as_deref().unwrap_or("?"),
+            forced(force)
+        ),
+        Op::Renew {
+            slot, ttl, force, ..
+        } => format!("renew {slot} for {ttl}{}", forced(force)),
+        Op::Leave { kickoff, force, .. } => {
+            format!("take {kickoff} out of the queue{}", forced(force))
+        }
+        Op::Record { deployment: d, .. } => {
+            format!("record the deployment of {} on {}", d.kickoff, d.slot)
+        }
+        Op::Admin {
+            action: AdminAction::Remove { paths },
+            ..
+        } => format!("remove {} (admin)", paths.join(", ")),
+        Op::Admin {
+            action: AdminAction::Reset,
+            ..
+        } => "reset the pool: free every slot and empty the queue (admin)".into(),
+    }
+}
+
+/// Where a state change goes, for a plan line.
+fn in_state(remote: &Option<String>) -> String {
+    match remote {
+        Some(r) => format!("in {}, pushed to {r}", crate::state::STATE_REF),
+        None => format!("in {}", crate::state::STATE_REF),
+    }
 }
 
 fn hex<S: Serializer>(oid: &Oid, s: S) -> Result<S::Ok, S::Error> {
@@ -326,6 +431,50 @@ impl fmt::Display for Step {
                 "merge {theirs_name} ({}) into {branch} with a merge commit, without touching the work tree (clean)",
                 short(*theirs)
             ),
+            Step::ApplyState { op, remote } => {
+                write!(f, "{} {}", state_change(op), in_state(remote))
+            }
+            Step::RunDeploy {
+                slot,
+                kickoff,
+                argv,
+                timeout,
+                ..
+            } => {
+                write!(
+                    f,
+                    "run {} to deploy {kickoff} on {slot}",
+                    crate::output::shell_words(argv)
+                )?;
+                if let Some(t) = timeout {
+                    write!(
+                        f,
+                        ", stopped after {}",
+                        crate::slots::runner::format_duration(*t)
+                    )?;
+                }
+                Ok(())
+            }
+            Step::RecordDeployment {
+                slot,
+                kickoff,
+                give_back,
+                remote,
+                ..
+            } => {
+                write!(
+                    f,
+                    "record the deployment of {kickoff} on {slot}, succeeded or not, {}",
+                    in_state(remote)
+                )?;
+                if let Some(back) = give_back {
+                    write!(
+                        f,
+                        "; if it did not succeed, give {back} back and remove its env files"
+                    )?;
+                }
+                Ok(())
+            }
             Step::GitHub { call, .. } => write!(f, "{call}"),
         }
     }
@@ -340,6 +489,10 @@ impl Step {
             Step::Checkout { branch } => format!("could not check out {branch}"),
             Step::Tag { name, .. } => format!("could not create the tag {name}"),
             Step::UpdateRef { name, .. } => format!("could not update {name}"),
+            Step::RunDeploy { .. } => "could not run the deploy command".into(),
+            Step::RecordDeployment { kickoff, slot, .. } => {
+                format!("could not publish the record of the deployment of {kickoff} on {slot}")
+            }
             other => format!("could not {other}"),
         }
     }
@@ -352,12 +505,27 @@ impl Step {
         }
     }
 
+    /// Whether the step's own error is the whole story when it is the first
+    /// to fail: a state operation refused on the freshest state (`every slot
+    /// is taken`) changed nothing and needs no "could not" around it.
+    pub fn speaks_for_itself(&self) -> bool {
+        matches!(self, Step::ApplyState { .. })
+    }
+
     /// What undoing this step means, for the error line (`the local branch
     /// was removed again`); `None` for what needs no mention.
     pub fn undone(&self) -> Option<String> {
         match self {
             Step::DeleteBranch { .. } => Some("the local branch was removed again".into()),
             Step::DeleteTag { .. } => Some("the local tag was removed again".into()),
+            Step::ApplyState { op, .. } => Some(match op.as_ref() {
+                Op::Release {
+                    slot: Some(slot), ..
+                } => format!("{slot} was given back"),
+                Op::Release { .. } => "the claim was given back".into(),
+                Op::Leave { kickoff, .. } => format!("{kickoff} left the queue again"),
+                _ => format!("undone: {self}"),
+            }),
             // Config undone with its branch: the branch's line says it.
             Step::UnsetConfig { .. } | Step::SetConfig { .. } => None,
             other => Some(format!("undone: {other}")),

@@ -13,6 +13,9 @@ use crate::git::Repo;
 use crate::git::flow::WorktreeMerge;
 use crate::github::{GitHub, GitHubError};
 use crate::output::Ui;
+use crate::slots::service::now;
+use crate::slots::{Applied, Op, Outcome, new_id};
+use crate::state::{Loaded, Store};
 use std::path::{Path, PathBuf};
 
 /// How an applied step is taken back.
@@ -39,21 +42,34 @@ pub trait Effects {
 }
 
 /// Runs plans: in order, reporting progress, undoing on failure.
-pub struct Interpreter<'a> {
-    effects: &'a mut dyn Effects,
+///
+/// One interpreter may run several plans one after the other (a deploy runs
+/// its claim, then the steps for the slot the claim gave): a failure undoes
+/// the completed steps of every plan it ran.
+pub struct Interpreter<'a, E: Effects + ?Sized = dyn Effects> {
+    effects: &'a mut E,
     ui: Option<&'a Ui>,
     log: Option<PathBuf>,
+    /// How to take back each completed step, in order.
+    undo: Vec<Undo>,
     warnings: Vec<String>,
 }
 
-impl<'a> Interpreter<'a> {
-    pub fn new(effects: &'a mut dyn Effects) -> Interpreter<'a> {
+impl<'a, E: Effects + ?Sized> Interpreter<'a, E> {
+    pub fn new(effects: &'a mut E) -> Interpreter<'a, E> {
         Interpreter {
             effects,
             ui: None,
             log: None,
+            undo: Vec::new(),
             warnings: Vec::new(),
         }
+    }
+
+    /// What carries the steps out (to read what they found, such as the
+    /// outcome of a state operation).
+    pub fn effects(&self) -> &E {
+        self.effects
     }
 
     /// The warnings of mirror steps that failed (each also printed when
@@ -64,12 +80,13 @@ impl<'a> Interpreter<'a> {
 
     /// Append the line of each applied step (undo steps too) to this file:
     /// a record of what kickoff changed, as `--dry-run` prints it.
-    pub fn with_log(mut self, path: Option<PathBuf>) -> Interpreter<'a> {
+    pub fn with_log(mut self, path: Option<PathBuf>) -> Interpreter<'a, E> {
         self.log = path;
         self
     }
 
     fn apply(&mut self, step: &Step) -> Result<Undo> {
+        self.announce(step);
         let undo = self.effects.apply(step)?;
         if let Some(path) = &self.log {
             use std::io::Write;
@@ -84,7 +101,7 @@ impl<'a> Interpreter<'a> {
     }
 
     /// Report each finished step on stderr.
-    pub fn with_ui(mut self, ui: &'a Ui) -> Interpreter<'a> {
+    pub fn with_ui(mut self, ui: &'a Ui) -> Interpreter<'a, E> {
         self.ui = Some(ui);
         self
     }
@@ -92,12 +109,11 @@ impl<'a> Interpreter<'a> {
     /// Apply every step; on a failure undo the completed ones and return the
     /// step's error as the cause of one that says what failed and what was undone.
     pub fn run(&mut self, plan: &Plan) -> Result<()> {
-        let mut undo: Vec<Undo> = Vec::new();
         for step in &plan.steps {
             match self.apply(step) {
                 Ok(u) => {
                     self.report(step);
-                    undo.push(u);
+                    self.undo.push(u);
                 }
                 // Stopped on purpose (a merge conflict to resolve): keep the state.
                 Err(e @ Error::Stopped { .. }) => return Err(e),
@@ -106,7 +122,7 @@ impl<'a> Interpreter<'a> {
                         call,
                         redo: Some(redo),
                     } => self.unmirrored(&call.missing(), &e, redo),
-                    _ => return Err(self.fail(step, e, undo)),
+                    _ => return Err(self.fail(step, e)),
                 },
             }
         }
@@ -127,8 +143,12 @@ impl<'a> Interpreter<'a> {
         self.warnings.push(text);
     }
 
-    fn fail(&mut self, step: &Step, err: Error, mut undo: Vec<Undo>) -> Error {
+    fn fail(&mut self, step: &Step, err: Error) -> Error {
+        let mut undo = std::mem::take(&mut self.undo);
         let completed = undo.len();
+        if completed == 0 && step.speaks_for_itself() {
+            return err;
+        }
         let mut undone: Vec<String> = Vec::new();
         while let Some(u) = undo.pop() {
             match u {
@@ -162,6 +182,14 @@ impl<'a> Interpreter<'a> {
             _ => step.hint(),
         };
         Error::failed(message, hint, err)
+    }
+
+    /// Say what is about to happen when a step takes a while.
+    fn announce(&self, step: &Step) {
+        let Some(ui) = self.ui else { return };
+        if let Step::RunDeploy { argv, .. } = step {
+            ui.info(format!("running {}", crate::output::shell_words(argv)));
+        }
     }
 
     fn report(&mut self, step: &Step) {
@@ -304,6 +332,24 @@ fn inverse(step: &Step) -> Undo {
             old: None,
             log: "undo: kickoff merge".into(),
         }),
+        // The slot a claim got is known only once it ran: the recorder gives
+        // back whatever the kickoff holds.
+        Step::ApplyState { op, remote } if matches!(op.as_ref(), Op::Claim { .. }) => {
+            let Op::Claim { kickoff, by, .. } = op.as_ref() else {
+                unreachable!("a claim")
+            };
+            Undo::Step(Step::ApplyState {
+                op: Box::new(Op::Release {
+                    id: new_id(),
+                    slot: None,
+                    kickoff: Some(kickoff.clone()),
+                    by: by.clone(),
+                    at: now(),
+                    force: true,
+                }),
+                remote: remote.clone(),
+            })
+        }
         Step::StayPut { .. } | Step::CreateDir { .. } => Undo::Nothing,
         Step::Push { .. }
         | Step::Checkout { .. }
@@ -314,6 +360,9 @@ fn inverse(step: &Step) -> Undo {
         | Step::WriteExecutable { .. }
         | Step::RemoveFile { .. }
         | Step::ResetKeep { .. }
+        | Step::ApplyState { .. }
+        | Step::RunDeploy { .. }
+        | Step::RecordDeployment { .. }
         | Step::CommitResolvedMerge { .. }
         | Step::AbortMerge { .. }
         | Step::CheckoutDetached { .. }
@@ -328,9 +377,15 @@ fn inverse(step: &Step) -> Undo {
 /// How [`GitEffects`] reaches GitHub, called at the first GitHub step.
 pub type Connect<'r> = Box<dyn FnOnce() -> std::result::Result<GitHub, GitHubError> + 'r>;
 
-/// Carries steps out on a repository, its files and GitHub.
+/// Carries steps out on a repository, its files, its shared state and GitHub.
 pub struct GitEffects<'r> {
     repo: &'r Repo,
+    /// The shared state, for the steps that change it.
+    state: Option<&'r Store<'r>>,
+    /// Each state operation applied, with what it did and the state after it.
+    pub applied: Vec<(Op, Applied, Loaded)>,
+    /// The record the last deploy run left, until it is published.
+    deployed: Option<Op>,
     connect: Option<Connect<'r>>,
     hub: Option<GitHub>,
     /// Why GitHub cannot be reached: later GitHub steps fail at once with it
@@ -343,11 +398,25 @@ impl<'r> GitEffects<'r> {
     pub fn new(repo: &'r Repo) -> GitEffects<'r> {
         GitEffects {
             repo,
+            state: None,
+            applied: Vec::new(),
+            deployed: None,
             connect: None,
             hub: None,
             down: None,
             outcome: None,
         }
+    }
+
+    /// Change the shared state through this store.
+    pub fn with_state(mut self, store: &'r Store<'r>) -> GitEffects<'r> {
+        self.state = Some(store);
+        self
+    }
+
+    fn store(&self) -> &'r Store<'r> {
+        self.state
+            .expect("a plan that changes the shared state runs with its store")
     }
 
     /// Reach GitHub through `connect`, at the first GitHub step.
@@ -476,6 +545,9 @@ impl Effects for GitEffects<'_> {
             Step::FastForwardWorktree { to, .. } => repo.fast_forward_worktree(*to)?,
             Step::ResetKeep { to, .. } => repo.reset_keep(*to)?,
             Step::MergeInWorktree { .. } => return self.merge_in_worktree(step),
+            Step::ApplyState { op, remote } => return self.apply_state(op, remote),
+            Step::RunDeploy { .. } => return self.run_deploy(step),
+            Step::RecordDeployment { files, .. } => return self.record_deployment(files),
             Step::CommitResolvedMerge { .. } => {
                 repo.commit_merge_in_progress()?;
             }
@@ -534,6 +606,90 @@ impl GitEffects<'_> {
             },
             None => Step::RemoveFile { path },
         }))
+    }
+
+    /// Apply a state operation; a claim is undone by giving back what it got.
+    fn apply_state(&mut self, op: &Op, remote: &Option<String>) -> Result<Undo> {
+        let (applied, loaded) = self.store().apply(op)?;
+        let back = |op: Op| {
+            Undo::Step(Step::ApplyState {
+                op: Box::new(op),
+                remote: remote.clone(),
+            })
+        };
+        let undo = match (op, &applied.outcome) {
+            (Op::Claim { by, .. }, Outcome::Claimed { slot, .. }) => back(Op::Release {
+                id: new_id(),
+                slot: Some(slot.clone()),
+                kickoff: None,
+                by: by.clone(),
+                at: now(),
+                force: true,
+            }),
+            (Op::Claim { kickoff, by, .. }, Outcome::Queued { .. }) => back(Op::Leave {
+                id: new_id(),
+                kickoff: kickoff.clone(),
+                by: by.clone(),
+                at: now(),
+                force: true,
+            }),
+            (_, Outcome::AlreadyHeld { .. }) => Undo::Nothing,
+            _ => Undo::Irreversible,
+        };
+        self.applied.push((op.clone(), applied, loaded));
+        Ok(undo)
+    }
+
+    /// Run the deploy command with its record journaled around it; the
+    /// record to publish is kept for the next step.
+    fn run_deploy(&mut self, step: &Step) -> Result<Undo> {
+        let Step::RunDeploy {
+            program,
+            argv,
+            env,
+            timeout,
+            record,
+            give_back,
+            ..
+        } = step
+        else {
+            unreachable!("called for a deploy")
+        };
+        let mut record = (**record).clone();
+        record.started_at = now();
+        record.finished_at = record.started_at;
+        let mut cmd = crate::slots::runner::deploy_command(program, argv, env, self.repo.workdir());
+        let op = crate::slots::recorded::run(
+            crate::slots::recorded::Recorded {
+                journal: self.store().journal(),
+                record,
+                release: give_back.clone(),
+                timeout: *timeout,
+            },
+            &mut cmd,
+        )?;
+        self.deployed = Some(op);
+        Ok(Undo::Irreversible)
+    }
+
+    /// Publish the record of the deploy just run. One that gives its slot
+    /// back (it did not succeed) first removes the slot's files.
+    fn record_deployment(&mut self, files: &[PathBuf]) -> Result<Undo> {
+        let op = self
+            .deployed
+            .take()
+            .expect("a deployment is recorded after it ran");
+        if let Op::Record {
+            release: Some(_), ..
+        } = &op
+        {
+            for f in files {
+                let _ = std::fs::remove_file(f);
+            }
+        }
+        let (applied, loaded) = self.store().apply(&op)?;
+        self.applied.push((op, applied, loaded));
+        Ok(Undo::Irreversible)
     }
 
     fn merge_in_worktree(&mut self, step: &Step) -> Result<Undo> {
@@ -696,6 +852,101 @@ mod tests {
         let cause = std::error::Error::source(&err).unwrap().to_string();
         assert!(cause.contains("symbolic link"), "{cause}");
         assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep\n");
+    }
+
+    fn claim(kickoff: &str) -> Op {
+        Op::Claim {
+            id: new_id(),
+            kickoff: kickoff.into(),
+            by: crate::slots::Person {
+                name: "Ann".into(),
+                email: "ann@example.com".into(),
+            },
+            at: now(),
+            ttl: "1d".into(),
+            slot: None,
+            reason: None,
+            queue: false,
+            via: "deploy".into(),
+        }
+    }
+
+    /// A claim is undone by giving the slot back when a later step fails;
+    /// the shared state is read back from the store.
+    #[test]
+    fn a_claim_is_given_back_when_a_later_step_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::git::git2::Repository::init(dir.path()).unwrap();
+        let repo = crate::git::Repo::discover(dir.path()).unwrap();
+        let ui = Ui::new(true);
+        let store = Store::new(&repo, None, vec!["dev1".into(), "dev2".into()], &ui);
+        let env_dir = dir.path().join(".git/kickoff/env");
+        std::fs::create_dir_all(env_dir.join("dev1.compose.yml")).unwrap();
+        let file = |name: &str| Step::WriteSlotFile {
+            env_dir: ".git/kickoff/env".into(),
+            name: name.into(),
+            what: format!("the file {name}"),
+            content: "A=1\n".into(),
+        };
+        let plan = Plan {
+            steps: vec![
+                Step::ApplyState {
+                    op: Box::new(claim("kickoff-240510-a")),
+                    remote: None,
+                },
+                file("dev1.env"),
+                file("dev1.compose.yml"),
+            ],
+        };
+        let mut effects = GitEffects::new(&repo).with_state(&store);
+        let err = Interpreter::new(&mut effects).run(&plan).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "could not write the file dev1.compose.yml to .git/kickoff/env/dev1.compose.yml; \
+                 undone: remove {}, dev1 was given back",
+                env_dir.join("dev1.env").display()
+            )
+        );
+        let state = store.read(true).unwrap().state;
+        assert!(state.leases.is_empty(), "{state:?}");
+        assert!(!env_dir.join("dev1.env").exists());
+        // The history shows the claim and its giving back.
+        let tip = store.read(true).unwrap().commit.unwrap();
+        let subjects: Vec<String> = store
+            .history(tip, 5)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.summary)
+            .collect();
+        assert_eq!(
+            subjects,
+            [
+                "release dev1: by Ann",
+                "claim any slot: kickoff-240510-a by Ann"
+            ]
+        );
+    }
+
+    /// The recorder gives back whatever the kickoff holds: it does not know
+    /// the slot a claim would get.
+    #[test]
+    fn the_recorder_undoes_a_claim_by_releasing_the_kickoff() {
+        let plan = Plan {
+            steps: vec![
+                Step::ApplyState {
+                    op: Box::new(claim("kickoff-240510-a")),
+                    remote: Some("origin".into()),
+                },
+                Step::CreateDir { path: "x".into() },
+            ],
+        };
+        let mut rec = Recorder::failing_at(1);
+        Interpreter::new(&mut rec).run(&plan).unwrap_err();
+        insta::assert_snapshot!(rec.text(), @r"
+        claim a free slot for kickoff-240510-a (lease 1d) in refs/kickoff/state, pushed to origin
+        release the slot and queue place of kickoff-240510-a (forced) in refs/kickoff/state, pushed to origin
+        ");
     }
 
     #[test]

@@ -122,6 +122,28 @@ fn grace() -> Duration {
         .unwrap_or(GRACE)
 }
 
+/// The deploy command: `program` with `argv[1..]`, run in the work tree with
+/// `env` added; no shell, no stdin, its stdout and stderr both streamed to
+/// our stderr (our stdout carries only the record).
+pub fn deploy_command(
+    program: &std::path::Path,
+    argv: &[String],
+    env: &[(String, String)],
+    workdir: &std::path::Path,
+) -> Command {
+    use std::process::Stdio;
+    let mut cmd = Command::new(program);
+    cmd.args(argv.iter().skip(1))
+        .current_dir(workdir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(std::io::stderr()))
+        .stderr(Stdio::inherit());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
 /// Start `cmd` in a new process group (a [`SignalGuard`] must be installed)
 /// and wait for it, forwarding signals and enforcing `timeout`.
 pub fn run(

@@ -126,6 +126,11 @@ impl<'a> Store<'a> {
         self.remote.is_some()
     }
 
+    /// The remote the state is shared through (`None`: local only).
+    pub fn remote(&self) -> Option<&str> {
+        self.remote.as_deref()
+    }
+
     /// The state at a commit (`None`: the empty state). What is bad in it
     /// is reported (once per process) and left out.
     pub fn load(&self, commit: Option<Oid>) -> Result<SlotState> {
