@@ -1533,3 +1533,148 @@ fn list_github_with_github_failing_warns_and_lists() {
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("did not answer POST /graphql"), "{err}");
 }
+
+#[test]
+fn new_and_feature_pr_open_a_draft_pull_request_after_the_push() {
+    let fake = FakeGitHub::start();
+    let repo = repo_with(&format!(
+        "{GITHUB_TOML}ticket_url = \"https://jira.example.com/browse/{{ticket}}\"\n"
+    ));
+    let k = "kickoff-240510-dash";
+    // Dry run: the plan shows the start commit and the pull request; GitHub
+    // is not asked.
+    let before = repo.snapshot();
+    let (code, out, err) = run(&mut kickoff_gh(
+        &repo,
+        &fake.url(),
+        &["-q", "new", "dash", "--date", "240510", "--pr", "--dry-run"],
+    ));
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[0].starts_with(&format!("create branch {k} at ")),
+        "{out}"
+    );
+    assert!(
+        lines[0].ends_with("(an empty start commit on origin/main)"),
+        "{out}"
+    );
+    assert_eq!(
+        lines[1],
+        format!("push {k} to origin with upstream tracking")
+    );
+    assert_eq!(
+        lines[2],
+        format!("open a draft pull request {k} -> main on GitHub: {k}")
+    );
+    assert!(fake.requests().is_empty());
+    assert_eq!(before.refs, repo.snapshot().refs);
+
+    fake.answer("GET", "/repos/acme/shop/pulls", 200, json!([]));
+    fake.answer(
+        "POST",
+        "/repos/acme/shop/pulls",
+        201,
+        pr_json(12, k, "main", ""),
+    );
+    let (code, out, err) = run(&mut kickoff_gh(
+        &repo,
+        &fake.url(),
+        &["new", "dash", "--date", "240510", "--pr"],
+    ));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, format!("{k}\n"));
+    assert!(err.contains("opened pull request #12"), "{err}");
+    // The branch starts with an empty commit on main, and origin has it.
+    let tip = repo.rev(k).unwrap();
+    assert_eq!(
+        repo.origin_refs().get(&format!("refs/heads/{k}")),
+        Some(&tip)
+    );
+    assert_eq!(repo.rev(&format!("{k}^")), repo.rev("origin/main"));
+    assert_eq!(
+        repo.rev(&format!("{k}^{{tree}}")),
+        repo.rev("origin/main^{tree}")
+    );
+    assert_eq!(
+        fake.lines(),
+        [
+            format!("GET /repos/acme/shop/pulls?state=open&head=acme%3A{k}&per_page=100"),
+            "POST /repos/acme/shop/pulls".to_string(),
+        ]
+    );
+    let created = seen_body(&fake, "POST", "/repos/acme/shop/pulls");
+    assert_eq!(created["head"], k);
+    assert_eq!(created["base"], "main");
+    assert_eq!(created["draft"], true);
+    assert_eq!(created["title"], k);
+
+    // feature --pr: into the kickoff, titled by ticket and slug, linked.
+    fake.reset();
+    let f = "feature/DASH-2-search";
+    fake.answer("GET", "/repos/acme/shop/pulls", 200, json!([]));
+    fake.answer("POST", "/repos/acme/shop/pulls", 201, pr_json(13, f, k, ""));
+    let (code, _, err) = run(&mut kickoff_gh(
+        &repo,
+        &fake.url(),
+        &["feature", "DASH-2", "search", "--pr"],
+    ));
+    assert_eq!(code, 0, "{err}");
+    let created = seen_body(&fake, "POST", "/repos/acme/shop/pulls");
+    assert_eq!(created["base"], k);
+    assert_eq!(created["title"], "DASH-2 search");
+    assert!(
+        created["body"]
+            .as_str()
+            .unwrap()
+            .contains("- [DASH-2](https://jira.example.com/browse/DASH-2)"),
+        "{created}"
+    );
+    assert_eq!(repo.rev(&format!("{f}^")), repo.rev(k));
+    assert_eq!(
+        repo.config(&format!("branch.{f}.kickoff")).as_deref(),
+        Some(k)
+    );
+    assert_token_in_no_file(repo.env.path());
+}
+
+#[test]
+fn new_pr_with_github_down_creates_the_branch_and_warns() {
+    let repo = repo_with(GITHUB_TOML);
+    let k = "kickoff-240510-dash";
+    let (code, out, err) = run(&mut kickoff_gh(
+        &repo,
+        &dead_url(),
+        &["new", "dash", "--date", "240510", "--pr"],
+    ));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, format!("{k}\n"));
+    assert!(
+        err.contains(&format!(
+            "warning: the pull request of {k} is not on GitHub"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("`kickoff pr {k} --draft` redoes it")),
+        "{err}"
+    );
+    assert_eq!(
+        repo.origin_refs().get(&format!("refs/heads/{k}")),
+        repo.rev(k).as_ref()
+    );
+    // --pr without the push, or without [github], is refused before anything.
+    assert_refused(
+        &repo,
+        &["new", "other", "--date", "240511", "--pr", "--no-push"],
+        2,
+        &["--no-push"],
+    );
+    let plain = TestRepo::new();
+    assert_refused(
+        &plain,
+        &["new", "other", "--date", "240511", "--pr"],
+        2,
+        &["--pr needs GitHub"],
+    );
+}

@@ -32,6 +32,12 @@ pub struct FeatureArgs {
     /// Push even when .kickoff.toml sets `core.push = false`.
     #[arg(long, conflicts_with = "no_push")]
     pub push: bool,
+    /// Open its draft pull request on GitHub right away (into main for a
+    /// kickoff, into the kickoff for a feature). GitHub opens none for a
+    /// branch without commits, so the branch then starts with an empty
+    /// commit `Start BRANCH`. Needs [github] and the push.
+    #[arg(long, conflicts_with = "no_push")]
+    pub pr: bool,
     /// Print what would be done, change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -52,6 +58,8 @@ pub struct FeaturePlan {
     pub local_behind: usize,
     pub push: Option<String>,
     pub checkout: bool,
+    /// `--pr`: the start commit and the step that opens the pull request.
+    pub pr: Option<super::github::StartPr>,
 }
 
 pub fn run(args: FeatureArgs, g: &Global) -> Result<()> {
@@ -116,13 +124,36 @@ pub fn plan(
         _ => 0,
     };
     let want_push = !args.no_push && (args.push || cfg.push);
+    let push = remote.filter(|_| want_push);
+    let pr = match args.pr {
+        true if kickoff.remote.is_none() => {
+            return Err(Error::refused_hint(
+                format!(
+                    "--pr: {} is not on the remote, so GitHub has no base for the pull request",
+                    kickoff.name
+                ),
+                format!("push it first: `git push {} {}`", cfg.remote, kickoff.name),
+            ));
+        }
+        true => Some(super::github::start_pull_request(
+            s,
+            &name,
+            base,
+            &kickoff.branch(),
+            push.is_some(),
+            Some(&branch),
+            &kickoff.branch(),
+        )?),
+        false => None,
+    };
     Ok(FeaturePlan {
+        pr,
         branch,
         kickoff,
         base,
         base_from,
         local_behind,
-        push: remote.filter(|_| want_push),
+        push,
         checkout: s.repo.is_clean()? && !s.repo.merge_in_progress(),
     })
 }
@@ -132,18 +163,29 @@ impl FeaturePlan {
     pub fn steps(&self) -> Plan {
         let branch = self.branch.to_string();
         let kickoff = self.kickoff.branch();
-        NewBranch {
+        let (at, from) = match &self.pr {
+            Some(pr) => (
+                pr.start,
+                format!("an empty start commit on {}", self.base_from),
+            ),
+            None => (self.base, self.base_from.clone()),
+        };
+        let plan = NewBranch {
             config: vec![
                 (kickoff_key(&branch), kickoff.clone()),
                 (merge_base_key(&branch), kickoff),
             ],
             branch,
-            at: self.base,
-            from: self.base_from.clone(),
+            at,
+            from,
             push: self.push.clone(),
             checkout: self.checkout,
         }
-        .plan()
+        .plan();
+        match &self.pr {
+            Some(pr) => pr.into_plan(plan),
+            None => plan,
+        }
     }
 }
 

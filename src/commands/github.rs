@@ -602,6 +602,77 @@ fn with_pull_requests(
     doc
 }
 
+/// `new --pr`, `feature --pr`: where the branch starts and the step that
+/// opens its draft pull request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartPr {
+    /// An empty commit on top of the base: GitHub opens no pull request for
+    /// a branch without commits, so the branch starts with this one.
+    pub start: Oid,
+    pub step: Step,
+}
+
+impl StartPr {
+    /// The branch's plan with the pull request opened after the push and
+    /// before the checkout.
+    pub fn into_plan(&self, mut plan: Plan) -> Plan {
+        let at = plan.steps.len().saturating_sub(1);
+        plan.steps.insert(at, self.step.clone());
+        plan
+    }
+}
+
+/// Decide `--pr` for a branch about to be created at `at` and pushed
+/// (`pushed`) with `base` as the pull request's base: needs [github] and the
+/// push. Writes the empty start commit (unreferenced until the branch is
+/// created), as `land` writes its merge commit while planning.
+pub(crate) fn start_pull_request(
+    s: &Session,
+    branch: &str,
+    at: Oid,
+    base: &str,
+    pushed: bool,
+    feature: Option<&crate::naming::FeatureName>,
+    kickoff: &str,
+) -> Result<StartPr> {
+    require_section(s, "--pr")?;
+    if !pushed {
+        return Err(Error::usage_hint(
+            "--pr needs the branch on the remote, and it is not pushed",
+            "drop --no-push, or add --push when .kickoff.toml sets `core.push = false`",
+        ));
+    }
+    let message = format!(
+        "Start {branch}\n\nAn empty commit: GitHub opens no pull request for a branch without\ncommits, and `--pr` opens its draft pull request now.\n"
+    );
+    let start = s
+        .repo
+        .write_merge_commit(s.repo.commit_tree_id(at)?, &[at], &message)?;
+    let body = github::mirror::pr_body(&github::mirror::BodyFacts {
+        kickoff: Some(kickoff.to_string()),
+        version: None,
+        tickets: feature
+            .map(|f| f.ticket().to_string())
+            .into_iter()
+            .collect(),
+        ticket_url: s.config.github.as_ref().and_then(|g| g.ticket_url.clone()),
+        forecast: None,
+    });
+    let step = Step::GitHub {
+        call: GitHubCall::OpenPullRequest {
+            pr: github::api::NewPullRequest {
+                title: super::pr::default_title(feature, None, branch),
+                head: branch.to_string(),
+                base: base.to_string(),
+                body,
+                draft: true,
+            },
+        },
+        redo: Some(format!("kickoff pr {branch} --draft")),
+    };
+    Ok(StartPr { start, step })
+}
+
 #[derive(serde::Serialize)]
 struct StatusJson<'a> {
     schema: u32,

@@ -31,6 +31,12 @@ pub struct NewArgs {
     /// Push even when .kickoff.toml sets `core.push = false`.
     #[arg(long, conflicts_with = "no_push")]
     pub push: bool,
+    /// Open its draft pull request on GitHub right away (into main for a
+    /// kickoff, into the kickoff for a feature). GitHub opens none for a
+    /// branch without commits, so the branch then starts with an empty
+    /// commit `Start BRANCH`. Needs [github] and the push.
+    #[arg(long, conflicts_with = "no_push")]
+    pub pr: bool,
     /// Print what would be done, change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -48,6 +54,8 @@ pub struct NewPlan {
     pub base_from: String,
     pub push: Option<String>,
     pub checkout: bool,
+    /// `--pr`: the start commit and the step that opens the pull request.
+    pub pr: Option<super::github::StartPr>,
     /// Commits on local main that the remote's main lacks (not included).
     pub local_only: usize,
 }
@@ -153,11 +161,25 @@ pub fn plan(s: &Session, args: &NewArgs, date: NaiveDate, slug: Slug) -> Result<
         _ => 0,
     };
     let want_push = !args.no_push && (args.push || cfg.push);
+    let push = remote.filter(|_| want_push);
+    let pr = match args.pr {
+        true => Some(super::github::start_pull_request(
+            s,
+            &branch,
+            base,
+            &cfg.main_branch,
+            push.is_some(),
+            None,
+            &branch,
+        )?),
+        false => None,
+    };
     Ok(NewPlan {
+        pr,
         name,
         base,
         base_from,
-        push: remote.filter(|_| want_push),
+        push,
         checkout: s.repo.is_clean()? && !s.repo.merge_in_progress(),
         local_only,
     })
@@ -166,15 +188,25 @@ pub fn plan(s: &Session, args: &NewArgs, date: NaiveDate, slug: Slug) -> Result<
 impl NewPlan {
     /// The steps that carry the decision out.
     pub fn steps(&self) -> Plan {
-        NewBranch {
+        let branch = NewBranch {
             branch: self.name.to_string(),
             at: self.base,
             from: self.base_from.clone(),
             config: Vec::new(),
             push: self.push.clone(),
             checkout: self.checkout,
+        };
+        match &self.pr {
+            Some(pr) => pr.into_plan(
+                NewBranch {
+                    at: pr.start,
+                    from: format!("an empty start commit on {}", self.base_from),
+                    ..branch
+                }
+                .plan(),
+            ),
+            None => branch.plan(),
         }
-        .plan()
     }
 }
 

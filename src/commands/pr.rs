@@ -313,14 +313,7 @@ pub fn plan(s: &Session, args: &PrArgs, branch: &str) -> Result<PrPlan> {
     let title = args
         .title
         .clone()
-        .unwrap_or_else(|| match (&feature, &version) {
-            (Some(f), _) => match f.slug() {
-                Some(slug) => format!("{} {}", f.ticket(), slug.as_str().replace('-', " ")),
-                None => f.ticket().to_string(),
-            },
-            (None, Some(v)) => format!("{branch} (platform v{v})"),
-            (None, None) => branch.to_string(),
-        });
+        .unwrap_or_else(|| default_title(feature.as_ref(), version.as_deref(), branch));
     Ok(PrPlan {
         branch: branch.to_string(),
         base,
@@ -332,6 +325,23 @@ pub fn plan(s: &Session, args: &PrArgs, branch: &str) -> Result<PrPlan> {
         draft: args.draft,
         empty: commits.is_empty(),
     })
+}
+
+/// The title of a pull request kickoff opens: the ticket and slug of a
+/// feature branch, the kickoff and its platform version otherwise.
+pub(crate) fn default_title(
+    feature: Option<&FeatureName>,
+    version: Option<&str>,
+    branch: &str,
+) -> String {
+    match (feature, version) {
+        (Some(f), _) => match f.slug() {
+            Some(slug) => format!("{} {}", f.ticket(), slug.as_str().replace('-', " ")),
+            None => f.ticket().to_string(),
+        },
+        (None, Some(v)) => format!("{branch} (platform v{v})"),
+        (None, None) => branch.to_string(),
+    }
 }
 
 /// The radar's verdict for the branch against every other live kickoff.

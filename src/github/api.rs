@@ -103,7 +103,7 @@ pub struct PrRef {
 }
 
 /// What a new pull request says.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct NewPullRequest {
     pub title: String,
     pub head: String,

@@ -12,7 +12,7 @@
 //! What each call does on GitHub is in [`apply`], through the domain verbs
 //! of [`crate::github::GitHub`]; nothing here sees HTTP.
 
-use crate::github::api::ReleaseSpec;
+use crate::github::api::{NewPullRequest, ReleaseSpec};
 use crate::github::{GitHub, GitHubError};
 use serde::Serialize;
 use std::fmt;
@@ -36,6 +36,9 @@ pub enum GitHubCall {
         /// At most 140 characters (GitHub's limit).
         description: String,
     },
+    /// Open the pull request of a branch, unless one is open already
+    /// (`GET .../pulls?state=open&head=OWNER:BRANCH`, then `POST .../pulls`).
+    OpenPullRequest { pr: NewPullRequest },
     /// Merge a pull request with a merge commit, only while its head is
     /// still `sha` (`PUT .../pulls/N/merge`, `merge_method: merge`).
     MergePullRequest {
@@ -78,6 +81,14 @@ impl fmt::Display for GitHubCall {
                 "set the GitHub status {context} of {on} ({}) to {state}: {description}",
                 short(sha)
             ),
+            GitHubCall::OpenPullRequest { pr } => write!(
+                f,
+                "open {}pull request {} -> {} on GitHub: {}",
+                if pr.draft { "a draft " } else { "the " },
+                pr.head,
+                pr.base,
+                pr.title
+            ),
             GitHubCall::MergePullRequest {
                 number,
                 head,
@@ -102,6 +113,7 @@ impl GitHubCall {
             GitHubCall::CommitStatus { context, on, .. } => {
                 format!("the status {context} of {on}")
             }
+            GitHubCall::OpenPullRequest { pr } => format!("the pull request of {}", pr.head),
             GitHubCall::MergePullRequest { number, .. } => {
                 format!("the merge of pull request #{number}")
             }
@@ -132,6 +144,19 @@ pub fn apply(hub: &GitHub, call: &GitHubCall) -> Result<String, GitHubError> {
             hub.commit_status(sha, state, context, description)?;
             Ok(format!("set {context} on {on}: {state}"))
         }
+        GitHubCall::OpenPullRequest { pr } => Ok(match hub.open_pull_request(&pr.head)? {
+            Some(open) => format!(
+                "pull request #{} is open already: {}",
+                open.number, open.html_url
+            ),
+            None => {
+                let made = hub.create_pull_request(pr)?;
+                format!(
+                    "opened pull request #{} {} -> {}: {}",
+                    made.number, pr.head, pr.base, made.html_url
+                )
+            }
+        }),
         GitHubCall::MergePullRequest {
             number,
             head,
