@@ -84,13 +84,13 @@ pub fn run(args: DashboardArgs, g: &Global) -> Result<()> {
             Ok(p) => {
                 if let Some(dir) = &out {
                     if let Err(e) = write(dir, &p) {
-                        g.ui.warn(format!("cannot update {}: {e}", dir.display()));
+                        g.ui.warn_because(format!("cannot update {}", dir.display()), &e);
                     }
                 }
                 Some(p)
             }
             Err(e) => {
-                g.ui.warn(format!("showing the last state read: {e}"));
+                g.ui.warn_because("showing the last state read", &e);
                 None
             }
         },

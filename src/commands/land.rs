@@ -315,9 +315,12 @@ fn release_slot(s: &Session, g: &Global, p: &LandPlan) {
     match super::slot_service::release_for_kickoff(&s.repo, &s.config, &g.ui, &kickoff) {
         Ok(Some(slot)) => g.ui.done(format!("released QA slot {slot}, held by {kickoff}")),
         Ok(None) => {}
-        Err(e) => g.ui.warn(format!(
-            "could not release the QA slot of {kickoff}: {e}; run `kickoff slot release` once the remote answers"
-        )),
+        Err(e) => g.ui.warn_because(
+            format!(
+                "could not release the QA slot of {kickoff}; run `kickoff slot release` once the remote answers"
+            ),
+            &e,
+        ),
     }
 }
 

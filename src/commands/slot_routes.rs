@@ -116,10 +116,13 @@ pub fn run(args: RoutesArgs, g: &Global) -> Result<()> {
     if let Err(e) = std::fs::create_dir_all(rp.parent().expect("has a parent"))
         .and_then(|()| std::fs::write(&rp, json))
     {
-        g.ui.warn(format!(
-            "wrote {}, but could not remember it for --check ({e}); pass --out to --check",
-            target.display()
-        ));
+        g.ui.warn_because(
+            format!(
+                "wrote {}, but could not remember it for --check; pass --out to --check",
+                target.display()
+            ),
+            &e,
+        );
     }
     g.ui.done(format!(
         "wrote {} ({} routes, {})",
