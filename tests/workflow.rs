@@ -763,3 +763,141 @@ fn the_kickoff_is_accepted_positionally_and_as_an_option() {
         &["cannot be used with"],
     );
 }
+
+// ---- settings from main ------------------------------------------------------------
+
+/// The settings in force are the team's: a kickoff cut before `[slots]` was
+/// described saw "no QA slots are configured" from its own work tree.
+#[test]
+fn a_branch_cut_before_the_settings_reads_them_from_the_remotes_main() {
+    let repo = TestRepo::new();
+    let old = repo.new_kickoff("dashboard", "240510");
+    repo.git(&["checkout", "--quiet", "main"]);
+    repo.commit(".kickoff.toml", SLOTS_TOML, "Configure the QA slot pool");
+    repo.git(&["push", "--quiet", "origin", "main"]);
+    repo.git(&["checkout", "--quiet", &old]);
+    assert!(!repo.work.join(".kickoff.toml").exists());
+
+    let out = repo.kickoff(&["slot", "list"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (listed, err) = (stdout(&out), stderr(&out));
+    for slot in ["dev1", "dev2", "dev3", "dev4"] {
+        assert!(listed.contains(slot), "{listed}");
+    }
+    assert!(
+        err.contains("settings: .kickoff.toml from origin/main (this work tree has none)"),
+        "{err}"
+    );
+    // Under -q the note is not printed.
+    let out = repo.kickoff(&["-q", "slot", "list"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(!stderr(&out).contains("settings:"), "{}", stderr(&out));
+
+    // A work-tree copy with other text is named, and the team's copy still rules.
+    repo.write(".kickoff.toml", "[slots]\nnames = [\"qa1\"]\n");
+    let out = repo.kickoff(&["slot", "list"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("dev4") && !stdout(&out).contains("qa1"));
+    assert!(
+        stderr(&out).contains(
+            "settings: .kickoff.toml from origin/main (the work tree's copy differs; it takes effect once it is on origin/main)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+
+    // `kickoff init` writes the work tree's copy and says which one rules.
+    std::fs::remove_file(repo.work.join(".kickoff.toml")).unwrap();
+    let out = repo.kickoff(&["init"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(repo.work.join(".kickoff.toml").is_file());
+    assert!(
+        stderr(&out).contains("from origin/main (the work tree's copy differs"),
+        "{}",
+        stderr(&out)
+    );
+
+    // On main, with the same copy, nothing is said.
+    std::fs::remove_file(repo.work.join(".kickoff.toml")).unwrap();
+    repo.git(&["checkout", "--quiet", "main"]);
+    let out = repo.kickoff(&["slot", "list"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(!stderr(&out).contains("settings:"), "{}", stderr(&out));
+
+    // On main the work tree is main's copy, edits included; the remote's
+    // differing copy is named.
+    repo.write(
+        ".kickoff.toml",
+        &SLOTS_TOML.replace("\"dev4\"]", "\"dev4\", \"dev5\"]"),
+    );
+    let out = repo.kickoff(&["slot", "list"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("dev5"), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains(
+            "settings: .kickoff.toml from this work tree on main (origin/main's copy differs)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Without the file on the remote's main, the local main's copy counts;
+/// without that, the work tree's.
+#[test]
+fn settings_fall_back_to_the_local_main_then_the_work_tree() {
+    let repo = TestRepo::new();
+    let old = repo.new_kickoff("dashboard", "240510");
+    repo.git(&["checkout", "--quiet", "main"]);
+    // Committed on main, not pushed: origin/main has no copy.
+    repo.commit(".kickoff.toml", SLOTS_TOML, "Configure the QA slot pool");
+    repo.git(&["checkout", "--quiet", &old]);
+    let out = repo.kickoff(&["slot", "list"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("dev4"));
+    assert!(
+        stderr(&out).contains("settings: .kickoff.toml from main (this work tree has none)"),
+        "{}",
+        stderr(&out)
+    );
+
+    // No copy on either main: the work tree's file is read, silently.
+    let bare = TestRepo::new();
+    bare.write(".kickoff.toml", "[slots]\nnames = [\"qa1\"]\n\n[[slots.apps]]\nname = \"web\"\nport = 80\nbase_port = 8001\n");
+    let out = bare.kickoff(&["slot", "list"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("qa1"), "{}", stdout(&out));
+    assert!(!stderr(&out).contains("settings:"), "{}", stderr(&out));
+}
+
+/// A broken copy on the remote's main is named as such (its branch, line and
+/// key), and nothing changes: not even on a branch whose own copy is fine.
+#[test]
+fn a_broken_team_copy_is_refused_by_its_branch_and_line_and_changes_nothing() {
+    let repo = TestRepo::new();
+    repo.commit(".kickoff.toml", "[core]\npush = true\n", "Settings");
+    repo.git(&["push", "--quiet", "origin", "main"]);
+    repo.git(&["checkout", "--quiet", "-b", "topic"]);
+    // A teammate pushes a broken copy to main.
+    let mate = repo.clone_to("mate");
+    repo.commit_in(
+        &mate,
+        ".kickoff.toml",
+        "[core]\n\nmian_branch = \"trunk\"\n",
+        "Rename main",
+    );
+    repo.git_in(&mate, &["push", "--quiet", "origin", "main"]);
+    repo.git(&["fetch", "--quiet", "origin"]);
+    for args in [
+        &["new", "export", "--date", "240601"][..],
+        &["slot", "list"],
+        &["list"],
+    ] {
+        assert_refused(
+            &repo,
+            args,
+            2,
+            &["origin/main:.kickoff.toml:3:", "mian_branch", "hint:"],
+        );
+    }
+}

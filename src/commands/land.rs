@@ -312,7 +312,7 @@ fn release_slot(s: &Session, g: &Global, p: &LandPlan) {
         ));
         return;
     }
-    match crate::slots::service::release_for_kickoff(&s.repo, &s.config, &g.ui, &kickoff) {
+    match super::slot_service::release_for_kickoff(&s.repo, &s.config, &g.ui, &kickoff) {
         Ok(Some(slot)) => g.ui.done(format!("released QA slot {slot}, held by {kickoff}")),
         Ok(None) => {}
         Err(e) => g.ui.warn_because(

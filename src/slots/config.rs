@@ -10,7 +10,7 @@
 
 use super::Ttl;
 use super::routes::{RouteKey, Routing};
-use crate::config::ConfigError;
+use crate::config_error::ConfigError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
