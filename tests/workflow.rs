@@ -914,7 +914,12 @@ fn land_counts_every_kickoff_that_lacks_the_new_main() {
     // Eight others: one with work of its own, six just cut, and one a
     // teammate cut and pushed (only on the remote here).
     let mut others = Vec::new();
-    for (i, name) in ["bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"].iter().enumerate() {
+    for (i, name) in [
+        "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel",
+    ]
+    .iter()
+    .enumerate()
+    {
         others.push(repo.new_kickoff(name, &format!("2404{:02}", i + 2)));
     }
     repo.commit_pushed(&others[0], "b.txt", "BETA-1 b");
