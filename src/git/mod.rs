@@ -483,6 +483,21 @@ impl Repo {
         }
     }
 
+    /// Delete a ref only while it points at `expected` (compare-and-delete);
+    /// returns whether it was deleted. A missing ref or one that moved is
+    /// left alone.
+    pub fn delete_ref_if(&self, full: &str, expected: Oid) -> Result<bool> {
+        match self.inner.find_reference(full) {
+            Ok(mut r) if r.target() == Some(expected) => {
+                r.delete()?;
+                Ok(true)
+            }
+            Ok(_) => Ok(false),
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Delete a ref; a missing ref is fine.
     pub fn delete_ref(&self, full: &str) -> Result<()> {
         match self.inner.find_reference(full) {
