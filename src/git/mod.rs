@@ -278,6 +278,20 @@ impl Repo {
         self.inner.is_shallow()
     }
 
+    /// `git fetch --unshallow <remote>`: the whole history of what a shallow
+    /// clone holds (its default refspec), with the tags of the commits it
+    /// brings (as a full clone has them; an existing tag is never moved).
+    pub fn unshallow(&self, remote: &str) -> Result<()> {
+        self.git([
+            "fetch",
+            "--quiet",
+            "--unshallow",
+            "--end-of-options",
+            remote,
+        ])
+        .map(drop)
+    }
+
     /// `git push <remote> <refspec>...`, with `--set-upstream` when asked.
     pub fn push(&self, remote: &str, refspecs: &[&str], set_upstream: bool) -> Result<()> {
         self.push_with(remote, refspecs, set_upstream, &[])
