@@ -166,7 +166,7 @@ pub struct Deployment {
 }
 
 /// What a new deployment says.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct NewDeployment {
     /// The full commit id.
     #[serde(rename = "ref")]
