@@ -1863,3 +1863,158 @@ fn a_failed_deploy_is_a_failed_github_deployment_and_github_down_changes_nothing
         records[0]
     );
 }
+
+#[test]
+fn github_sync_replays_releases_and_deployments_an_outage_left_out_once() {
+    let config = SLOTS_TOML.to_string();
+    let repo = slots_repo(
+        &format!("{config}\n{GITHUB_TOML}deployments = true\nreleases = true\n"),
+        &["alpha"],
+    );
+    let k = "kickoff-240510-alpha";
+    // GitHub is down while kickoff releases and deploys: warnings, exit 0.
+    let down = dead_url();
+    for args in [
+        vec!["release", k, "--platform", "1.0.0", "--date", "2024-05-20"],
+        vec!["deploy", k],
+    ] {
+        let (code, _, err) = run(&mut kickoff_gh(&repo, &down, &args));
+        assert_eq!(code, 0, "{err}");
+        assert!(err.contains("redoes it"), "{err}");
+    }
+    let record = deployment_records(&repo)[0].clone();
+    let record_id = record["id"].as_str().unwrap().to_string();
+
+    let fake = FakeGitHub::start();
+    fake.answer("GET", "/repos/acme/shop/releases", 200, json!([]));
+    fake.answer("GET", "/repos/acme/shop/deployments", 200, json!([]));
+    let before = repo.snapshot();
+    let (code, out, err) = run(&mut kickoff_gh(
+        &repo,
+        &fake.url(),
+        &["-q", "github", "sync", "--dry-run"],
+    ));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            "publish the GitHub release \"platform v1.0.0\" for platform/v1.0.0 (latest)"
+                .to_string(),
+            format!(
+                "create a GitHub deployment of {k} ({}) to the environment dev1",
+                &record["commit"].as_str().unwrap()[..10]
+            ),
+            "mark the GitHub deployment to dev1 success".to_string(),
+        ]
+    );
+    assert_eq!(
+        fake.lines(),
+        [
+            "GET /repos/acme/shop/releases?per_page=100&page=1",
+            "GET /repos/acme/shop/deployments?environment=dev1&per_page=100",
+        ]
+    );
+    assert_eq!(before, repo.snapshot());
+
+    fake.reset();
+    fake.answer("GET", "/repos/acme/shop/releases", 200, json!([]));
+    fake.answer("GET", "/repos/acme/shop/deployments", 200, json!([]));
+    fake.answer(
+        "POST",
+        "/repos/acme/shop/releases",
+        201,
+        release_json(3, "platform/v1.0.0", false),
+    );
+    fake.answer(
+        "POST",
+        "/repos/acme/shop/deployments",
+        201,
+        json!({
+            "id": 51, "sha": record["commit"], "environment": "dev1", "payload": {}
+        }),
+    );
+    fake.answer(
+        "POST",
+        "/repos/acme/shop/deployments/51/statuses",
+        201,
+        json!({"id": 1}),
+    );
+    let (code, _, err) = run(&mut kickoff_gh(&repo, &fake.url(), &["github", "sync"]));
+    assert_eq!(code, 0, "{err}");
+    let lines = fake.lines();
+    assert_eq!(
+        &lines[2..],
+        [
+            "GET /repos/acme/shop/releases/tags/platform%2Fv1.0.0",
+            "POST /repos/acme/shop/releases",
+            "POST /repos/acme/shop/deployments",
+            "POST /repos/acme/shop/deployments/51/statuses",
+        ]
+    );
+    let created = seen_body(&fake, "POST", "/repos/acme/shop/deployments");
+    assert_eq!(created["payload"]["record"], record_id.as_str());
+    assert_eq!(created["environment"], "dev1");
+    assert_eq!(
+        seen_body(&fake, "POST", "/repos/acme/shop/deployments/51/statuses")["state"],
+        "success"
+    );
+
+    // GitHub has it all now: a second sync asks and changes nothing.
+    let github_has_it_all = || {
+        fake.answer(
+            "GET",
+            "/repos/acme/shop/releases",
+            200,
+            json!([release_json(3, "platform/v1.0.0", false)]),
+        );
+        fake.answer("GET", "/repos/acme/shop/deployments", 200, json!([
+            {"id": 51, "sha": record["commit"], "environment": "dev1", "payload": {"record": record_id}}
+        ]));
+    };
+    fake.reset();
+    github_has_it_all();
+    let (code, _, err) = run(&mut kickoff_gh(&repo, &fake.url(), &["github", "sync"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("nothing to replay"), "{err}");
+    assert!(
+        fake.lines().iter().all(|l| l.starts_with("GET ")),
+        "{:?}",
+        fake.lines()
+    );
+
+    // The slot is given back while GitHub is down; sync marks it inactive.
+    let (code, _, err) = run(&mut kickoff_gh(&repo, &down, &["slot", "release", "dev1"]));
+    assert_eq!(code, 0, "{err}");
+    fake.reset();
+    github_has_it_all();
+    fake.answer(
+        "GET",
+        "/repos/acme/shop/deployments/51/statuses",
+        200,
+        json!([{"state": "success"}]),
+    );
+    fake.answer(
+        "POST",
+        "/repos/acme/shop/deployments/51/statuses",
+        201,
+        json!({"id": 2}),
+    );
+    let (code, _, err) = run(&mut kickoff_gh(&repo, &fake.url(), &["github", "sync"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        seen_body(&fake, "POST", "/repos/acme/shop/deployments/51/statuses")["state"],
+        "inactive"
+    );
+    // A GitHub failure is exit 1 with GitHub's message (its job is GitHub).
+    let fake = FakeGitHub::start();
+    fake.answer(
+        "GET",
+        "/repos/acme/shop/releases",
+        500,
+        json!({"message": "Server Error"}),
+    );
+    let (code, _, err) = run(&mut kickoff_gh(&repo, &fake.url(), &["github", "sync"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("500 Server Error"), "{err}");
+    assert_token_in_no_file(repo.env.path());
+}

@@ -32,6 +32,7 @@ pub struct GithubArgs {
 pub enum GithubCommand {
     Status(StatusArgs),
     Release(ReleaseArgs),
+    Sync(super::github_sync::SyncArgs),
 }
 
 /// Show where GitHub is and what the token may do.
@@ -71,6 +72,7 @@ pub fn run(args: GithubArgs, g: &Global) -> Result<()> {
     match args.command {
         GithubCommand::Status(a) => status(a, g),
         GithubCommand::Release(a) => release(a, g),
+        GithubCommand::Sync(a) => super::github_sync::run(a, g),
     }
 }
 
@@ -96,7 +98,7 @@ pub(crate) fn publish_release(
     })
 }
 
-fn release_spec(
+pub(crate) fn release_spec(
     s: &Session,
     catalog: &Catalog,
     tag: &PlatformTag,

@@ -72,6 +72,24 @@ pub enum DeployState {
     /// `success`, `failure` or `error`, as the deploy command of this run ended.
     Outcome,
     Inactive,
+    /// How a recorded deploy ended (`kickoff github sync`).
+    Success,
+    Failure,
+    Error,
+}
+
+impl DeployState {
+    /// GitHub's name; `None` for [`DeployState::Outcome`], known at run time.
+    pub fn github(self) -> Option<&'static str> {
+        match self {
+            DeployState::InProgress => Some("in_progress"),
+            DeployState::Outcome => None,
+            DeployState::Inactive => Some("inactive"),
+            DeployState::Success => Some("success"),
+            DeployState::Failure => Some("failure"),
+            DeployState::Error => Some("error"),
+        }
+    }
 }
 
 /// What GitHub steps of one run hand to the later ones.
@@ -138,13 +156,13 @@ impl fmt::Display for GitHubCall {
                     Some(id) => format!("GitHub deployment {id} ({environment})"),
                     None => format!("the GitHub deployment to {environment}"),
                 };
-                match state {
-                    DeployState::InProgress => write!(f, "mark {which} in progress"),
-                    DeployState::Outcome => write!(
+                match state.github() {
+                    Some("in_progress") => write!(f, "mark {which} in progress"),
+                    Some(state) => write!(f, "mark {which} {state}"),
+                    None => write!(
                         f,
                         "mark {which} success or failure, as the deploy command ends"
                     ),
-                    DeployState::Inactive => write!(f, "mark {which} inactive"),
                 }
             }
             GitHubCall::MergePullRequest {
@@ -179,11 +197,7 @@ impl GitHubCall {
                 environment, state, ..
             } => format!(
                 "the {} status of the deployment to {environment}",
-                match state {
-                    DeployState::InProgress => "in_progress",
-                    DeployState::Outcome => "final",
-                    DeployState::Inactive => "inactive",
-                }
+                state.github().unwrap_or("final")
             ),
             GitHubCall::MergePullRequest { number, .. } => {
                 format!("the merge of pull request #{number}")
@@ -196,6 +210,8 @@ impl GitHubCall {
 pub fn apply(hub: &GitHub, call: &GitHubCall, memory: &mut Memory) -> Result<String, GitHubError> {
     match call {
         GitHubCall::CreateDeployment { deployment } => {
+            // A status must never reach an earlier run's deployment.
+            memory.deployment = None;
             let made = hub.create_deployment(deployment)?;
             memory.deployment = Some(made.id);
             Ok(format!(
@@ -214,11 +230,9 @@ pub fn apply(hub: &GitHub, call: &GitHubCall, memory: &mut Memory) -> Result<Str
                     "not tried, since the GitHub deployment was not created".into(),
                 ));
             };
-            let state = match state {
-                DeployState::InProgress => "in_progress",
-                DeployState::Inactive => "inactive",
-                DeployState::Outcome => memory.deployed.unwrap_or("error"),
-            };
+            let state = state
+                .github()
+                .unwrap_or_else(|| memory.deployed.unwrap_or("error"));
             let description = format!("kickoff deploy to {environment}: {state}");
             hub.deployment_status(id, state, environment_url.as_deref(), &description)?;
             Ok(format!("GitHub deployment {id} to {environment}: {state}"))
