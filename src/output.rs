@@ -116,26 +116,18 @@ impl Ui {
         );
     }
 
-    /// One refused item of a check's report (the pre-push hook): always shown.
-    pub fn refused(&self, msg: impl AsRef<str>) {
-        ewriteln!(
-            "{} {}",
-            self.paint_err(Style::new().red().bold(), "refused:"),
-            sanitize::for_terminal(msg.as_ref())
-        );
+    /// A warning whose cause is an error: the warning line, then each
+    /// `caused by:` line as the error report prints them.
+    pub fn warn_because(&self, msg: impl AsRef<str>, err: &dyn std::error::Error) {
+        self.warn(msg);
+        self.causes("", Some(err));
     }
 
-    /// An error line with its cause chain and hint.
-    pub fn error(&self, err: &Error) {
+    /// The `caused by:` lines of an error's chain below a line reading `top`.
+    fn causes(&self, top: &str, mut source: Option<&dyn std::error::Error>) {
         let clean = |s: &str| sanitize::for_terminal(s).into_owned();
-        ewriteln!(
-            "{} {}",
-            self.paint_err(Style::new().red().bold(), "error:"),
-            clean(&err.to_string())
-        );
-        let mut source = std::error::Error::source(err);
         // Transparent wrappers repeat their inner message; skip identical lines.
-        let mut last = err.to_string();
+        let mut last = top.to_string();
         while let Some(cause) = source {
             let text = cause.to_string();
             if text != last {
@@ -154,6 +146,26 @@ impl Ui {
             last = text;
             source = cause.source();
         }
+    }
+
+    /// One refused item of a check's report (the pre-push hook): always shown.
+    pub fn refused(&self, msg: impl AsRef<str>) {
+        ewriteln!(
+            "{} {}",
+            self.paint_err(Style::new().red().bold(), "refused:"),
+            sanitize::for_terminal(msg.as_ref())
+        );
+    }
+
+    /// An error line with its cause chain and hint.
+    pub fn error(&self, err: &Error) {
+        let clean = |s: &str| sanitize::for_terminal(s).into_owned();
+        ewriteln!(
+            "{} {}",
+            self.paint_err(Style::new().red().bold(), "error:"),
+            clean(&err.to_string())
+        );
+        self.causes(&err.to_string(), std::error::Error::source(err));
         if let Some(hint) = err.hint() {
             ewriteln!(
                 "{} {}",

@@ -463,6 +463,33 @@ fn every_command_with_a_dry_run_is_checked() {
     }
 }
 
+// ---- errors keep their cause -----------------------------------------------------------
+
+/// An error from another library (serde, semver) is the report's `caused by:`
+/// line, not pasted into the message.
+#[test]
+fn errors_from_libraries_are_causes_not_message_text() {
+    let repo = TestRepo::new();
+    write_file(&repo.work, ".git/kickoff/sync.json", "{ not json");
+    let out = repo.run(&["sync", "--abort"]);
+    insta::assert_snapshot!(out, @r"
+    ------- stderr -------
+    error: $ROOT/work/.git/kickoff/sync.json is not a sync record kickoff can read
+    caused by: key must be a string at line 1 column 3
+    hint: finish or abort the merge with git, then delete the file
+    [exit status: 1]
+    ");
+    let out = repo.run(&["show", "1.x"]);
+    insta::assert_snapshot!(out, @r#"
+    ------- stderr -------
+    error: "1.x" is neither a platform version nor a kickoff branch
+    caused by: invalid platform version "1.x": it is not a semver version
+    caused by: unexpected character 'x' while parsing minor version number
+    hint: give 1.3.10, v1.3.10, platform/v1.3.10 or kickoff-YYMMDD-summary
+    [exit status: 2]
+    "#);
+}
+
 // ---- QA slots and deploy -----------------------------------------------------
 
 const K1: &str = "kickoff-240510-alpha";

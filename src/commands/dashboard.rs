@@ -1,13 +1,13 @@
 //! `kickoff dashboard --out DIR [--serve ADDR]`: the QA slot board as a static
 //! page and JSON, optionally served over HTTP and refreshed from the state.
 
+use super::slot_service::{read_board, require_pool};
 use crate::commands::Global;
 use crate::commands::Session;
 use crate::error::{Error, Result};
 use crate::sanitize::redact;
 use crate::serve::{self, Page};
 use crate::slots::dashboard::{DashboardData, render};
-use crate::slots::service::{read_board, require_pool};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -84,13 +84,13 @@ pub fn run(args: DashboardArgs, g: &Global) -> Result<()> {
             Ok(p) => {
                 if let Some(dir) = &out {
                     if let Err(e) = write(dir, &p) {
-                        g.ui.warn(format!("cannot update {}: {e}", dir.display()));
+                        g.ui.warn_because(format!("cannot update {}", dir.display()), &e);
                     }
                 }
                 Some(p)
             }
             Err(e) => {
-                g.ui.warn(format!("showing the last state read: {e}"));
+                g.ui.warn_because("showing the last state read", &e);
                 None
             }
         },

@@ -31,6 +31,7 @@ pub mod slot;
 pub mod slot_admin;
 pub mod slot_change;
 pub mod slot_routes;
+pub mod slot_service;
 pub mod status;
 pub mod sync;
 pub mod versions;
@@ -196,8 +197,14 @@ pub struct Session {
 impl Session {
     pub fn open(g: &Global) -> Result<Session> {
         let repo = Repo::discover(&g.dir)?;
-        let config = Config::load(repo.workdir())?;
-        let session = Session { repo, config };
+        let loaded = crate::config_source::load(&repo)?;
+        if let Some(note) = &loaded.note {
+            g.ui.info(note);
+        }
+        let session = Session {
+            repo,
+            config: loaded.config,
+        };
         session.warn_missing_remote(g);
         Ok(session)
     }

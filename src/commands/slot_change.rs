@@ -4,11 +4,11 @@
 //! that step (on stdout, also under `-q`) with the outcome it would have on
 //! the state as last fetched.
 
+use super::slot_service::store;
 use crate::commands::{Global, Session};
 use crate::error::Result;
 use crate::plan::{GitEffects, Plan, Step};
 use crate::slots::board::human;
-use crate::slots::service::store;
 use crate::slots::{Applied, Op, Outcome};
 use crate::state::{Loaded, Store};
 

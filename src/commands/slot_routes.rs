@@ -1,10 +1,10 @@
 //! `kickoff slot routes`: the reverse-proxy configuration of the slot map.
 
+use super::slot_service::require_pool;
 use crate::commands::Global;
 use crate::commands::Session;
 use crate::error::{Error, Result};
 use crate::slots::routes::{self, Format, check};
-use crate::slots::service::require_pool;
 use std::path::{Path, PathBuf};
 
 /// Print the reverse-proxy configuration that routes every slot's apps.
@@ -116,10 +116,13 @@ pub fn run(args: RoutesArgs, g: &Global) -> Result<()> {
     if let Err(e) = std::fs::create_dir_all(rp.parent().expect("has a parent"))
         .and_then(|()| std::fs::write(&rp, json))
     {
-        g.ui.warn(format!(
-            "wrote {}, but could not remember it for --check ({e}); pass --out to --check",
-            target.display()
-        ));
+        g.ui.warn_because(
+            format!(
+                "wrote {}, but could not remember it for --check; pass --out to --check",
+                target.display()
+            ),
+            &e,
+        );
     }
     g.ui.done(format!(
         "wrote {} ({} routes, {})",

@@ -17,6 +17,7 @@ pub use git2;
 
 pub mod flow;
 pub mod lineage;
+mod patch;
 mod state;
 pub mod tags;
 pub use state::{CommitInfo, EntryKind, PushOutcome, RawEntry};

@@ -26,10 +26,22 @@ pub const TAG_PREFIX: &str = "platform/v";
 /// The full ref prefix of platform tags.
 pub const TAG_REF_PREFIX: &str = "refs/tags/platform/v";
 
+/// What semver said about a version it could not read (its own error type
+/// is neither `Clone` nor `Eq`, which [`ReleaseError`] is).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SemverError(String);
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReleaseError {
     #[error("invalid platform version {input:?}: {reason}")]
-    InvalidVersion { input: String, reason: String },
+    InvalidVersion {
+        input: String,
+        reason: String,
+        /// semver's own account of what it could not read.
+        #[source]
+        source: Option<SemverError>,
+    },
     #[error("{}", refusal_text(.0))]
     Refused(Vec<RuleViolation>),
 }
@@ -82,14 +94,21 @@ impl PlatformVersion {
         let bare = input.strip_prefix("refs/tags/").unwrap_or(input);
         let bare = bare.strip_prefix("platform/").unwrap_or(bare);
         let bare = bare.strip_prefix('v').unwrap_or(bare);
-        let invalid = |reason: String| ReleaseError::InvalidVersion {
+        let invalid = |reason: &str, source| ReleaseError::InvalidVersion {
             input: input.to_string(),
-            reason,
+            reason: reason.to_string(),
+            source,
         };
-        let version = Version::parse(bare).map_err(|e| invalid(e.to_string()))?;
+        let version = Version::parse(bare).map_err(|e| {
+            invalid(
+                "it is not a semver version",
+                Some(SemverError(e.to_string())),
+            )
+        })?;
         if !version.build.is_empty() {
             return Err(invalid(
-                "build metadata (`+...`) does not order versions; leave it out".into(),
+                "build metadata (`+...`) does not order versions; leave it out",
+                None,
             ));
         }
         Ok(PlatformVersion(version))

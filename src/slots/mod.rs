@@ -26,7 +26,6 @@ pub mod service;
 pub mod validate;
 
 pub use model::{DeployStatus, Deployment, Lease, Person, PriorLease, QueueEntry, SlotState};
-pub use service::release_for_kickoff;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -767,6 +766,20 @@ fn normalize(state: &mut SlotState, names: &[String], at: DateTime<Utc>, notes: 
             },
         );
     }
+}
+
+/// The pool of a settings text's `[slots]` section, validated: for the tests
+/// of the modules that take a pool (the whole file is `config`'s to parse).
+#[cfg(test)]
+pub(crate) fn pool_from_toml(text: &str) -> config::SlotsConfig {
+    #[derive(serde::Deserialize)]
+    struct File {
+        slots: config::RawSlots,
+    }
+    let file: File = toml::from_str(text).expect("a [slots] section");
+    file.slots
+        .validate(text, std::path::Path::new(".kickoff.toml"))
+        .expect("a valid pool")
 }
 
 /// A fresh operation id: time, process and a counter, so ids from concurrent
