@@ -751,7 +751,7 @@ pub(crate) fn inactive_deployment(s: &Session, g: &Global, slot: &str) -> Result
     if !s.config.github.as_ref().is_some_and(|c| c.deployments) {
         return Ok(Vec::new());
     }
-    let store = crate::slots::service::store(&s.repo, &s.config, &g.ui);
+    let store = crate::commands::slot_service::store(&s.repo, &s.config, &g.ui);
     let state = store.read(false)?.state;
     let last = state.deployments.values().rev().find(|d| d.slot == slot);
     Ok(last

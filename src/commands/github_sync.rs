@@ -103,7 +103,7 @@ fn deployment_steps(s: &Session, g: &Global, hub: &GitHub, plan: &mut Plan) -> R
     if !slots.is_configured() {
         return Ok(());
     }
-    let store = crate::slots::service::store(&s.repo, &s.config, &g.ui);
+    let store = crate::commands::slot_service::store(&s.repo, &s.config, &g.ui);
     let state = store.read(false)?.state;
     let mut known: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
     let mut last: BTreeMap<&str, &Deployment> = BTreeMap::new();
