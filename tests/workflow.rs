@@ -619,6 +619,22 @@ fn read_commands_warn_when_the_last_fetch_is_older_than_a_day() {
 
 // ---- shallow clones ------------------------------------------------------------------
 
+/// `git clone --depth 1 [extra] file://<origin> <env>/<name>`: a CI checkout.
+fn shallow_clone(repo: &TestRepo, name: &str, extra: &[&str]) -> TestRepo {
+    let dir = repo.env.path().join(name);
+    let url = format!("file://{}", repo.origin.display());
+    let mut args = vec!["clone", "--quiet", "--depth", "1"];
+    args.extend_from_slice(extra);
+    args.extend([url.as_str(), dir.to_str().unwrap()]);
+    repo.env.git(repo.env.path(), &args);
+    assert!(dir.join(".git/shallow").is_file());
+    TestRepo {
+        env: TestEnv::new(),
+        work: dir,
+        origin: repo.origin.clone(),
+    }
+}
+
 /// In a shallow clone `list` showed landed kickoffs as live and "13 ahead"
 /// (truly 4), and `release --dry-run` claimed missing versions that main
 /// holds. Commands whose answer depends on history refuse with a hint.
@@ -630,26 +646,7 @@ fn history_commands_refuse_a_shallow_clone_with_the_unshallow_hint() {
         repo.commit_pushed(&dash, &format!("d{n}.txt"), &format!("DASH-{n} work"));
     }
     repo.ok(&["release", "--platform", "1.0.0"]);
-    let ci = repo.env.path().join("ci");
-    let url = format!("file://{}", repo.origin.display());
-    repo.env.git(
-        repo.env.path(),
-        &[
-            "clone",
-            "--quiet",
-            "--depth",
-            "1",
-            "--no-single-branch",
-            &url,
-            ci.to_str().unwrap(),
-        ],
-    );
-    assert!(ci.join(".git/shallow").is_file());
-    let shallow = TestRepo {
-        env: TestEnv::new(),
-        work: ci.clone(),
-        origin: repo.origin.clone(),
-    };
+    let shallow = shallow_clone(&repo, "ci", &["--no-single-branch"]);
     for args in [
         &["list"][..],
         &["status", &dash],
@@ -762,6 +759,78 @@ fn the_kickoff_is_accepted_positionally_and_as_an_option() {
         2,
         &["cannot be used with"],
     );
+}
+
+/// A shallow clone (`git clone --depth 1`, as CI makes) holds only the tags
+/// of the commits it fetched, so `versions` missed both versions; and a
+/// deployment's tickets came from a cut history. `versions` refuses, `--fetch` deepens the clone first, and
+/// `deploy` deepens by itself: its record names every ticket of the kickoff.
+#[test]
+fn shallow_clones_are_deepened_by_fetch_and_deploy_or_refused() {
+    let repo = slots_repo(SLOTS_TOML, &[]);
+    let alpha = repo.new_kickoff("alpha", "240501");
+    repo.commit_pushed(&alpha, "a1.txt", "ALPHA-1 first");
+    repo.ok(&["release", "--platform", "1.0.0", &alpha]);
+    // Work after the release: the tag is no longer at a tip.
+    repo.commit_pushed(&alpha, "a2.txt", "ALPHA-2 after the release");
+    // Main moves on before and after beta is cut: a cut history hides
+    // where beta forked, and OPS-1 would pass for one of beta's tickets.
+    repo.git(&["checkout", "--quiet", "main"]);
+    repo.commit("ops1.txt", "1\n", "OPS-1 hotfix");
+    repo.git(&["push", "--quiet", "origin", "main"]);
+    let beta = repo.new_kickoff("beta", "240502");
+    repo.commit_pushed(&beta, "b1.txt", "BETA-1 first");
+    repo.commit_pushed(&beta, "b2.txt", "BETA-2 second");
+    repo.ok(&["release", "--platform", "1.1.0", &beta, "--allow-rollback"]);
+    repo.git(&["checkout", "--quiet", "main"]);
+    repo.commit("ops2.txt", "2\n", "OPS-2 hotfix");
+    repo.git(&["push", "--quiet", "origin", "main"]);
+    let clone = |name: &str| shallow_clone(&repo, name, &[]);
+
+    let ci = clone("ci");
+    assert!(
+        ci.rev("platform/v1.0.0").is_none(),
+        "the cut clone lacks the tag"
+    );
+    assert_refused(
+        &ci,
+        &["versions"],
+        1,
+        &[
+            "this clone is shallow",
+            "git fetch --unshallow origin",
+            "--fetch",
+        ],
+    );
+    let out = ci.kickoff(&["versions", "--fetch"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("this clone is shallow: fetching the whole history from origin"));
+    assert!(
+        stdout(&out).contains("1.0.0") && stdout(&out).contains("1.1.0"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!ci.work.join(".git/shallow").exists());
+    // Deepened, the history commands answer again.
+    ci.ok(&["list"]);
+
+    let ci2 = clone("ci2");
+    let out = ci2
+        .kickoff(&["deploy", &beta, "--slot", "dev1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("this clone is shallow: fetching the whole history from origin"));
+    assert!(!ci2.work.join(".git/shallow").exists());
+    let file = stdout(&out).trim().to_string();
+    let record: serde_json::Value =
+        serde_json::from_str(&slot_state(&repo, &format!("deployments/{file}")).unwrap()).unwrap();
+    assert_eq!(
+        record["tickets"],
+        serde_json::json!(["BETA-1", "BETA-2"]),
+        "{record}"
+    );
+    assert_eq!(record["platform_version"], "1.1.0", "{record}");
 }
 
 // ---- settings from main ------------------------------------------------------------

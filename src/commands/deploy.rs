@@ -97,8 +97,8 @@ struct Facts {
 }
 
 pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
-    let s = Session::open(g)?;
-    let facts = read(&s, g, &args)?;
+    let mut s = Session::open(g)?;
+    let facts = read(&mut s, g, &args)?;
     let store = store(&s.repo, &s.config, &g.ui);
     if args.dry_run {
         return dry_run(&s, g, &store, &facts, args.json);
@@ -108,7 +108,7 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
 
 /// Check the options and the deploy program, fetch, and gather the kickoff,
 /// its commit, tickets and platform version.
-fn read(s: &Session, g: &Global, args: &DeployArgs) -> Result<Facts> {
+fn read(s: &mut Session, g: &Global, args: &DeployArgs) -> Result<Facts> {
     require_pool(&s.config)?;
     let ttl = match &args.ttl {
         Some(t) => Ttl::parse(t)?,
@@ -135,6 +135,10 @@ fn read(s: &Session, g: &Global, args: &DeployArgs) -> Result<Facts> {
     )
     .map_err(SlotError::from)?;
     fetch(s, g)?;
+    // The record's tickets walk history: a shallow clone is deepened (after
+    // the checks above, so bad input changes nothing).
+    super::fresh::deepen(s, g, "deploy")?;
+    let s = &*s;
     let k = super::resolve_kickoff(
         &s.repo,
         &s.config,

@@ -98,6 +98,17 @@ pub fn dispatch(command: Command, g: &Global) -> Result<()> {
     }
 }
 
+/// The store's notices on the terminal: warnings as warnings, progress as
+/// information (quiet under `-q`).
+impl crate::state::Notices for Ui {
+    fn notice(&self, notice: crate::state::Notice) {
+        match notice {
+            crate::state::Notice::Warning(m) => self.warn(m),
+            crate::state::Notice::Progress(m) => self.info(m),
+        }
+    }
+}
+
 /// `--dry-run`: print the plan on stdout (as JSON with `--json`), change nothing.
 pub(crate) fn show_plan(g: &Global, plan: &Plan, json: bool) -> Result<()> {
     g.ui.info("dry run: nothing changed");

@@ -13,7 +13,7 @@ use crate::git::Repo;
 use crate::git::flow::WorktreeMerge;
 use crate::github::{GitHub, GitHubError};
 use crate::output::Ui;
-use crate::slots::service::now;
+use crate::slots::clock::now;
 use crate::slots::{Applied, Op, Outcome, new_id};
 use crate::state::{Loaded, Store};
 use std::path::{Path, PathBuf};
@@ -891,8 +891,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         crate::git::git2::Repository::init(dir.path()).unwrap();
         let repo = crate::git::Repo::discover(dir.path()).unwrap();
-        let ui = Ui::new(true);
-        let store = Store::new(&repo, None, vec!["dev1".into(), "dev2".into()], &ui);
+        let notices = crate::state::Collected::default();
+        let store = Store::new(&repo, None, vec!["dev1".into(), "dev2".into()], &notices);
         let env_dir = dir.path().join(".git/kickoff/env");
         std::fs::create_dir_all(env_dir.join("dev1.compose.yml")).unwrap();
         let file = |name: &str| Step::WriteSlotFile {

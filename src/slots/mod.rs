@@ -14,6 +14,7 @@
 //! the head of the queue gets it before anyone else.
 
 pub mod board;
+pub mod clock;
 pub mod compose;
 pub mod config;
 pub mod dashboard;

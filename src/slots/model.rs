@@ -7,9 +7,9 @@
 //! deployments/<YYYYMMDDTHHMMSSZ>-<slot>-<id>.json  one deployment record per file
 //! ```
 //!
-//! Reading is defensive (see `super::validate`): paths kickoff does not write
-//! are dropped, files with bad content are skipped and kept until an
-//! administrator removes them.
+//! Reading is defensive (see `super::validate`, which also has
+//! `SlotState::from_files`): paths kickoff does not write are dropped, files
+//! with bad content are skipped and kept until an administrator removes them.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -177,18 +177,6 @@ impl SlotState {
     /// The latest deployment to a slot.
     pub fn last_deployment(&self, slot: &str) -> Option<&Deployment> {
         self.deployments.values().rev().find(|d| d.slot == slot)
-    }
-
-    /// Read the state from the files of a state commit (path -> content),
-    /// skipping what is bad (see `super::validate`).
-    pub fn from_files(files: BTreeMap<String, Vec<u8>>) -> SlotState {
-        let entries = files.iter().map(|(p, b)| super::validate::RawEntry {
-            path: p.as_bytes().to_vec(),
-            kind: super::validate::EntryKind::File,
-            size: b.len() as u64,
-            key: p.clone(),
-        });
-        super::validate::load(entries, |k| Ok(files[k].clone())).state
     }
 
     /// The files that hold this state.
