@@ -110,19 +110,7 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
 /// its commit, tickets and platform version.
 fn read(s: &mut Session, g: &Global, args: &DeployArgs) -> Result<Facts> {
     require_pool(&s.config)?;
-    let ttl = match &args.ttl {
-        Some(t) => Ttl::parse(t)?,
-        None => s.config.slots.lease,
-    };
-    let timeout = match &args.timeout {
-        Some(t) => Some(runner::parse_timeout(t).map_err(|m| {
-            Error::usage_hint(
-                format!("invalid --timeout {t:?}: {m}"),
-                "give a whole number of seconds, minutes or hours: 90s, 15m, 2h",
-            )
-        })?),
-        None => s.config.slots.deploy_timeout,
-    };
+    let (ttl, timeout) = times(s, args)?;
     if let Some(slot) = &args.slot {
         check_slot(&s.config, slot)?;
     }
@@ -188,6 +176,25 @@ fn read(s: &mut Session, g: &Global, args: &DeployArgs) -> Result<Facts> {
         who,
         claim,
     })
+}
+
+/// The lease time of a claim and the deploy command's time limit: the
+/// options, else the settings.
+fn times(s: &Session, args: &DeployArgs) -> Result<(Ttl, Option<Duration>)> {
+    let ttl = match &args.ttl {
+        Some(t) => Ttl::parse(t)?,
+        None => s.config.slots.lease,
+    };
+    let timeout = match &args.timeout {
+        Some(t) => Some(runner::parse_timeout(t).map_err(|m| {
+            Error::usage_hint(
+                format!("invalid --timeout {t:?}: {m}"),
+                "give a whole number of seconds, minutes or hours: 90s, 15m, 2h",
+            )
+        })?),
+        None => s.config.slots.deploy_timeout,
+    };
+    Ok((ttl, timeout))
 }
 
 /// The configured deploy program, found and executable.
@@ -261,8 +268,18 @@ fn deploy(s: &Session, g: &Global, store: &Store, f: &Facts, json: bool) -> Resu
     let (_, applied, _) = run.effects().applied.last().expect("the claim ran");
     let (slot, claimed) = slot_of(applied);
     report_claim(g, applied);
-    check_held_slot(&s.config, &f.kickoff, &slot)?;
-    let d = describe(s, f, &slot, claimed)?;
+    let described =
+        check_held_slot(&s.config, &f.kickoff, &slot).and_then(|()| describe(s, f, &slot, claimed));
+    let d = match described {
+        Ok(d) => d,
+        Err(e) => {
+            // Nothing was deployed: a slot claimed for it goes back.
+            for what in run.undo_all() {
+                g.ui.info(what);
+            }
+            return Err(e);
+        }
+    };
     run.run(&steps(&s.config.slots, &d, store.remote()))?;
     let (op, applied, loaded) = effects.applied.pop().expect("the record was published");
     finish(g, &d, &op, &applied, &loaded, json)

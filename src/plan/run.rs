@@ -144,15 +144,46 @@ impl<'a, E: Effects + ?Sized> Interpreter<'a, E> {
     }
 
     fn fail(&mut self, step: &Step, err: Error) -> Error {
-        let mut undo = std::mem::take(&mut self.undo);
-        let completed = undo.len();
+        let completed = self.undo.len();
         if completed == 0 && step.speaks_for_itself() {
+            self.undo.clear();
             return err;
         }
+        let (undone, stays) = self.undo_back();
+        let mut message = step.failure();
+        if !undone.is_empty() {
+            message.push_str(&format!("; {}", undone.join(", ")));
+        } else if completed == 0 {
+            message.push_str("; nothing was changed locally");
+        } else if stays {
+            message.push_str("; the steps before it stay done");
+        }
+        // GitHub's own hint (token expired, missing scope) says what to do.
+        let hint = match step {
+            Step::GitHub { .. } => step.hint().or_else(|| err.hint()),
+            _ => step.hint(),
+        };
+        Error::failed(message, hint, err)
+    }
+
+    /// Undo the completed steps in reverse order, back to the last one that
+    /// cannot be taken back, and say what was undone (for a command that
+    /// stops between two plans, and for a failed step).
+    pub fn undo_all(&mut self) -> Vec<String> {
+        self.undo_back().0
+    }
+
+    /// [`Self::undo_all`], and whether completed steps stay done (they came
+    /// before a step that cannot be taken back).
+    fn undo_back(&mut self) -> (Vec<String>, bool) {
         let mut undone: Vec<String> = Vec::new();
-        while let Some(u) = undo.pop() {
+        while let Some(u) = self.undo.pop() {
             match u {
-                Undo::Irreversible => break,
+                Undo::Irreversible => {
+                    let stays = !self.undo.is_empty();
+                    self.undo.clear();
+                    return (undone, stays);
+                }
                 Undo::Nothing => {}
                 Undo::Step(back) => match self.apply(&back) {
                     Ok(_) => {
@@ -168,20 +199,7 @@ impl<'a, E: Effects + ?Sized> Interpreter<'a, E> {
                 },
             }
         }
-        let mut message = step.failure();
-        if !undone.is_empty() {
-            message.push_str(&format!("; {}", undone.join(", ")));
-        } else if completed == 0 {
-            message.push_str("; nothing was changed locally");
-        } else if !undo.is_empty() {
-            message.push_str("; the steps before it stay done");
-        }
-        // GitHub's own hint (token expired, missing scope) says what to do.
-        let hint = match step {
-            Step::GitHub { .. } => step.hint().or_else(|| err.hint()),
-            _ => step.hint(),
-        };
-        Error::failed(message, hint, err)
+        (undone, false)
     }
 
     /// Say what is about to happen when a step takes a while.
@@ -960,6 +978,24 @@ mod tests {
         claim a free slot for kickoff-240510-a (lease 1d) in refs/kickoff/state, pushed to origin
         release the slot and queue place of kickoff-240510-a (forced) in refs/kickoff/state, pushed to origin
         ");
+    }
+
+    /// A command that stops between two plans (deploy, after its claim)
+    /// undoes what the first one did.
+    #[test]
+    fn undo_all_takes_back_what_earlier_plans_did() {
+        let plan = Plan {
+            steps: vec![Step::ApplyState {
+                op: Box::new(claim("kickoff-240510-a")),
+                remote: None,
+            }],
+        };
+        let mut rec = Recorder::new();
+        let mut run = Interpreter::new(&mut rec);
+        run.run(&plan).unwrap();
+        assert_eq!(run.undo_all(), ["the claim was given back"]);
+        assert!(run.undo_all().is_empty(), "undone once");
+        assert_eq!(rec.applied.len(), 2);
     }
 
     #[test]
