@@ -78,6 +78,8 @@ pub struct DeployPlan {
     pub timeout: Option<Duration>,
     /// The slot this deploy claimed, given back unless it succeeds.
     pub give_back: Option<String>,
+    /// The GitHub deployment that mirrors it (`deployments = true`).
+    pub github: Option<super::github::DeployMirror>,
 }
 
 /// What a deploy reads before it decides anything.
@@ -385,7 +387,17 @@ fn describe(s: &Session, f: &Facts, slot: &str, claimed: bool) -> Result<DeployP
             .replace("{compose_file}", &compose_file.to_string_lossy())
     };
     let argv = c.deploy.iter().map(|a| fill(a)).collect();
+    let github = super::github::deploy_mirror(
+        s,
+        slot,
+        f.platform_version.as_deref(),
+        &f.tickets,
+        kickoff,
+        commit,
+        &id,
+    );
     Ok(DeployPlan {
+        github,
         id,
         slot: slot.into(),
         kickoff: kickoff.into(),
@@ -449,6 +461,15 @@ fn deploy_env(
 /// claimed for this deploy when it did not succeed). A step every deploy
 /// makes (such as telling a hosting service) is added here.
 pub fn steps(c: &SlotsConfig, d: &DeployPlan, remote: Option<&str>) -> Plan {
+    let plan = local_steps(c, d, remote);
+    match &d.github {
+        Some(mirror) => mirror.around(plan),
+        None => plan,
+    }
+}
+
+/// [`steps`] without GitHub.
+fn local_steps(c: &SlotsConfig, d: &DeployPlan, remote: Option<&str>) -> Plan {
     let file = |name: String, what: &str, content: &str| Step::WriteSlotFile {
         env_dir: c.env_dir.clone(),
         name,
@@ -505,6 +526,7 @@ fn record(d: &DeployPlan) -> Deployment {
         error: None,
         image_tag: d.image_tag.clone(),
         project: d.project.clone(),
+        github_deployment: None,
     }
 }
 

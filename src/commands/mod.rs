@@ -17,6 +17,7 @@ pub mod deploy;
 pub mod feature;
 pub mod fresh;
 pub mod github;
+pub mod github_sync;
 pub mod hook;
 pub mod init;
 pub mod land;

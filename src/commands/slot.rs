@@ -352,13 +352,14 @@ fn release(args: ReleaseArgs, g: &Global) -> Result<()> {
     let slot = default_slot(&s, g, args.slot)?;
     let op = Op::Release {
         id: new_id(),
-        slot: Some(slot),
+        slot: Some(slot.clone()),
         kickoff: None,
         by: person(&s.repo)?,
         at: now(),
         force: args.force,
     };
-    change(&s, g, &op, args.dry_run, args.json)
+    let after = super::github::inactive_deployment(&s, g, &slot)?;
+    super::slot_change::change_then(&s, g, &op, after, args.dry_run, args.json)
 }
 
 fn leave(args: LeaveArgs, g: &Global) -> Result<()> {

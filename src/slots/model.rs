@@ -126,6 +126,10 @@ pub struct Deployment {
     pub error: Option<String>,
     pub image_tag: String,
     pub project: String,
+    /// The GitHub deployment that mirrors this one (`deployments = true`);
+    /// `None` when GitHub was not told (yet: `kickoff github sync`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github_deployment: Option<u64>,
 }
 
 impl Deployment {
@@ -253,6 +257,7 @@ mod tests {
             error: None,
             image_tag: "x".into(),
             project: "dev1".into(),
+            github_deployment: None,
         };
         s.deployments.insert(d.file_name(), d);
         let files = s.to_files();
