@@ -825,6 +825,22 @@ fn release_publishes_prerelease_then_latest_on_the_escaped_tag_route_and_backfil
     assert_eq!(seen.len(), 2, "{:?}", fake.lines());
     assert_eq!(seen[1].body["make_latest"], "false");
     assert_eq!(seen[1].body["prerelease"], true);
+    // Its dry run asks GitHub (one GET) and prints the step it would run.
+    let (code, out, err) = run(&mut kickoff_gh(
+        &repo,
+        &fake.url(),
+        &["github", "release", "1.0.0-rc.1", "--dry-run"],
+    ));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("update the release \"platform v1.0.0-rc.1\" for platform/v1.0.0-rc.1"),
+        "{out}"
+    );
+    assert!(
+        out.contains("steps:\n  publish the GitHub release \"platform v1.0.0-rc.1\" for platform/v1.0.0-rc.1 (prerelease)\n"),
+        "{out}"
+    );
+    assert_eq!(fake.requests().len(), 3, "{:?}", fake.lines());
     assert_token_in_no_file(repo.env.path());
 }
 
@@ -843,10 +859,7 @@ fn release_with_github_down_still_tags_warns_and_exits_0() {
         err.contains("warning: the GitHub release for platform/v1.0.0 is not on GitHub"),
         "{err}"
     );
-    assert!(
-        err.contains("`kickoff github release 1.0.0` redoes it"),
-        "{err}"
-    );
+    assert!(err.contains("`kickoff github sync` redoes it"), "{err}");
     // The git work is complete: the tag exists here and on origin, on the kickoff.
     assert_eq!(
         repo.platform_tags(),
@@ -934,7 +947,7 @@ fn release_dry_run_shows_the_github_release_step_and_the_log_records_it() {
     assert_eq!(last["step"], "github");
     assert_eq!(last["call"], "release");
     assert_eq!(last["spec"]["tag_name"], "platform/v1.0.0");
-    assert_eq!(last["redo"], "kickoff github release 1.0.0");
+    assert_eq!(last["redo"], "kickoff github sync");
     assert!(
         last["spec"]["body"].as_str().unwrap().contains("DASH-7"),
         "{last}"
