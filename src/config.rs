@@ -10,42 +10,8 @@ use crate::naming::TicketPattern;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
-pub const FILE_NAME: &str = ".kickoff.toml";
-
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("{}:{line}: {message}", path.display())]
-    Parse {
-        path: PathBuf,
-        line: usize,
-        message: String,
-    },
-    #[error("{}:{line}: invalid value for `{key}`: {message}", path.display())]
-    Invalid {
-        path: PathBuf,
-        line: usize,
-        key: String,
-        message: String,
-    },
-    #[error("cannot read {}", path.display())]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-}
-
-impl ConfigError {
-    pub fn hint(&self) -> Option<String> {
-        match self {
-            ConfigError::Parse { .. } | ConfigError::Invalid { .. } => Some(
-                "fix the file, or compare it with the reference in docs/config.md (`kickoff init --print` shows every key)"
-                    .into(),
-            ),
-            ConfigError::Read { .. } => None,
-        }
-    }
-}
+pub use crate::config_error::{ConfigError, FILE_NAME};
+use crate::config_error::{key_line, line_of};
 
 /// Every setting, after defaults and validation.
 #[derive(Debug, Clone)]
@@ -278,6 +244,17 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The settings the pre-push policy applies.
+    pub fn hook_settings(&self) -> crate::hook::policy::Settings {
+        crate::hook::policy::Settings {
+            main_branch: self.main_branch.clone(),
+            remote: self.remote.clone(),
+            feature_prefix: self.feature_prefix.clone(),
+            ticket_pattern: self.ticket_pattern.clone(),
+            hook: self.hook.clone(),
+        }
+    }
+
     /// Load `.kickoff.toml` from a work tree root; the defaults when absent.
     pub fn load(root: &Path) -> Result<Config, ConfigError> {
         let path = root.join(FILE_NAME);
@@ -406,24 +383,6 @@ pub fn valid_branch_name(name: &str) -> bool {
         && !name
             .chars()
             .any(|c| c.is_control() || " ~^:?*[\\".contains(c))
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
-}
-
-/// The line where `key` is set inside `[section]`, for error messages.
-pub(crate) fn key_line(text: &str, section: &str, key: &str) -> usize {
-    let mut current = String::new();
-    for (i, line) in text.lines().enumerate() {
-        let t = line.trim();
-        if let Some(s) = t.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
-            current = s.trim().to_string();
-        } else if current == section && t.split('=').next().map(str::trim) == Some(key) {
-            return i + 1;
-        }
-    }
-    1
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! a `hint:` line and pick the documented exit code:
 //! 0 success, 1 refused or failed, 2 bad usage or input, 3 a check found problems.
 
-use crate::config::ConfigError;
+use crate::config_error::ConfigError;
 use crate::git::GitError;
 use crate::github::GitHubError;
 use crate::hook::HookError;

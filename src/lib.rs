@@ -6,6 +6,8 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod config_error;
+pub mod config_source;
 pub mod confined;
 pub mod conflict;
 pub mod error;

@@ -358,6 +358,8 @@ pub struct Snapshot<'r> {
     pub main: MainInfo,
     pub main_oid: Option<Oid>,
     pub has_remote: bool,
+    /// The remote's name, for the remote-tracking feature branches.
+    remote: String,
     pub kickoffs: Vec<KickoffRead>,
     pub features: BTreeMap<String, Vec<FoundFeature>>,
     /// The newest platform version of each kickoff, from the tags.
@@ -437,6 +439,7 @@ impl<'r> Snapshot<'r> {
             },
             main_oid,
             has_remote,
+            remote: config.remote.clone(),
             kickoffs: all
                 .into_iter()
                 .zip(merged)
@@ -459,7 +462,7 @@ impl<'r> Snapshot<'r> {
         let tip = k.tip();
         let mut counts = FeatureCounts::default();
         let features = self.features_of(k);
-        for merged in features_merged(self.repo, tip, features)? {
+        for merged in features_merged(self.repo, &self.remote, tip, features)? {
             if merged {
                 counts.merged += 1;
             } else {
@@ -534,7 +537,7 @@ impl<'r> Snapshot<'r> {
         };
         let mut features = Vec::new();
         let found = self.features_of(k);
-        let merged_flags = features_merged(self.repo, tip, found)?;
+        let merged_flags = features_merged(self.repo, &self.remote, tip, found)?;
         for (f, merged) in found.iter().zip(merged_flags) {
             let ftip = f.tip();
             let fab = self.repo.ahead_behind(ftip, tip)?;
@@ -586,10 +589,19 @@ impl Snapshot<'_> {
     }
 }
 
-/// Whether each feature is merged into the kickoff at `tip`: the kickoff
-/// contains its tip, and that tip is not one of the kickoff's own first-parent
-/// commits (a feature cut from the kickoff without commits yet is open).
-pub fn features_merged(repo: &Repo, tip: Oid, features: &[FoundFeature]) -> Result<Vec<bool>> {
+/// Whether each feature is merged into the kickoff at `tip`:
+/// - with a merge commit: the kickoff contains its tip, off the kickoff's own
+///   first-parent line;
+/// - by fast-forward: its tip is on that line and the branch gained commits
+///   since it was created (its reflog); one cut without commits yet is open;
+/// - by squash or rebase: the kickoff holds its changes by patch id
+///   ([`Repo::changes_applied`]).
+pub fn features_merged(
+    repo: &Repo,
+    remote: &str,
+    tip: Oid,
+    features: &[FoundFeature],
+) -> Result<Vec<bool>> {
     let mut contained = Vec::with_capacity(features.len());
     for f in features {
         contained.push(repo.is_ancestor(f.tip(), tip)?);
@@ -601,11 +613,31 @@ pub fn features_merged(repo: &Repo, tip: Oid, features: &[FoundFeature]) -> Resu
         .map(|(f, _)| f.tip())
         .collect();
     let own_line = repo.on_first_parent_line(tip, &candidates)?;
-    Ok(features
-        .iter()
-        .zip(contained)
-        .map(|(f, c)| c && !own_line.contains(&f.tip()))
-        .collect())
+    let mut out = Vec::with_capacity(features.len());
+    for (f, c) in features.iter().zip(contained) {
+        out.push(if !c {
+            repo.changes_applied(f.tip(), tip)?
+        } else if !own_line.contains(&f.tip()) {
+            true
+        } else {
+            gained_commits(repo, remote, f)?
+        });
+    }
+    Ok(out)
+}
+
+/// Whether a feature branch moved past the commit it was created at (the
+/// oldest entry of its reflog: the local branch's, else the remote-tracking
+/// one's, which starts at the first fetch).
+fn gained_commits(repo: &Repo, remote: &str, f: &FoundFeature) -> Result<bool> {
+    let full = match f.local {
+        Some(_) => format!("refs/heads/{}", f.name),
+        None => format!("refs/remotes/{remote}/{}", f.name),
+    };
+    match repo.reflog_start(&full) {
+        Some(start) if start != f.tip() => Ok(repo.is_ancestor(start, f.tip())?),
+        _ => Ok(false),
+    }
 }
 
 /// The committer date of a commit, in the committer's own offset.

@@ -1678,3 +1678,343 @@ fn new_pr_with_github_down_creates_the_branch_and_warns() {
         &["--pr needs GitHub"],
     );
 }
+
+/// The deployment records in origin's shared state.
+fn deployment_records(repo: &TestRepo) -> Vec<Value> {
+    state_paths(&repo.env, &repo.origin, "refs/kickoff/state")
+        .into_iter()
+        .filter(|p| p.starts_with("deployments/"))
+        .map(|p| {
+            serde_json::from_str(
+                &state_file(&repo.env, &repo.origin, "refs/kickoff/state", &p).unwrap(),
+            )
+            .unwrap()
+        })
+        .collect()
+}
+
+/// A slot pool whose deploy command is `deploy`, mirrored to GitHub, with
+/// the kickoff `kickoff-240510-alpha`.
+fn deploy_repo(deploy: &str) -> TestRepo {
+    let config = SLOTS_TOML.replace(r#"deploy = ["true"]"#, &format!("deploy = [\"{deploy}\"]"));
+    slots_repo(
+        &format!("{config}\n{GITHUB_TOML}deployments = true\n"),
+        &["alpha"],
+    )
+}
+
+#[test]
+fn deploy_mirrors_to_a_github_deployment_around_the_deploy_command() {
+    let fake = FakeGitHub::start();
+    let repo = deploy_repo("true");
+    let k = "kickoff-240510-alpha";
+    let tip = repo.rev(k).unwrap();
+    let (code, out, err) = run(&mut kickoff_gh(
+        &repo,
+        &fake.url(),
+        &["-q", "deploy", k, "--dry-run"],
+    ));
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    let at = |needle: &str| {
+        lines
+            .iter()
+            .position(|l| l.starts_with(needle))
+            .unwrap_or_else(|| panic!("{needle:?} missing:\n{out}"))
+    };
+    let create = at(&format!(
+        "create a GitHub deployment of {k} ({}) to the environment dev1",
+        &tip[..10]
+    ));
+    let progress = at("mark the GitHub deployment to dev1 in progress");
+    let command = at("run true to deploy");
+    let record = at("record the deployment");
+    let outcome = at("mark the GitHub deployment to dev1 success or failure");
+    assert!(
+        create < progress && progress < command && command < record && record < outcome,
+        "{out}"
+    );
+    assert!(fake.requests().is_empty());
+
+    fake.answer(
+        "POST",
+        "/repos/acme/shop/deployments",
+        201,
+        json!({
+            "id": 42, "sha": tip, "environment": "dev1", "payload": {}
+        }),
+    );
+    fake.answer(
+        "POST",
+        "/repos/acme/shop/deployments/42/statuses",
+        201,
+        json!({"id": 1}),
+    );
+    let (code, _, err) = run(&mut kickoff_gh(&repo, &fake.url(), &["deploy", k]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        fake.lines(),
+        [
+            "POST /repos/acme/shop/deployments",
+            "POST /repos/acme/shop/deployments/42/statuses",
+            "POST /repos/acme/shop/deployments/42/statuses",
+        ]
+    );
+    let seen = fake.requests();
+    let records = deployment_records(&repo);
+    assert_eq!(records.len(), 1);
+    let rec = &records[0];
+    assert_eq!(rec["github_deployment"], 42);
+    let created = &seen[0].body;
+    assert_eq!(created["ref"], tip);
+    assert_eq!(created["environment"], "dev1");
+    assert_eq!(created["auto_merge"], false);
+    assert_eq!(created["required_contexts"], json!([]));
+    assert_eq!(
+        created["payload"],
+        json!({"kickoff": k, "platform_version": null, "tickets": ["DASH-1"], "record": rec["id"]})
+    );
+    assert_eq!(seen[1].body["state"], "in_progress");
+    assert_eq!(
+        seen[1].body["environment_url"],
+        "https://frontend-dev1.dev.example.com/"
+    );
+    assert_eq!(seen[2].body["state"], "success");
+    assert_token_in_no_file(repo.env.path());
+    assert_token_only_in_header(&fake, TOKEN);
+
+    // Giving the slot back marks its last deployment inactive.
+    fake.reset();
+    fake.answer(
+        "POST",
+        "/repos/acme/shop/deployments/42/statuses",
+        201,
+        json!({"id": 2}),
+    );
+    let (code, out, err) = run(&mut kickoff_gh(
+        &repo,
+        &fake.url(),
+        &["-q", "slot", "release", "dev1", "--dry-run"],
+    ));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("mark GitHub deployment 42 (dev1) inactive"),
+        "{out}"
+    );
+    assert!(fake.requests().is_empty());
+    let (code, _, err) = run(&mut kickoff_gh(
+        &repo,
+        &fake.url(),
+        &["slot", "release", "dev1"],
+    ));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        fake.lines(),
+        ["POST /repos/acme/shop/deployments/42/statuses"]
+    );
+    assert_eq!(fake.requests()[0].body["state"], "inactive");
+}
+
+#[test]
+fn a_failed_deploy_is_a_failed_github_deployment_and_github_down_changes_nothing_in_git() {
+    let fake = FakeGitHub::start();
+    let repo = deploy_repo("false");
+    let k = "kickoff-240510-alpha";
+    fake.answer(
+        "POST",
+        "/repos/acme/shop/deployments",
+        201,
+        json!({
+            "id": 7, "sha": "x", "environment": "dev1", "payload": {}
+        }),
+    );
+    fake.answer(
+        "POST",
+        "/repos/acme/shop/deployments/7/statuses",
+        201,
+        json!({"id": 1}),
+    );
+    let (code, _, err) = run(&mut kickoff_gh(&repo, &fake.url(), &["deploy", k]));
+    assert_eq!(code, 1, "{err}");
+    let seen = fake.requests();
+    assert_eq!(seen.len(), 3, "{:?}", fake.lines());
+    assert_eq!(seen[2].body["state"], "failure");
+    assert_eq!(deployment_records(&repo)[0]["status"], "failed");
+
+    // GitHub down: the deploy runs and is recorded as without GitHub, with
+    // warnings naming `kickoff github sync`; the record has no GitHub id.
+    let repo = deploy_repo("true");
+    let (code, _, err) = run(&mut kickoff_gh(&repo, &dead_url(), &["deploy", k]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning: the deployment to dev1 is not on GitHub"),
+        "{err}"
+    );
+    assert_eq!(
+        err.matches("`kickoff github sync` redoes it").count(),
+        3,
+        "{err}"
+    );
+    let records = deployment_records(&repo);
+    assert_eq!(records[0]["status"], "succeeded");
+    assert!(
+        records[0].get("github_deployment").is_none(),
+        "{}",
+        records[0]
+    );
+}
+
+#[test]
+fn github_sync_replays_releases_and_deployments_an_outage_left_out_once() {
+    let config = SLOTS_TOML.to_string();
+    let repo = slots_repo(
+        &format!("{config}\n{GITHUB_TOML}deployments = true\nreleases = true\n"),
+        &["alpha"],
+    );
+    let k = "kickoff-240510-alpha";
+    // GitHub is down while kickoff releases and deploys: warnings, exit 0.
+    let down = dead_url();
+    for args in [
+        vec!["release", k, "--platform", "1.0.0", "--date", "2024-05-20"],
+        vec!["deploy", k],
+    ] {
+        let (code, _, err) = run(&mut kickoff_gh(&repo, &down, &args));
+        assert_eq!(code, 0, "{err}");
+        assert!(err.contains("redoes it"), "{err}");
+    }
+    let record = deployment_records(&repo)[0].clone();
+    let record_id = record["id"].as_str().unwrap().to_string();
+
+    let fake = FakeGitHub::start();
+    fake.answer("GET", "/repos/acme/shop/releases", 200, json!([]));
+    fake.answer("GET", "/repos/acme/shop/deployments", 200, json!([]));
+    let before = repo.snapshot();
+    let (code, out, err) = run(&mut kickoff_gh(
+        &repo,
+        &fake.url(),
+        &["-q", "github", "sync", "--dry-run"],
+    ));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            "publish the GitHub release \"platform v1.0.0\" for platform/v1.0.0 (latest)"
+                .to_string(),
+            format!(
+                "create a GitHub deployment of {k} ({}) to the environment dev1",
+                &record["commit"].as_str().unwrap()[..10]
+            ),
+            "mark the GitHub deployment to dev1 success".to_string(),
+        ]
+    );
+    assert_eq!(
+        fake.lines(),
+        [
+            "GET /repos/acme/shop/releases?per_page=100&page=1",
+            "GET /repos/acme/shop/deployments?environment=dev1&per_page=100",
+        ]
+    );
+    assert_eq!(before, repo.snapshot());
+
+    fake.reset();
+    fake.answer("GET", "/repos/acme/shop/releases", 200, json!([]));
+    fake.answer("GET", "/repos/acme/shop/deployments", 200, json!([]));
+    fake.answer(
+        "POST",
+        "/repos/acme/shop/releases",
+        201,
+        release_json(3, "platform/v1.0.0", false),
+    );
+    fake.answer(
+        "POST",
+        "/repos/acme/shop/deployments",
+        201,
+        json!({
+            "id": 51, "sha": record["commit"], "environment": "dev1", "payload": {}
+        }),
+    );
+    fake.answer(
+        "POST",
+        "/repos/acme/shop/deployments/51/statuses",
+        201,
+        json!({"id": 1}),
+    );
+    let (code, _, err) = run(&mut kickoff_gh(&repo, &fake.url(), &["github", "sync"]));
+    assert_eq!(code, 0, "{err}");
+    let lines = fake.lines();
+    assert_eq!(
+        &lines[2..],
+        [
+            "GET /repos/acme/shop/releases/tags/platform%2Fv1.0.0",
+            "POST /repos/acme/shop/releases",
+            "POST /repos/acme/shop/deployments",
+            "POST /repos/acme/shop/deployments/51/statuses",
+        ]
+    );
+    let created = seen_body(&fake, "POST", "/repos/acme/shop/deployments");
+    assert_eq!(created["payload"]["record"], record_id.as_str());
+    assert_eq!(created["environment"], "dev1");
+    assert_eq!(
+        seen_body(&fake, "POST", "/repos/acme/shop/deployments/51/statuses")["state"],
+        "success"
+    );
+
+    // GitHub has it all now: a second sync asks and changes nothing.
+    let github_has_it_all = || {
+        fake.answer(
+            "GET",
+            "/repos/acme/shop/releases",
+            200,
+            json!([release_json(3, "platform/v1.0.0", false)]),
+        );
+        fake.answer("GET", "/repos/acme/shop/deployments", 200, json!([
+            {"id": 51, "sha": record["commit"], "environment": "dev1", "payload": {"record": record_id}}
+        ]));
+    };
+    fake.reset();
+    github_has_it_all();
+    let (code, _, err) = run(&mut kickoff_gh(&repo, &fake.url(), &["github", "sync"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("nothing to replay"), "{err}");
+    assert!(
+        fake.lines().iter().all(|l| l.starts_with("GET ")),
+        "{:?}",
+        fake.lines()
+    );
+
+    // The slot is given back while GitHub is down; sync marks it inactive.
+    let (code, _, err) = run(&mut kickoff_gh(&repo, &down, &["slot", "release", "dev1"]));
+    assert_eq!(code, 0, "{err}");
+    fake.reset();
+    github_has_it_all();
+    fake.answer(
+        "GET",
+        "/repos/acme/shop/deployments/51/statuses",
+        200,
+        json!([{"state": "success"}]),
+    );
+    fake.answer(
+        "POST",
+        "/repos/acme/shop/deployments/51/statuses",
+        201,
+        json!({"id": 2}),
+    );
+    let (code, _, err) = run(&mut kickoff_gh(&repo, &fake.url(), &["github", "sync"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        seen_body(&fake, "POST", "/repos/acme/shop/deployments/51/statuses")["state"],
+        "inactive"
+    );
+    // A GitHub failure is exit 1 with GitHub's message (its job is GitHub).
+    let fake = FakeGitHub::start();
+    fake.answer(
+        "GET",
+        "/repos/acme/shop/releases",
+        500,
+        json!({"message": "Server Error"}),
+    );
+    let (code, _, err) = run(&mut kickoff_gh(&repo, &fake.url(), &["github", "sync"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("500 Server Error"), "{err}");
+    assert_token_in_no_file(repo.env.path());
+}

@@ -395,6 +395,7 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("pr", "needs GitHub"),
     ("conflicts", "--dry-run only with --github"),
     ("github release", "needs GitHub"),
+    ("github sync", "needs GitHub (tests/github.rs)"),
     ("slot routes", "slot plans"),
 ];
 

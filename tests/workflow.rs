@@ -619,6 +619,22 @@ fn read_commands_warn_when_the_last_fetch_is_older_than_a_day() {
 
 // ---- shallow clones ------------------------------------------------------------------
 
+/// `git clone --depth 1 [extra] file://<origin> <env>/<name>`: a CI checkout.
+fn shallow_clone(repo: &TestRepo, name: &str, extra: &[&str]) -> TestRepo {
+    let dir = repo.env.path().join(name);
+    let url = format!("file://{}", repo.origin.display());
+    let mut args = vec!["clone", "--quiet", "--depth", "1"];
+    args.extend_from_slice(extra);
+    args.extend([url.as_str(), dir.to_str().unwrap()]);
+    repo.env.git(repo.env.path(), &args);
+    assert!(dir.join(".git/shallow").is_file());
+    TestRepo {
+        env: TestEnv::new(),
+        work: dir,
+        origin: repo.origin.clone(),
+    }
+}
+
 /// In a shallow clone `list` showed landed kickoffs as live and "13 ahead"
 /// (truly 4), and `release --dry-run` claimed missing versions that main
 /// holds. Commands whose answer depends on history refuse with a hint.
@@ -630,26 +646,7 @@ fn history_commands_refuse_a_shallow_clone_with_the_unshallow_hint() {
         repo.commit_pushed(&dash, &format!("d{n}.txt"), &format!("DASH-{n} work"));
     }
     repo.ok(&["release", "--platform", "1.0.0"]);
-    let ci = repo.env.path().join("ci");
-    let url = format!("file://{}", repo.origin.display());
-    repo.env.git(
-        repo.env.path(),
-        &[
-            "clone",
-            "--quiet",
-            "--depth",
-            "1",
-            "--no-single-branch",
-            &url,
-            ci.to_str().unwrap(),
-        ],
-    );
-    assert!(ci.join(".git/shallow").is_file());
-    let shallow = TestRepo {
-        env: TestEnv::new(),
-        work: ci.clone(),
-        origin: repo.origin.clone(),
-    };
+    let shallow = shallow_clone(&repo, "ci", &["--no-single-branch"]);
     for args in [
         &["list"][..],
         &["status", &dash],
@@ -762,4 +759,380 @@ fn the_kickoff_is_accepted_positionally_and_as_an_option() {
         2,
         &["cannot be used with"],
     );
+}
+
+/// A shallow clone (`git clone --depth 1`, as CI makes) holds only the tags
+/// of the commits it fetched, so `versions` missed both versions; and a
+/// deployment's tickets came from a cut history. `versions` refuses, `--fetch` deepens the clone first, and
+/// `deploy` deepens by itself: its record names every ticket of the kickoff.
+#[test]
+fn shallow_clones_are_deepened_by_fetch_and_deploy_or_refused() {
+    let repo = slots_repo(SLOTS_TOML, &[]);
+    let alpha = repo.new_kickoff("alpha", "240501");
+    repo.commit_pushed(&alpha, "a1.txt", "ALPHA-1 first");
+    repo.ok(&["release", "--platform", "1.0.0", &alpha]);
+    // Work after the release: the tag is no longer at a tip.
+    repo.commit_pushed(&alpha, "a2.txt", "ALPHA-2 after the release");
+    // Main moves on before and after beta is cut: a cut history hides
+    // where beta forked, and OPS-1 would pass for one of beta's tickets.
+    repo.git(&["checkout", "--quiet", "main"]);
+    repo.commit("ops1.txt", "1\n", "OPS-1 hotfix");
+    repo.git(&["push", "--quiet", "origin", "main"]);
+    let beta = repo.new_kickoff("beta", "240502");
+    repo.commit_pushed(&beta, "b1.txt", "BETA-1 first");
+    repo.commit_pushed(&beta, "b2.txt", "BETA-2 second");
+    repo.ok(&["release", "--platform", "1.1.0", &beta, "--allow-rollback"]);
+    repo.git(&["checkout", "--quiet", "main"]);
+    repo.commit("ops2.txt", "2\n", "OPS-2 hotfix");
+    repo.git(&["push", "--quiet", "origin", "main"]);
+    let clone = |name: &str| shallow_clone(&repo, name, &[]);
+
+    let ci = clone("ci");
+    assert!(
+        ci.rev("platform/v1.0.0").is_none(),
+        "the cut clone lacks the tag"
+    );
+    assert_refused(
+        &ci,
+        &["versions"],
+        1,
+        &[
+            "this clone is shallow",
+            "git fetch --unshallow origin",
+            "--fetch",
+        ],
+    );
+    let out = ci.kickoff(&["versions", "--fetch"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("this clone is shallow: fetching the whole history from origin"));
+    assert!(
+        stdout(&out).contains("1.0.0") && stdout(&out).contains("1.1.0"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!ci.work.join(".git/shallow").exists());
+    // Deepened, the history commands answer again.
+    ci.ok(&["list"]);
+
+    let ci2 = clone("ci2");
+    let out = ci2
+        .kickoff(&["deploy", &beta, "--slot", "dev1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("this clone is shallow: fetching the whole history from origin"));
+    assert!(!ci2.work.join(".git/shallow").exists());
+    let file = stdout(&out).trim().to_string();
+    let record: serde_json::Value =
+        serde_json::from_str(&slot_state(&repo, &format!("deployments/{file}")).unwrap()).unwrap();
+    assert_eq!(
+        record["tickets"],
+        serde_json::json!(["BETA-1", "BETA-2"]),
+        "{record}"
+    );
+    assert_eq!(record["platform_version"], "1.1.0", "{record}");
+}
+
+// ---- settings from main ------------------------------------------------------------
+
+/// The settings in force are the team's: a kickoff cut before `[slots]` was
+/// described saw "no QA slots are configured" from its own work tree.
+#[test]
+fn a_branch_cut_before_the_settings_reads_them_from_the_remotes_main() {
+    let repo = TestRepo::new();
+    let old = repo.new_kickoff("dashboard", "240510");
+    repo.git(&["checkout", "--quiet", "main"]);
+    repo.commit(".kickoff.toml", SLOTS_TOML, "Configure the QA slot pool");
+    repo.git(&["push", "--quiet", "origin", "main"]);
+    repo.git(&["checkout", "--quiet", &old]);
+    assert!(!repo.work.join(".kickoff.toml").exists());
+
+    let out = repo.kickoff(&["slot", "list"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (listed, err) = (stdout(&out), stderr(&out));
+    for slot in ["dev1", "dev2", "dev3", "dev4"] {
+        assert!(listed.contains(slot), "{listed}");
+    }
+    assert!(
+        err.contains("settings: .kickoff.toml from origin/main (this work tree has none)"),
+        "{err}"
+    );
+    // Under -q the note is not printed.
+    let out = repo.kickoff(&["-q", "slot", "list"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(!stderr(&out).contains("settings:"), "{}", stderr(&out));
+
+    // A work-tree copy with other text is named, and the team's copy still rules.
+    repo.write(".kickoff.toml", "[slots]\nnames = [\"qa1\"]\n");
+    let out = repo.kickoff(&["slot", "list"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("dev4") && !stdout(&out).contains("qa1"));
+    assert!(
+        stderr(&out).contains(
+            "settings: .kickoff.toml from origin/main (the work tree's copy differs; it takes effect once it is on origin/main)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+
+    // `kickoff init` writes the work tree's copy and says which one rules.
+    std::fs::remove_file(repo.work.join(".kickoff.toml")).unwrap();
+    let out = repo.kickoff(&["init"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(repo.work.join(".kickoff.toml").is_file());
+    assert!(
+        stderr(&out).contains("from origin/main (the work tree's copy differs"),
+        "{}",
+        stderr(&out)
+    );
+
+    // On main, with the same copy, nothing is said.
+    std::fs::remove_file(repo.work.join(".kickoff.toml")).unwrap();
+    repo.git(&["checkout", "--quiet", "main"]);
+    let out = repo.kickoff(&["slot", "list"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(!stderr(&out).contains("settings:"), "{}", stderr(&out));
+
+    // On main the work tree is main's copy, edits included; the remote's
+    // differing copy is named.
+    repo.write(
+        ".kickoff.toml",
+        &SLOTS_TOML.replace("\"dev4\"]", "\"dev4\", \"dev5\"]"),
+    );
+    let out = repo.kickoff(&["slot", "list"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("dev5"), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains(
+            "settings: .kickoff.toml from this work tree on main (origin/main's copy differs)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Without the file on the remote's main, the local main's copy counts;
+/// without that, the work tree's.
+#[test]
+fn settings_fall_back_to_the_local_main_then_the_work_tree() {
+    let repo = TestRepo::new();
+    let old = repo.new_kickoff("dashboard", "240510");
+    repo.git(&["checkout", "--quiet", "main"]);
+    // Committed on main, not pushed: origin/main has no copy.
+    repo.commit(".kickoff.toml", SLOTS_TOML, "Configure the QA slot pool");
+    repo.git(&["checkout", "--quiet", &old]);
+    let out = repo.kickoff(&["slot", "list"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("dev4"));
+    assert!(
+        stderr(&out).contains("settings: .kickoff.toml from main (this work tree has none)"),
+        "{}",
+        stderr(&out)
+    );
+
+    // No copy on either main: the work tree's file is read, silently.
+    let bare = TestRepo::new();
+    bare.write(".kickoff.toml", "[slots]\nnames = [\"qa1\"]\n\n[[slots.apps]]\nname = \"web\"\nport = 80\nbase_port = 8001\n");
+    let out = bare.kickoff(&["slot", "list"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("qa1"), "{}", stdout(&out));
+    assert!(!stderr(&out).contains("settings:"), "{}", stderr(&out));
+}
+
+/// A broken copy on the remote's main is named as such (its branch, line and
+/// key), and nothing changes: not even on a branch whose own copy is fine.
+#[test]
+fn a_broken_team_copy_is_refused_by_its_branch_and_line_and_changes_nothing() {
+    let repo = TestRepo::new();
+    repo.commit(".kickoff.toml", "[core]\npush = true\n", "Settings");
+    repo.git(&["push", "--quiet", "origin", "main"]);
+    repo.git(&["checkout", "--quiet", "-b", "topic"]);
+    // A teammate pushes a broken copy to main.
+    let mate = repo.clone_to("mate");
+    repo.commit_in(
+        &mate,
+        ".kickoff.toml",
+        "[core]\n\nmian_branch = \"trunk\"\n",
+        "Rename main",
+    );
+    repo.git_in(&mate, &["push", "--quiet", "origin", "main"]);
+    repo.git(&["fetch", "--quiet", "origin"]);
+    for args in [
+        &["new", "export", "--date", "240601"][..],
+        &["slot", "list"],
+        &["list"],
+    ] {
+        assert_refused(
+            &repo,
+            args,
+            2,
+            &["origin/main:.kickoff.toml:3:", "mian_branch", "hint:"],
+        );
+    }
+}
+
+// ---- case 10: land's count, features merged without a merge commit, slot config -----
+
+/// `land` said one kickoff lacked main's new commits when nine did: the ones
+/// cut from main without commits of their own were taken for landed ones.
+#[test]
+fn land_counts_every_kickoff_that_lacks_the_new_main() {
+    let repo = TestRepo::new();
+    let alpha = repo.new_kickoff("alpha", "240401");
+    repo.commit_pushed(&alpha, "alpha.txt", "ALPHA-1 alpha");
+    // Eight others: one with work of its own, six just cut, and one a
+    // teammate cut and pushed (only on the remote here).
+    let mut others = Vec::new();
+    for (i, name) in [
+        "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel",
+    ]
+    .iter()
+    .enumerate()
+    {
+        others.push(repo.new_kickoff(name, &format!("2404{:02}", i + 2)));
+    }
+    repo.commit_pushed(&others[0], "b.txt", "BETA-1 b");
+    let mate = repo.clone_to("mate");
+    repo.git_in(&mate, &["branch", "kickoff-240420-mate", "origin/main"]);
+    repo.git_in(&mate, &["push", "--quiet", "origin", "kickoff-240420-mate"]);
+    repo.git(&["fetch", "--quiet", "origin"]);
+    others.push("kickoff-240420-mate".into());
+    repo.ok(&["release", "--platform", "1.0.0", &alpha]);
+
+    let out = repo.kickoff(&["land", &alpha]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        repo.origin_git(&["rev-parse", "refs/heads/main"]),
+        repo.rev(&alpha).unwrap()
+    );
+    let (listing, err) = (stdout(&out), stderr(&out));
+    assert!(
+        err.contains("8 live kickoff(s) now lack main's new commits"),
+        "{err}"
+    );
+    for k in &others {
+        let line = listing
+            .lines()
+            .find(|l| l.starts_with(k.as_str()))
+            .unwrap_or_else(|| panic!("{k} not listed:\n{listing}"));
+        assert!(line.contains(&format!("kickoff sync {k}")), "{line}");
+    }
+    assert!(!listing.contains(&format!("{alpha} ")), "{listing}");
+}
+
+/// A fast-forward-merged feature showed "open, no commits yet" and a
+/// squash-merged one "open, 2 commits": both are merged, as git-town tells
+/// them (the reflog's start, patch ids).
+#[test]
+fn features_merged_by_fast_forward_or_squash_are_merged() {
+    let repo = TestRepo::new();
+    let k = repo.new_kickoff("dashboard", "240510");
+    let feature = |ticket: &str, slug: &str| {
+        repo.ok(&["feature", ticket, slug, "--kickoff", &k, "--no-push"]);
+        format!("feature/{ticket}-{slug}")
+    };
+    // Fast-forward: two commits, then the kickoff moves up to them.
+    let ff = feature("DASH-1", "ff");
+    repo.git(&["checkout", "--quiet", &ff]);
+    repo.commit("ff1.txt", "1\n", "DASH-1 first");
+    repo.commit("ff2.txt", "2\n", "DASH-1 second");
+    repo.git(&["checkout", "--quiet", &k]);
+    repo.git(&["merge", "--quiet", "--ff-only", &ff]);
+    // Squash: two commits, brought in as one.
+    let squash = feature("DASH-2", "squash");
+    repo.git(&["checkout", "--quiet", &squash]);
+    repo.commit("sq1.txt", "1\n", "DASH-2 first");
+    repo.commit("sq2.txt", "2\n", "DASH-2 second");
+    repo.git(&["checkout", "--quiet", &k]);
+    repo.git(&["merge", "--quiet", "--squash", &squash]);
+    repo.git(&["commit", "--quiet", "-m", "DASH-2 squashed"]);
+    // Rebase-merged: each commit picked onto the kickoff.
+    let picked = feature("DASH-3", "picked");
+    repo.git(&["checkout", "--quiet", &picked]);
+    let p1 = repo.commit("pk1.txt", "1\n", "DASH-3 first");
+    repo.git(&["checkout", "--quiet", &k]);
+    repo.git(&["cherry-pick", &p1]);
+    // Still open: one cut without commits, one with an unmerged commit.
+    let fresh = feature("DASH-4", "fresh");
+    let open = feature("DASH-5", "open");
+    repo.git(&["checkout", "--quiet", &open]);
+    repo.commit("open.txt", "1\n", "DASH-5 work");
+    repo.git(&["checkout", "--quiet", &k]);
+    repo.git(&["push", "--quiet", "origin", &k]);
+
+    let doc: serde_json::Value = serde_json::from_str(&repo.ok(&["status", &k, "--json"])).unwrap();
+    let states: std::collections::BTreeMap<String, String> = doc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap().to_string(),
+                f["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected: std::collections::BTreeMap<String, String> = [
+        (ff.as_str(), "merged"),
+        (squash.as_str(), "merged"),
+        (picked.as_str(), "merged"),
+        (fresh.as_str(), "open"),
+        (open.as_str(), "open"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(states, expected);
+    let text = repo.ok(&["status", &k]);
+    assert!(text.contains("3 merged, 2 open"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.contains(&fresh) && l.contains("open, no commits yet")),
+        "{text}"
+    );
+    let listed: serde_json::Value = serde_json::from_str(&repo.ok(&["list", "--json"])).unwrap();
+    assert_eq!(listed["kickoffs"][0]["features"]["merged"], 3, "{listed}");
+    assert_eq!(listed["kickoffs"][0]["features"]["open"], 2, "{listed}");
+}
+
+/// A URL clash was reported on the line of an app's base port; it is the
+/// URL pattern's line. `[slots]` with names but no apps has its own message.
+#[test]
+fn slot_config_mistakes_are_named_on_their_own_line() {
+    let repo = TestRepo::new();
+    repo.write(
+        ".kickoff.toml",
+        "[slots]\nnames = [\"dev1\", \"dev2\"]\nurl = \"https://dev.example.com/{app}/\"\n\n[[slots.apps]]\nname = \"web\"\nport = 80\nbase_port = 8001\n",
+    );
+    let err = assert_refused(
+        &repo,
+        &["slot", "list"],
+        2,
+        &[
+            ".kickoff.toml:3: invalid value for `slots.url`: URL clash: web in dev1 and web in dev2",
+            "hint:",
+        ],
+    );
+    assert!(!err.contains(":8:"), "{err}");
+    // An app's own URL: its own line.
+    repo.write(
+        ".kickoff.toml",
+        "[slots]\nnames = [\"dev1\", \"dev2\"]\n\n[[slots.apps]]\nname = \"web\"\nport = 80\nbase_port = 8001\nurl = \"https://web.example.com/\"\n",
+    );
+    assert_refused(
+        &repo,
+        &["slot", "list"],
+        2,
+        &[".kickoff.toml:8: invalid value for `slots.apps.url`: URL clash"],
+    );
+    repo.write(".kickoff.toml", "[slots]\nnames = [\"dev1\", \"dev2\"]\n");
+    let err = assert_refused(
+        &repo,
+        &["slot", "list"],
+        2,
+        &[
+            "invalid value for `slots.apps`: the pool has no apps; add at least one [[slots.apps]] table",
+        ],
+    );
+    assert!(!err.contains("no QA slots are configured"), "{err}");
 }

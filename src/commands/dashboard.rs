@@ -1,13 +1,13 @@
 //! `kickoff dashboard --out DIR [--serve ADDR]`: the QA slot board as a static
 //! page and JSON, optionally served over HTTP and refreshed from the state.
 
+use super::slot_service::{read_board, require_pool};
 use crate::commands::Global;
 use crate::commands::Session;
 use crate::error::{Error, Result};
 use crate::sanitize::redact;
 use crate::serve::{self, Page};
 use crate::slots::dashboard::{DashboardData, render};
-use crate::slots::service::{read_board, require_pool};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -1,12 +1,13 @@
 //! `kickoff deploy [K] [--slot S]`: put a kickoff on a QA slot and record it.
 
+use super::slot_service::{self as service, check_slot, require_pool, store};
 use crate::commands::slot_change::{report, state_step};
 use crate::commands::{Global, Session};
 use crate::error::{Error, Result};
 use crate::plan::{GitEffects, Plan, Step};
 use crate::slots::board::human;
 use crate::slots::config::{SlotsConfig, env_prefix};
-use crate::slots::service::{self, check_slot, now, person, require_pool, store};
+use crate::slots::service::{now, person};
 use crate::slots::{
     Applied, DeployStatus, Deployment, Op, Outcome, Person, SlotError, Ttl, envfile, new_id, runner,
 };
@@ -77,6 +78,8 @@ pub struct DeployPlan {
     pub timeout: Option<Duration>,
     /// The slot this deploy claimed, given back unless it succeeds.
     pub give_back: Option<String>,
+    /// The GitHub deployment that mirrors it (`deployments = true`).
+    pub github: Option<super::github::DeployMirror>,
 }
 
 /// What a deploy reads before it decides anything.
@@ -94,8 +97,8 @@ struct Facts {
 }
 
 pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
-    let s = Session::open(g)?;
-    let facts = read(&s, g, &args)?;
+    let mut s = Session::open(g)?;
+    let facts = read(&mut s, g, &args)?;
     let store = store(&s.repo, &s.config, &g.ui);
     if args.dry_run {
         return dry_run(&s, g, &store, &facts, args.json);
@@ -105,7 +108,7 @@ pub fn run(args: DeployArgs, g: &Global) -> Result<()> {
 
 /// Check the options and the deploy program, fetch, and gather the kickoff,
 /// its commit, tickets and platform version.
-fn read(s: &Session, g: &Global, args: &DeployArgs) -> Result<Facts> {
+fn read(s: &mut Session, g: &Global, args: &DeployArgs) -> Result<Facts> {
     require_pool(&s.config)?;
     let ttl = match &args.ttl {
         Some(t) => Ttl::parse(t)?,
@@ -132,6 +135,10 @@ fn read(s: &Session, g: &Global, args: &DeployArgs) -> Result<Facts> {
     )
     .map_err(SlotError::from)?;
     fetch(s, g)?;
+    // The record's tickets walk history: a shallow clone is deepened (after
+    // the checks above, so bad input changes nothing).
+    super::fresh::deepen(s, g, "deploy")?;
+    let s = &*s;
     let k = super::resolve_kickoff(
         &s.repo,
         &s.config,
@@ -380,7 +387,17 @@ fn describe(s: &Session, f: &Facts, slot: &str, claimed: bool) -> Result<DeployP
             .replace("{compose_file}", &compose_file.to_string_lossy())
     };
     let argv = c.deploy.iter().map(|a| fill(a)).collect();
+    let github = super::github::deploy_mirror(
+        s,
+        slot,
+        f.platform_version.as_deref(),
+        &f.tickets,
+        kickoff,
+        commit,
+        &id,
+    );
     Ok(DeployPlan {
+        github,
         id,
         slot: slot.into(),
         kickoff: kickoff.into(),
@@ -444,6 +461,15 @@ fn deploy_env(
 /// claimed for this deploy when it did not succeed). A step every deploy
 /// makes (such as telling a hosting service) is added here.
 pub fn steps(c: &SlotsConfig, d: &DeployPlan, remote: Option<&str>) -> Plan {
+    let plan = local_steps(c, d, remote);
+    match &d.github {
+        Some(mirror) => mirror.around(plan),
+        None => plan,
+    }
+}
+
+/// [`steps`] without GitHub.
+fn local_steps(c: &SlotsConfig, d: &DeployPlan, remote: Option<&str>) -> Plan {
     let file = |name: String, what: &str, content: &str| Step::WriteSlotFile {
         env_dir: c.env_dir.clone(),
         name,
@@ -500,6 +526,7 @@ fn record(d: &DeployPlan) -> Deployment {
         error: None,
         image_tag: d.image_tag.clone(),
         project: d.project.clone(),
+        github_deployment: None,
     }
 }
 

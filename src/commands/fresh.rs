@@ -24,9 +24,12 @@ pub struct FetchArgs {
 
 /// Fetch what read commands read (with `fetch`), else warn when the
 /// remote-tracking refs are older than a day. Without a remote: nothing.
-pub fn refresh(s: &Session, g: &Global, fetch: bool) -> Result<()> {
+pub fn refresh(s: &mut Session, g: &Global, fetch: bool) -> Result<()> {
     if !s.has_remote() {
         return Ok(());
+    }
+    if fetch {
+        deepen(s, g, "")?;
     }
     let cfg = &s.config;
     if fetch {
@@ -69,10 +72,43 @@ pub fn require_full_history(s: &Session, command: &str) -> Result<()> {
             "this clone is shallow: `kickoff {command}` needs the whole history, and would print wrong figures from a cut one"
         ),
         format!(
-            "deepen it with `git fetch --unshallow {}`, then run the command again",
+            "deepen it with `git fetch --unshallow {}` (read commands: or pass --fetch), then run the command again",
             s.config.remote
         ),
     ))
+}
+
+/// Deepen a shallow clone to its whole history (`git fetch --unshallow`):
+/// what `--fetch` does in a shallow clone before the read commands answer,
+/// and what `deploy` (whose record's tickets and version label walk history,
+/// and which fetches anyway) does by itself. The session's repository is
+/// opened again afterwards. Without the remote it refuses
+/// like [`require_full_history`]; `command` names the command for that.
+pub fn deepen(s: &mut Session, g: &Global, command: &str) -> Result<()> {
+    if !s.repo.is_shallow() {
+        return Ok(());
+    }
+    if !s.has_remote() {
+        return require_full_history(s, command);
+    }
+    let remote = &s.config.remote;
+    g.ui.info(format!(
+        "this clone is shallow: fetching the whole history from {remote} (git fetch --unshallow)"
+    ));
+    s.repo.unshallow(remote).map_err(|e| {
+        Error::failed(
+            format!("could not deepen this shallow clone from {remote}"),
+            Some(format!(
+                "run `git fetch --unshallow {remote}` yourself, then the command again"
+            )),
+            e,
+        )
+    })?;
+    // libgit2 keeps the commits it parsed with the cut (parentless) history:
+    // open the repository again to read the whole one.
+    let dir = s.repo.workdir().to_path_buf();
+    s.repo = crate::git::Repo::discover(&dir)?;
+    Ok(())
 }
 
 /// The warning for remote-tracking refs last updated `age` seconds ago.

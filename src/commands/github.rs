@@ -10,6 +10,7 @@ use crate::git::git2::Oid;
 use crate::github::api::OpenPullRequest;
 use crate::github::{self, GitHub, GitHubError, Target};
 use crate::kickoffs::Kickoff;
+use crate::plan::github::DeployState;
 use crate::plan::{GitHubCall, Plan, Step};
 use crate::release::PlatformVersion;
 use crate::release::catalog::{Catalog, PlatformTag};
@@ -31,6 +32,7 @@ pub struct GithubArgs {
 pub enum GithubCommand {
     Status(StatusArgs),
     Release(ReleaseArgs),
+    Sync(super::github_sync::SyncArgs),
 }
 
 /// Show where GitHub is and what the token may do.
@@ -70,6 +72,7 @@ pub fn run(args: GithubArgs, g: &Global) -> Result<()> {
     match args.command {
         GithubCommand::Status(a) => status(a, g),
         GithubCommand::Release(a) => release(a, g),
+        GithubCommand::Sync(a) => super::github_sync::run(a, g),
     }
 }
 
@@ -95,7 +98,7 @@ pub(crate) fn publish_release(
     })
 }
 
-fn release_spec(
+pub(crate) fn release_spec(
     s: &Session,
     catalog: &Catalog,
     tag: &PlatformTag,
@@ -671,6 +674,99 @@ pub(crate) fn start_pull_request(
         redo: Some(format!("kickoff pr {branch} --draft")),
     };
     Ok(StartPr { start, step })
+}
+
+/// `deploy` with `deployments = true`: the GitHub deployment that mirrors it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeployMirror {
+    pub deployment: github::api::NewDeployment,
+    /// The slot's first app URL.
+    pub environment_url: Option<String>,
+}
+
+impl DeployMirror {
+    /// The deploy's steps with the mirror around the deploy command: create
+    /// the deployment and mark it in progress before it runs, mark it
+    /// success or failure after its record is published.
+    pub fn around(&self, mut plan: Plan) -> Plan {
+        let environment = self.deployment.environment.clone();
+        let status = |state| Step::GitHub {
+            call: GitHubCall::DeploymentStatus {
+                id: None,
+                environment: environment.clone(),
+                state,
+                environment_url: self.environment_url.clone(),
+            },
+            redo: Some("kickoff github sync".into()),
+        };
+        let run = plan
+            .steps
+            .iter()
+            .position(|s| matches!(s, Step::RunDeploy { .. }))
+            .unwrap_or(plan.steps.len());
+        let before = [
+            Step::GitHub {
+                call: GitHubCall::CreateDeployment {
+                    deployment: self.deployment.clone(),
+                },
+                redo: Some("kickoff github sync".into()),
+            },
+            status(DeployState::InProgress),
+        ];
+        plan.steps.splice(run..run, before);
+        plan.steps.push(status(DeployState::Outcome));
+        plan
+    }
+}
+
+/// The GitHub deployment of a deploy, when `deployments = true`: the full
+/// commit, environment = the slot, no auto-merge, no required contexts, and
+/// a payload naming the kickoff, its platform version, tickets and record.
+pub(crate) fn deploy_mirror(
+    s: &Session,
+    slot: &str,
+    version: Option<&str>,
+    tickets: &[String],
+    kickoff: &str,
+    commit: &str,
+    record: &str,
+) -> Option<DeployMirror> {
+    if !s.config.github.as_ref().is_some_and(|c| c.deployments) {
+        return None;
+    }
+    Some(DeployMirror {
+        deployment: github::mirror::deployment(slot, kickoff, commit, version, tickets, record),
+        environment_url: s
+            .config
+            .slots
+            .endpoints(slot)
+            .first()
+            .map(|e| e.url.clone()),
+    })
+}
+
+/// `slot release` with `deployments = true`: mark the slot's last GitHub
+/// deployment inactive (nothing is deployed there for the team any more).
+pub(crate) fn inactive_deployment(s: &Session, g: &Global, slot: &str) -> Result<Vec<Step>> {
+    if !s.config.github.as_ref().is_some_and(|c| c.deployments) {
+        return Ok(Vec::new());
+    }
+    let store = crate::commands::slot_service::store(&s.repo, &s.config, &g.ui);
+    let state = store.read(false)?.state;
+    let last = state.deployments.values().rev().find(|d| d.slot == slot);
+    Ok(last
+        .and_then(|d| d.github_deployment)
+        .map(|id| Step::GitHub {
+            call: GitHubCall::DeploymentStatus {
+                id: Some(id),
+                environment: slot.to_string(),
+                state: DeployState::Inactive,
+                environment_url: None,
+            },
+            redo: Some("kickoff github sync".into()),
+        })
+        .into_iter()
+        .collect())
 }
 
 #[derive(serde::Serialize)]

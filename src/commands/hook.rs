@@ -141,8 +141,9 @@ fn pre_push(args: PrePushArgs, g: &Global) -> Result<()> {
         return Ok(());
     }
     let session = Session::open(g)?;
+    let settings = session.config.hook_settings();
     let ctx = Context {
-        config: &session.config,
+        config: &settings,
         land: std::env::var_os("KICKOFF_LAND").is_some_and(|v| v == "1"),
     };
     let facts = gather(&session, &args, &lines, &ctx)?;
@@ -196,8 +197,9 @@ fn pre_receive(g: &Global) -> Result<()> {
         None => Config::default(),
     };
     let session = Session { repo, config };
+    let settings = session.config.hook_settings();
     let ctx = Context {
-        config: &session.config,
+        config: &settings,
         land: push_option("KICKOFF_LAND=1"),
     };
     let here = PrePushArgs {
@@ -244,8 +246,9 @@ fn check(args: CheckArgs, g: &Global) -> Result<()> {
         Ok(protocol::ObjectId::parse(&id.to_string()).expect("an object id"))
     };
     let line = protocol::update(&args.refname, oid(old)?, oid(new)?);
+    let settings = session.config.hook_settings();
     let ctx = Context {
-        config: &session.config,
+        config: &settings,
         land: std::env::var_os("KICKOFF_LAND").is_some_and(|v| v == "1"),
     };
     let remote = PrePushArgs {
@@ -287,7 +290,7 @@ fn gather(
             facts.tag = Some(tag_facts(s, args, lines, line)?);
         }
         if needs.conflicts {
-            if let Target::Kickoff(name) = policy::target(line, &s.config) {
+            if let Target::Kickoff(name) = policy::target(line, ctx.config) {
                 // The radar informs; when it cannot run, say so instead of
                 // stopping the push over it.
                 let checked = (|| {
@@ -666,7 +669,7 @@ struct Status {
 
 fn status(args: StatusArgs, g: &Global) -> Result<()> {
     let repo = Repo::discover(&g.dir)?;
-    let config = Config::load(repo.workdir())?;
+    let config = crate::config_source::load(&repo)?.config;
     let p = place(&repo)?;
     let bin = this_binary()?;
     let shim = install::render(&bin);

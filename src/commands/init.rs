@@ -84,5 +84,12 @@ pub fn run(args: InitArgs, g: &Global) -> Result<()> {
         );
     }
     g.ui.info("commit it so the team shares the settings");
+    // On a branch whose main already has settings, this copy is not the one
+    // in force until it is on main: say so now rather than on every command.
+    if let Ok(loaded) = crate::config_source::load(&repo)
+        && let Some(note) = loaded.note
+    {
+        g.ui.info(note);
+    }
     Ok(())
 }

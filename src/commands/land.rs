@@ -312,7 +312,7 @@ fn release_slot(s: &Session, g: &Global, p: &LandPlan) {
         ));
         return;
     }
-    match crate::slots::service::release_for_kickoff(&s.repo, &s.config, &g.ui, &kickoff) {
+    match super::slot_service::release_for_kickoff(&s.repo, &s.config, &g.ui, &kickoff) {
         Ok(Some(slot)) => g.ui.done(format!("released QA slot {slot}, held by {kickoff}")),
         Ok(None) => {}
         Err(e) => g.ui.warn_because(
@@ -330,8 +330,12 @@ fn report_others(s: &Session, g: &Global, p: &LandPlan, new_main: Oid) -> Result
     let repo = &s.repo;
     let main = &s.config.main_branch;
     let mut behind = Vec::new();
-    for k in kickoffs::all(repo, &s.config)? {
-        if k.name == p.kickoff.name || repo.is_ancestor(k.tip(), new_main)? {
+    // A kickoff cut from main without commits of its own is contained in the
+    // new main too, yet lacks its new commits: only merged ones are skipped.
+    let all = kickoffs::all(repo, &s.config)?;
+    let merged = kickoffs::merged_flags(repo, Some(new_main), &all)?;
+    for (k, merged) in all.into_iter().zip(merged) {
+        if k.name == p.kickoff.name || merged {
             continue;
         }
         let count = repo.ahead_behind(new_main, k.tip())?.ahead;

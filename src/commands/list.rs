@@ -31,8 +31,8 @@ pub struct ListArgs {
 }
 
 pub fn run(args: ListArgs, g: &Global) -> Result<()> {
-    let s = Session::open(g)?;
-    super::fresh::refresh(&s, g, args.fetch.fetch)?;
+    let mut s = Session::open(g)?;
+    super::fresh::refresh(&mut s, g, args.fetch.fetch)?;
     super::fresh::require_full_history(&s, "list")?;
     crate::kickoffs::require_main_tip(&s.repo, &s.config)?;
     let snapshot = Snapshot::read(&s.repo, &s.config)?;

@@ -17,6 +17,7 @@ pub mod deploy;
 pub mod feature;
 pub mod fresh;
 pub mod github;
+pub mod github_sync;
 pub mod hook;
 pub mod init;
 pub mod land;
@@ -30,6 +31,7 @@ pub mod slot;
 pub mod slot_admin;
 pub mod slot_change;
 pub mod slot_routes;
+pub mod slot_service;
 pub mod status;
 pub mod sync;
 pub mod versions;
@@ -93,6 +95,17 @@ pub fn dispatch(command: Command, g: &Global) -> Result<()> {
         Command::Github(args) => github::run(args, g),
         Command::Pr(args) => pr::run(args, g),
         Command::Dashboard(args) => dashboard::run(args, g),
+    }
+}
+
+/// The store's notices on the terminal: warnings as warnings, progress as
+/// information (quiet under `-q`).
+impl crate::state::Notices for Ui {
+    fn notice(&self, notice: crate::state::Notice) {
+        match notice {
+            crate::state::Notice::Warning(m) => self.warn(m),
+            crate::state::Notice::Progress(m) => self.info(m),
+        }
     }
 }
 
@@ -195,8 +208,14 @@ pub struct Session {
 impl Session {
     pub fn open(g: &Global) -> Result<Session> {
         let repo = Repo::discover(&g.dir)?;
-        let config = Config::load(repo.workdir())?;
-        let session = Session { repo, config };
+        let loaded = crate::config_source::load(&repo)?;
+        if let Some(note) = &loaded.note {
+            g.ui.info(note);
+        }
+        let session = Session {
+            repo,
+            config: loaded.config,
+        };
         session.warn_missing_remote(g);
         Ok(session)
     }

@@ -76,8 +76,8 @@ pub fn run(args: NotesArgs, g: &Global) -> Result<()> {
         Some(s) => Some(PlatformVersion::parse(s)?),
         None => None,
     };
-    let session = Session::open(g)?;
-    super::fresh::refresh(&session, g, args.fetch.fetch)?;
+    let mut session = Session::open(g)?;
+    super::fresh::refresh(&mut session, g, args.fetch.fetch)?;
     super::fresh::require_full_history(&session, "notes")?;
     let (repo, cfg) = (&session.repo, &session.config);
     let catalog = Catalog::local(repo)?;

@@ -73,8 +73,8 @@ pub fn find_version<'a>(catalog: &'a Catalog, v: &PlatformVersion) -> Result<&'a
 
 pub fn run(args: ShowArgs, g: &Global) -> Result<()> {
     let query = parse_query(&args.what)?;
-    let session = Session::open(g)?;
-    super::fresh::refresh(&session, g, args.fetch.fetch)?;
+    let mut session = Session::open(g)?;
+    super::fresh::refresh(&mut session, g, args.fetch.fetch)?;
     super::fresh::require_full_history(&session, "show")?;
     let (repo, cfg) = (&session.repo, &session.config);
     let catalog = Catalog::local(repo)?;

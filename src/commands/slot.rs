@@ -1,12 +1,13 @@
 //! `kickoff slot list | claim | release | renew | leave | routes | admin`: the QA slot pool.
 
+use super::slot_service::{self as service, check_slot, require_pool, store};
 use crate::commands::Global;
 use crate::commands::Session;
 use crate::commands::slot_change::change;
 use crate::error::{Error, Result};
 use crate::output::table;
 use crate::slots::board::{Board, human};
-use crate::slots::service::{self, check_slot, now, person, require_pool, store};
+use crate::slots::service::{now, person};
 use crate::slots::{Op, Ttl, new_id};
 
 /// Shared QA slots: who holds which dev environment, and the queue.
@@ -351,13 +352,14 @@ fn release(args: ReleaseArgs, g: &Global) -> Result<()> {
     let slot = default_slot(&s, g, args.slot)?;
     let op = Op::Release {
         id: new_id(),
-        slot: Some(slot),
+        slot: Some(slot.clone()),
         kickoff: None,
         by: person(&s.repo)?,
         at: now(),
         force: args.force,
     };
-    change(&s, g, &op, args.dry_run, args.json)
+    let after = super::github::inactive_deployment(&s, g, &slot)?;
+    super::slot_change::change_then(&s, g, &op, after, args.dry_run, args.json)
 }
 
 fn leave(args: LeaveArgs, g: &Global) -> Result<()> {

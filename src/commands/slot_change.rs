@@ -4,11 +4,11 @@
 //! that step (on stdout, also under `-q`) with the outcome it would have on
 //! the state as last fetched.
 
+use super::slot_service::store;
 use crate::commands::{Global, Session};
 use crate::error::Result;
 use crate::plan::{GitEffects, Plan, Step};
 use crate::slots::board::human;
-use crate::slots::service::store;
 use crate::slots::{Applied, Op, Outcome};
 use crate::state::{Loaded, Store};
 
@@ -23,8 +23,22 @@ pub fn state_step(op: &Op, store: &Store) -> Step {
 /// Apply an operation (or, with `dry_run`, show the plan and what it would
 /// do) and report.
 pub fn change(s: &Session, g: &Global, op: &Op, dry_run: bool, json: bool) -> Result<()> {
+    change_then(s, g, op, Vec::new(), dry_run, json)
+}
+
+/// [`change`], then `after` (steps that follow the state change, such as
+/// telling GitHub).
+pub fn change_then(
+    s: &Session,
+    g: &Global,
+    op: &Op,
+    after: Vec<Step>,
+    dry_run: bool,
+    json: bool,
+) -> Result<()> {
     let store = store(&s.repo, &s.config, &g.ui);
-    let plan = Plan::from_iter([state_step(op, &store)]);
+    let mut plan = Plan::from_iter([state_step(op, &store)]);
+    plan.steps.extend(after);
     if dry_run {
         let current = store.read(false)?;
         let mut state = current.state.clone();
@@ -37,7 +51,9 @@ pub fn change(s: &Session, g: &Global, op: &Op, dry_run: bool, json: bool) -> Re
         super::show_plan(g, &plan, false)?;
         return report(g, op, &applied, &current, true, false);
     }
-    let mut effects = GitEffects::new(&s.repo).with_state(&store);
+    let mut effects = GitEffects::new(&s.repo)
+        .with_state(&store)
+        .with_github(Box::new(|| super::github::connect(s, g)));
     super::interpreter(g, &mut effects).run(&plan)?;
     let (_, applied, loaded) = effects.applied.pop().expect("the operation ran");
     report(g, op, &applied, &loaded, false, json)

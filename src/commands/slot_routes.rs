@@ -1,10 +1,10 @@
 //! `kickoff slot routes`: the reverse-proxy configuration of the slot map.
 
+use super::slot_service::require_pool;
 use crate::commands::Global;
 use crate::commands::Session;
 use crate::error::{Error, Result};
 use crate::slots::routes::{self, Format, check};
-use crate::slots::service::require_pool;
 use std::path::{Path, PathBuf};
 
 /// Print the reverse-proxy configuration that routes every slot's apps.

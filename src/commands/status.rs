@@ -37,8 +37,8 @@ pub struct StatusArgs {
 }
 
 pub fn run(args: StatusArgs, g: &Global) -> Result<()> {
-    let s = Session::open(g)?;
-    super::fresh::refresh(&s, g, args.fetch.fetch)?;
+    let mut s = Session::open(g)?;
+    super::fresh::refresh(&mut s, g, args.fetch.fetch)?;
     super::fresh::require_full_history(&s, "status")?;
     let k = super::resolve_kickoff(
         &s.repo,

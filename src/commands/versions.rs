@@ -27,8 +27,10 @@ struct VersionsJson {
 }
 
 pub fn run(args: VersionsArgs, g: &Global) -> Result<()> {
-    let session = Session::open(g)?;
-    super::fresh::refresh(&session, g, args.fetch.fetch)?;
+    let mut session = Session::open(g)?;
+    super::fresh::refresh(&mut session, g, args.fetch.fetch)?;
+    // A shallow clone holds only the tags of the commits it fetched.
+    super::fresh::require_full_history(&session, "versions")?;
     let catalog = Catalog::local(&session.repo)?;
     let views: Vec<VersionView> = catalog.tags.iter().map(VersionView::new).collect();
     if args.json {

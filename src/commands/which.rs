@@ -61,8 +61,8 @@ pub struct WhichJson {
 }
 
 pub fn run(args: WhichArgs, g: &Global) -> Result<()> {
-    let session = Session::open(g)?;
-    super::fresh::refresh(&session, g, args.fetch.fetch)?;
+    let mut session = Session::open(g)?;
+    super::fresh::refresh(&mut session, g, args.fetch.fetch)?;
     super::fresh::require_full_history(&session, "which")?;
     let ticket = session
         .config

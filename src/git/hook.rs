@@ -65,6 +65,24 @@ impl Repo {
         Ok(Some(String::from_utf8_lossy(blob.content()).into_owned()))
     }
 
+    /// The text of a file in the tree of the commit a full ref name points
+    /// at (`.kickoff.toml` on `refs/remotes/origin/main`); `None` when the
+    /// ref or the file does not exist. A file that is not a blob (a
+    /// directory of that name) counts as absent.
+    pub fn file_at_ref(&self, full: &str, path: &str) -> Result<Option<String>> {
+        let Some(commit) = self.ref_oid(full)? else {
+            return Ok(None);
+        };
+        let tree = self.inner.find_commit(commit)?.tree()?;
+        let Ok(entry) = tree.get_path(Path::new(path)) else {
+            return Ok(None);
+        };
+        match entry.to_object(&self.inner)?.into_blob() {
+            Ok(blob) => Ok(Some(String::from_utf8_lossy(blob.content()).into_owned())),
+            Err(_) => Ok(None),
+        }
+    }
+
     /// The directory git runs hooks from (`git rev-parse --git-path hooks`):
     /// honours `core.hooksPath` and linked worktrees.
     pub fn hooks_dir(&self) -> Result<PathBuf> {

@@ -17,6 +17,7 @@ pub use git2;
 
 pub mod flow;
 pub mod lineage;
+mod patch;
 mod state;
 pub mod tags;
 pub use state::{CommitInfo, EntryKind, PushOutcome, RawEntry};
@@ -277,6 +278,20 @@ impl Repo {
         self.inner.is_shallow()
     }
 
+    /// `git fetch --unshallow <remote>`: the whole history of what a shallow
+    /// clone holds (its default refspec), with the tags of the commits it
+    /// brings (as a full clone has them; an existing tag is never moved).
+    pub fn unshallow(&self, remote: &str) -> Result<()> {
+        self.git([
+            "fetch",
+            "--quiet",
+            "--unshallow",
+            "--end-of-options",
+            remote,
+        ])
+        .map(drop)
+    }
+
     /// `git push <remote> <refspec>...`, with `--set-upstream` when asked.
     pub fn push(&self, remote: &str, refspecs: &[&str], set_upstream: bool) -> Result<()> {
         self.push_with(remote, refspecs, set_upstream, &[])
@@ -465,6 +480,21 @@ impl Repo {
         match cfg.remove(key) {
             Err(e) if e.code() != ErrorCode::NotFound => Err(e.into()),
             _ => Ok(()),
+        }
+    }
+
+    /// Delete a ref only while it points at `expected` (compare-and-delete);
+    /// returns whether it was deleted. A missing ref or one that moved is
+    /// left alone.
+    pub fn delete_ref_if(&self, full: &str, expected: Oid) -> Result<bool> {
+        match self.inner.find_reference(full) {
+            Ok(mut r) if r.target() == Some(expected) => {
+                r.delete()?;
+                Ok(true)
+            }
+            Ok(_) => Ok(false),
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(false),
+            Err(e) => Err(e.into()),
         }
     }
 

@@ -166,7 +166,7 @@ pub struct Deployment {
 }
 
 /// What a new deployment says.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct NewDeployment {
     /// The full commit id.
     #[serde(rename = "ref")]
@@ -513,5 +513,36 @@ impl GitHub {
                 return Ok(found);
             }
         }
+    }
+}
+
+impl GitHub {
+    /// `GET /repos/OWNER/NAME/releases?per_page=100&page=N`: the tag names of
+    /// every release, a page at a time.
+    pub fn release_tags(&self) -> Result<std::collections::BTreeSet<String>, GitHubError> {
+        let mut tags = std::collections::BTreeSet::new();
+        for page in 1.. {
+            let path = self.repo_path(&format!("/releases?per_page=100&page={page}"));
+            let response = self.call(Method::GET, &path, None)?;
+            let releases: Vec<Release> = decode(&path, &response)?;
+            let full = releases.len() == 100;
+            tags.extend(releases.into_iter().map(|r| r.tag_name));
+            if !full {
+                break;
+            }
+        }
+        Ok(tags)
+    }
+
+    /// `GET /repos/OWNER/NAME/deployments/ID/statuses?per_page=1`: the
+    /// latest status's state (`None`: no status yet).
+    pub fn latest_deployment_state(&self, id: u64) -> Result<Option<String>, GitHubError> {
+        let path = self.repo_path(&format!("/deployments/{id}/statuses?per_page=1"));
+        let response = self.call(Method::GET, &path, None)?;
+        let statuses: Vec<serde_json::Value> = decode(&path, &response)?;
+        Ok(statuses
+            .first()
+            .and_then(|s| s["state"].as_str())
+            .map(str::to_string))
     }
 }

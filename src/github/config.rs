@@ -5,7 +5,7 @@
 //! default to what the remote's URL says; `KICKOFF_GITHUB_API_URL` overrides the
 //! API URL (a proxy, a test server). A token is never read from here.
 
-use crate::config::ConfigError;
+use crate::config_error::ConfigError;
 use serde::Deserialize;
 use std::path::Path;
 
@@ -79,7 +79,7 @@ impl RawGitHub {
     pub fn validate(self, text: &str, path: &Path) -> Result<GitHubConfig, ConfigError> {
         let invalid = |key: &str, message: String| ConfigError::Invalid {
             path: path.to_path_buf(),
-            line: crate::config::key_line(text, "github", key),
+            line: crate::config_error::key_line(text, "github", key),
             key: format!("github.{key}"),
             message,
         };

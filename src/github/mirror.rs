@@ -2,7 +2,7 @@
 //! a platform version, the body of a pull request, and whether an existing
 //! pull request needs a change. Pure functions, tested without a server.
 
-use super::api::{PullRequest, PullRequestUpdate, ReleaseSpec};
+use super::api::{NewDeployment, PullRequest, PullRequestUpdate, ReleaseSpec};
 use crate::release::PlatformVersion;
 
 /// How every pull request body kickoff writes starts: a body that starts with
@@ -127,6 +127,35 @@ pub fn pr_update(
         base: (existing.base.name != base).then(|| base.to_string()),
         body: ((ours || body_given) && current_body.trim_end() != body.trim_end())
             .then(|| body.to_string()),
+    }
+}
+
+/// The deployment that mirrors a kickoff deploy: the full commit, the slot
+/// as environment, never auto-merged, no required status contexts (a QA
+/// slot takes any commit), and a payload with the kickoff, its platform
+/// version, tickets and the id of kickoff's deployment record.
+pub fn deployment(
+    slot: &str,
+    kickoff: &str,
+    commit: &str,
+    version: Option<&str>,
+    tickets: &[String],
+    record: &str,
+) -> NewDeployment {
+    NewDeployment {
+        sha: commit.to_string(),
+        environment: slot.to_string(),
+        description: format!("kickoff deploy of {kickoff} to {slot}"),
+        payload: serde_json::json!({
+            "kickoff": kickoff,
+            "platform_version": version,
+            "tickets": tickets,
+            "record": record,
+        }),
+        auto_merge: false,
+        required_contexts: Vec::new(),
+        transient_environment: false,
+        production_environment: false,
     }
 }
 

@@ -8,8 +8,7 @@
 //! [`Facts::conflicts`]), so the policy does not care how they are computed.
 
 use super::protocol::{Change, PushLine};
-use crate::config::Config;
-use crate::naming::{FeatureName, KICKOFF_PREFIX, KickoffName};
+use crate::naming::{FeatureName, KICKOFF_PREFIX, KickoffName, TicketPattern};
 use regex::Regex;
 use std::fmt;
 
@@ -112,6 +111,30 @@ impl Default for HookConfig {
             allow_kickoff_rewrite: false,
             conflicts: ConflictMode::Warn,
             refresh_after: std::time::Duration::from_secs(600),
+        }
+    }
+}
+
+/// What the policy reads of the team's settings: the names of main, the
+/// remote and feature branches, and the `[hook]` section. The hook owns this
+/// view; `config::Config::hook_settings` fills it from `.kickoff.toml`.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub main_branch: String,
+    pub remote: String,
+    pub feature_prefix: String,
+    pub ticket_pattern: TicketPattern,
+    pub hook: HookConfig,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            main_branch: "main".into(),
+            remote: "origin".into(),
+            feature_prefix: "feature/".into(),
+            ticket_pattern: TicketPattern::default(),
+            hook: HookConfig::default(),
         }
     }
 }
@@ -231,7 +254,7 @@ pub struct Needs {
 /// The settings and environment the policy applies.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
-    pub config: &'a Config,
+    pub config: &'a Settings,
     /// `KICKOFF_LAND=1`: `kickoff land` is pushing main.
     pub land: bool,
 }
@@ -246,7 +269,7 @@ pub enum Target<'a> {
     Other,
 }
 
-pub fn target<'a>(line: &'a PushLine, config: &Config) -> Target<'a> {
+pub fn target<'a>(line: &'a PushLine, config: &Settings) -> Target<'a> {
     if let Some(branch) = line.branch() {
         if branch == config.main_branch {
             return Target::Main;
@@ -377,7 +400,7 @@ fn check_kickoff(
     line: &PushLine,
     name: &KickoffName,
     facts: &Facts,
-    cfg: &Config,
+    cfg: &Settings,
     v: &mut Verdict,
 ) {
     let change = line.change();
@@ -520,7 +543,7 @@ fn list(items: &[String], max: usize) -> String {
 }
 
 /// Why a branch name is refused, and the fix; `None` when it is fine.
-pub fn branch_name_problem(branch: &str, cfg: &Config) -> Option<(String, String)> {
+pub fn branch_name_problem(branch: &str, cfg: &Settings) -> Option<(String, String)> {
     if branch == cfg.main_branch
         || KickoffName::parse(branch).is_ok()
         || cfg.hook.allow_branches.iter().any(|p| p.matches(branch))
@@ -692,7 +715,7 @@ mod tests {
         }
     }
 
-    fn run(config: &Config, land: bool, lines: &[PushLine], facts: &[Facts]) -> Verdict {
+    fn run(config: &Settings, land: bool, lines: &[PushLine], facts: &[Facts]) -> Verdict {
         decide(lines, facts, &Context { config, land })
     }
 
@@ -709,7 +732,7 @@ mod tests {
 
     #[test]
     fn branch_names() {
-        let mut cfg = Config::default();
+        let mut cfg = Settings::default();
         cfg.hook.allow_branches = vec![
             BranchPattern::parse("release/*").unwrap(),
             BranchPattern::parse("re:^hotfix-[0-9]+$").unwrap(),
@@ -751,7 +774,7 @@ mod tests {
 
     #[test]
     fn main_is_protected_except_for_land_and_creation() {
-        let mut cfg = Config::default();
+        let mut cfg = Settings::default();
         let update = line("refs/heads/main", A, B);
         assert_eq!(
             rules(&run(&cfg, false, &[update.clone()], &[])),
@@ -782,7 +805,7 @@ mod tests {
 
     #[test]
     fn kickoffs_are_not_rewritten() {
-        let mut cfg = Config::default();
+        let mut cfg = Settings::default();
         let ctx = Context {
             config: &cfg,
             land: false,
@@ -829,7 +852,7 @@ mod tests {
 
     #[test]
     fn platform_tags() {
-        let cfg = Config::default();
+        let cfg = Settings::default();
         let new = line("refs/tags/platform/v1.2.3", A, Z);
         let ctx = Context {
             config: &cfg,
@@ -912,7 +935,7 @@ mod tests {
 
     #[test]
     fn conflicts_warn_block_or_off() {
-        let mut cfg = Config::default();
+        let mut cfg = Settings::default();
         let push = line("refs/heads/kickoff-240510-dash", A, Z);
         let facts = Facts {
             conflicts: Some(vec![ConflictWith {
@@ -952,7 +975,7 @@ mod tests {
 
     #[test]
     fn feature_branch_needs_no_facts() {
-        let cfg = Config::default();
+        let cfg = Settings::default();
         let ctx = Context {
             config: &cfg,
             land: false,

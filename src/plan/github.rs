@@ -12,7 +12,7 @@
 //! What each call does on GitHub is in [`apply`], through the domain verbs
 //! of [`crate::github::GitHub`]; nothing here sees HTTP.
 
-use crate::github::api::{NewPullRequest, ReleaseSpec};
+use crate::github::api::{NewDeployment, NewPullRequest, ReleaseSpec};
 use crate::github::{GitHub, GitHubError};
 use serde::Serialize;
 use std::fmt;
@@ -39,6 +39,19 @@ pub enum GitHubCall {
     /// Open the pull request of a branch, unless one is open already
     /// (`GET .../pulls?state=open&head=OWNER:BRANCH`, then `POST .../pulls`).
     OpenPullRequest { pr: NewPullRequest },
+    /// Create a deployment (`POST .../deployments`); its id is kept for the
+    /// statuses and the deployment record of the same run.
+    CreateDeployment { deployment: NewDeployment },
+    /// Post a deployment status (`POST .../deployments/ID/statuses`).
+    DeploymentStatus {
+        /// The deployment: `None` for the one created in this run.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<u64>,
+        environment: String,
+        state: DeployState,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        environment_url: Option<String>,
+    },
     /// Merge a pull request with a merge commit, only while its head is
     /// still `sha` (`PUT .../pulls/N/merge`, `merge_method: merge`).
     MergePullRequest {
@@ -49,6 +62,43 @@ pub enum GitHubCall {
         sha: String,
         title: String,
     },
+}
+
+/// The state a deployment status posts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeployState {
+    InProgress,
+    /// `success`, `failure` or `error`, as the deploy command of this run ended.
+    Outcome,
+    Inactive,
+    /// How a recorded deploy ended (`kickoff github sync`).
+    Success,
+    Failure,
+    Error,
+}
+
+impl DeployState {
+    /// GitHub's name; `None` for [`DeployState::Outcome`], known at run time.
+    pub fn github(self) -> Option<&'static str> {
+        match self {
+            DeployState::InProgress => Some("in_progress"),
+            DeployState::Outcome => None,
+            DeployState::Inactive => Some("inactive"),
+            DeployState::Success => Some("success"),
+            DeployState::Failure => Some("failure"),
+            DeployState::Error => Some("error"),
+        }
+    }
+}
+
+/// What GitHub steps of one run hand to the later ones.
+#[derive(Debug, Default)]
+pub struct Memory {
+    /// The deployment created in this run.
+    pub deployment: Option<u64>,
+    /// How this run's deploy ended, as GitHub names it.
+    pub deployed: Option<&'static str>,
 }
 
 fn short(sha: &str) -> &str {
@@ -89,6 +139,32 @@ impl fmt::Display for GitHubCall {
                 pr.base,
                 pr.title
             ),
+            GitHubCall::CreateDeployment { deployment: d } => write!(
+                f,
+                "create a GitHub deployment of {} ({}) to the environment {}",
+                d.payload["kickoff"].as_str().unwrap_or("?"),
+                short(&d.sha),
+                d.environment
+            ),
+            GitHubCall::DeploymentStatus {
+                id,
+                environment,
+                state,
+                ..
+            } => {
+                let which = match id {
+                    Some(id) => format!("GitHub deployment {id} ({environment})"),
+                    None => format!("the GitHub deployment to {environment}"),
+                };
+                match state.github() {
+                    Some("in_progress") => write!(f, "mark {which} in progress"),
+                    Some(state) => write!(f, "mark {which} {state}"),
+                    None => write!(
+                        f,
+                        "mark {which} success or failure, as the deploy command ends"
+                    ),
+                }
+            }
             GitHubCall::MergePullRequest {
                 number,
                 head,
@@ -114,6 +190,15 @@ impl GitHubCall {
                 format!("the status {context} of {on}")
             }
             GitHubCall::OpenPullRequest { pr } => format!("the pull request of {}", pr.head),
+            GitHubCall::CreateDeployment { deployment } => {
+                format!("the deployment to {}", deployment.environment)
+            }
+            GitHubCall::DeploymentStatus {
+                environment, state, ..
+            } => format!(
+                "the {} status of the deployment to {environment}",
+                state.github().unwrap_or("final")
+            ),
             GitHubCall::MergePullRequest { number, .. } => {
                 format!("the merge of pull request #{number}")
             }
@@ -122,8 +207,36 @@ impl GitHubCall {
 }
 
 /// Carry the call out on GitHub; the answer, in words, for the report.
-pub fn apply(hub: &GitHub, call: &GitHubCall) -> Result<String, GitHubError> {
+pub fn apply(hub: &GitHub, call: &GitHubCall, memory: &mut Memory) -> Result<String, GitHubError> {
     match call {
+        GitHubCall::CreateDeployment { deployment } => {
+            // A status must never reach an earlier run's deployment.
+            memory.deployment = None;
+            let made = hub.create_deployment(deployment)?;
+            memory.deployment = Some(made.id);
+            Ok(format!(
+                "created GitHub deployment {} to {}",
+                made.id, deployment.environment
+            ))
+        }
+        GitHubCall::DeploymentStatus {
+            id,
+            environment,
+            state,
+            environment_url,
+        } => {
+            let Some(id) = id.or(memory.deployment) else {
+                return Err(GitHubError::Setup(
+                    "not tried, since the GitHub deployment was not created".into(),
+                ));
+            };
+            let state = state
+                .github()
+                .unwrap_or_else(|| memory.deployed.unwrap_or("error"));
+            let description = format!("kickoff deploy to {environment}: {state}");
+            hub.deployment_status(id, state, environment_url.as_deref(), &description)?;
+            Ok(format!("GitHub deployment {id} to {environment}: {state}"))
+        }
         GitHubCall::Release { spec } => Ok(match hub.release_by_tag(&spec.tag_name)? {
             Some(existing) => format!(
                 "updated GitHub release {}",

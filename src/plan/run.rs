@@ -13,7 +13,7 @@ use crate::git::Repo;
 use crate::git::flow::WorktreeMerge;
 use crate::github::{GitHub, GitHubError};
 use crate::output::Ui;
-use crate::slots::service::now;
+use crate::slots::clock::now;
 use crate::slots::{Applied, Op, Outcome, new_id};
 use crate::state::{Loaded, Store};
 use std::path::{Path, PathBuf};
@@ -392,6 +392,8 @@ pub struct GitEffects<'r> {
     /// instead of waiting for their own timeouts.
     down: Option<(String, Option<String>)>,
     outcome: Option<String>,
+    /// What GitHub steps hand to later steps (the deployment's id).
+    mirror: super::github::Memory,
 }
 
 impl<'r> GitEffects<'r> {
@@ -405,6 +407,7 @@ impl<'r> GitEffects<'r> {
             hub: None,
             down: None,
             outcome: None,
+            mirror: Default::default(),
         }
     }
 
@@ -443,7 +446,7 @@ impl<'r> GitEffects<'r> {
             }
         }
         let hub = self.hub.as_ref().expect("connected above");
-        match super::github::apply(hub, call) {
+        match super::github::apply(hub, call, &mut self.mirror) {
             Ok(said) => {
                 self.outcome = Some(said);
                 Ok(())
@@ -656,6 +659,7 @@ impl GitEffects<'_> {
             unreachable!("called for a deploy")
         };
         let mut record = (**record).clone();
+        record.github_deployment = self.mirror.deployment;
         record.started_at = now();
         record.finished_at = record.started_at;
         let mut cmd = crate::slots::runner::deploy_command(program, argv, env, self.repo.workdir());
@@ -668,6 +672,15 @@ impl GitEffects<'_> {
             },
             &mut cmd,
         )?;
+        if let Op::Record { deployment, .. } = &op {
+            self.mirror.deployed = Some(match deployment.status {
+                crate::slots::DeployStatus::Succeeded => "success",
+                crate::slots::DeployStatus::Failed | crate::slots::DeployStatus::TimedOut => {
+                    "failure"
+                }
+                crate::slots::DeployStatus::Interrupted => "error",
+            });
+        }
         self.deployed = Some(op);
         Ok(Undo::Irreversible)
     }
@@ -878,8 +891,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         crate::git::git2::Repository::init(dir.path()).unwrap();
         let repo = crate::git::Repo::discover(dir.path()).unwrap();
-        let ui = Ui::new(true);
-        let store = Store::new(&repo, None, vec!["dev1".into(), "dev2".into()], &ui);
+        let notices = crate::state::Collected::default();
+        let store = Store::new(&repo, None, vec!["dev1".into(), "dev2".into()], &notices);
         let env_dir = dir.path().join(".git/kickoff/env");
         std::fs::create_dir_all(env_dir.join("dev1.compose.yml")).unwrap();
         let file = |name: &str| Step::WriteSlotFile {

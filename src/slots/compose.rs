@@ -55,8 +55,6 @@ pub fn file_name(slot: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
-    use std::path::Path;
 
     const POOL: &str = "[slots]\nnames = [\"dev1\", \"dev2\"]\ncompose_project = \"shop-{slot}\"\n\n[[slots.apps]]\nname = \"web\"\nservice = \"web_app\"\nport = 80\nbase_port = 8001\nimage = \"registry.example.com:5000/shop/web\"\n\n[[slots.apps]]\nname = \"db\"\nport = 5432\nbase_port = 15432\n";
 
@@ -67,9 +65,7 @@ mod tests {
 
     #[test]
     fn override_names_the_project_ports_and_images() {
-        let c = Config::parse(POOL, Path::new(".kickoff.toml"))
-            .unwrap()
-            .slots;
+        let c = crate::slots::pool_from_toml(POOL);
         let v = yaml(&render(
             &c,
             "dev2",
@@ -95,9 +91,7 @@ mod tests {
     fn ports_are_published_on_the_upstream_address_when_routing_sets_one() {
         let with = |routing: &str| {
             let text = format!("{POOL}\n[slots.routing]\n{routing}\n");
-            let c = Config::parse(&text, Path::new(".kickoff.toml"))
-                .unwrap()
-                .slots;
+            let c = crate::slots::pool_from_toml(&text);
             yaml(&render(&c, "dev1", "k", "t"))["services"]["db"]["ports"][0].clone()
         };
         assert_eq!(with("upstream = \"10.1.2.3\""), "10.1.2.3:15432:5432");

@@ -10,7 +10,7 @@
 
 use super::Ttl;
 use super::routes::{RouteKey, Routing};
-use crate::config::ConfigError;
+use crate::config_error::ConfigError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -474,11 +474,19 @@ impl RawSlots {
                 image,
             });
         }
-        check_clashes(&c).map_err(|(key, message, app)| ConfigError::Invalid {
-            path: path.to_path_buf(),
-            line: base_lines[app],
-            key,
-            message,
+        check_clashes(&c).map_err(|(key, message, app)| {
+            // A URL clash is the URL pattern's doing: name the line the
+            // app's URL comes from (its own `url`, or the pool's).
+            let (key, line) = match (key.as_str(), url_keys[app]) {
+                ("slots.url", Some((from, line))) => (from.to_string(), line),
+                _ => (key, base_lines[app]),
+            };
+            ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                key,
+                message,
+            }
         })?;
         let url_set: Vec<bool> = url_keys.iter().map(Option::is_some).collect();
         super::routes::check(&c, &url_set).map_err(|p| {

@@ -217,9 +217,7 @@ name = "web"
 port = 80
 base_port = 8001
 "#;
-        let c = crate::config::Config::parse(text, std::path::Path::new(".kickoff.toml"))
-            .unwrap()
-            .slots;
+        let c = crate::slots::pool_from_toml(text);
         let now = chrono::Utc::now();
         let mut state = SlotState::default();
         state.leases.insert(

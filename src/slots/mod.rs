@@ -14,6 +14,7 @@
 //! the head of the queue gets it before anyone else.
 
 pub mod board;
+pub mod clock;
 pub mod compose;
 pub mod config;
 pub mod dashboard;
@@ -26,7 +27,6 @@ pub mod service;
 pub mod validate;
 
 pub use model::{DeployStatus, Deployment, Lease, Person, PriorLease, QueueEntry, SlotState};
-pub use service::release_for_kickoff;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -767,6 +767,20 @@ fn normalize(state: &mut SlotState, names: &[String], at: DateTime<Utc>, notes: 
             },
         );
     }
+}
+
+/// The pool of a settings text's `[slots]` section, validated: for the tests
+/// of the modules that take a pool (the whole file is `config`'s to parse).
+#[cfg(test)]
+pub(crate) fn pool_from_toml(text: &str) -> config::SlotsConfig {
+    #[derive(serde::Deserialize)]
+    struct File {
+        slots: config::RawSlots,
+    }
+    let file: File = toml::from_str(text).expect("a [slots] section");
+    file.slots
+        .validate(text, std::path::Path::new(".kickoff.toml"))
+        .expect("a valid pool")
 }
 
 /// A fresh operation id: time, process and a counter, so ids from concurrent

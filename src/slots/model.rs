@@ -7,9 +7,9 @@
 //! deployments/<YYYYMMDDTHHMMSSZ>-<slot>-<id>.json  one deployment record per file
 //! ```
 //!
-//! Reading is defensive (see `super::validate`): paths kickoff does not write
-//! are dropped, files with bad content are skipped and kept until an
-//! administrator removes them.
+//! Reading is defensive (see `super::validate`, which also has
+//! `SlotState::from_files`): paths kickoff does not write are dropped, files
+//! with bad content are skipped and kept until an administrator removes them.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -126,6 +126,10 @@ pub struct Deployment {
     pub error: Option<String>,
     pub image_tag: String,
     pub project: String,
+    /// The GitHub deployment that mirrors this one (`deployments = true`);
+    /// `None` when GitHub was not told (yet: `kickoff github sync`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github_deployment: Option<u64>,
 }
 
 impl Deployment {
@@ -173,18 +177,6 @@ impl SlotState {
     /// The latest deployment to a slot.
     pub fn last_deployment(&self, slot: &str) -> Option<&Deployment> {
         self.deployments.values().rev().find(|d| d.slot == slot)
-    }
-
-    /// Read the state from the files of a state commit (path -> content),
-    /// skipping what is bad (see `super::validate`).
-    pub fn from_files(files: BTreeMap<String, Vec<u8>>) -> SlotState {
-        let entries = files.iter().map(|(p, b)| super::validate::RawEntry {
-            path: p.as_bytes().to_vec(),
-            kind: super::validate::EntryKind::File,
-            size: b.len() as u64,
-            key: p.clone(),
-        });
-        super::validate::load(entries, |k| Ok(files[k].clone())).state
     }
 
     /// The files that hold this state.
@@ -265,6 +257,7 @@ mod tests {
             error: None,
             image_tag: "x".into(),
             project: "dev1".into(),
+            github_deployment: None,
         };
         s.deployments.insert(d.file_name(), d);
         let files = s.to_files();

@@ -351,3 +351,17 @@ pub fn check_record(d: &Deployment, file: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+impl SlotState {
+    /// Read the state from the files of a state commit (path -> content),
+    /// skipping what is bad (see [`load`]).
+    pub fn from_files(files: BTreeMap<String, Vec<u8>>) -> SlotState {
+        let entries = files.iter().map(|(p, b)| RawEntry {
+            path: p.as_bytes().to_vec(),
+            kind: EntryKind::File,
+            size: b.len() as u64,
+            key: p.clone(),
+        });
+        load(entries, |k| Ok(files[k].clone())).state
+    }
+}

@@ -30,7 +30,6 @@
 use crate::error::{Error, Result};
 use crate::git::git2::Oid;
 use crate::git::{GitError, PushOutcome, Repo};
-use crate::output::Ui;
 use crate::slots::validate::Problem;
 use crate::slots::{Applied, Op, SlotError, SlotState};
 use std::collections::BTreeMap;
@@ -75,6 +74,38 @@ pub fn crash_point(point: &str) {
     }
 }
 
+/// What the store tells the person running kickoff while it works. The store
+/// never prints: it hands each notice to its [`Notices`], and the command
+/// decides how to show it (`commands` prints them on stderr).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// Something in the shared state is wrong, or was dropped.
+    Warning(String),
+    /// Progress worth a line (an interrupted change completed).
+    Progress(String),
+}
+
+/// Where a store's notices go.
+pub trait Notices {
+    fn notice(&self, notice: Notice);
+}
+
+/// Keeps notices as data (for tests, and for callers that show them later).
+#[derive(Debug, Default)]
+pub struct Collected(pub std::cell::RefCell<Vec<Notice>>);
+
+impl Notices for Collected {
+    fn notice(&self, notice: Notice) {
+        self.0.borrow_mut().push(notice);
+    }
+}
+
+impl Collected {
+    pub fn take(&self) -> Vec<Notice> {
+        std::mem::take(&mut self.0.borrow_mut())
+    }
+}
+
 /// Statistics of one change, for `--json` output and the tests.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Stats {
@@ -99,22 +130,31 @@ pub struct Store<'a> {
     /// `None`: no remote; the local ref is the arbiter.
     remote: Option<String>,
     names: Vec<String>,
-    ui: &'a Ui,
+    notices: &'a dyn Notices,
     journal: Journal,
     /// Problems already reported by this process.
     warned: std::cell::RefCell<std::collections::BTreeSet<String>>,
 }
 
 impl<'a> Store<'a> {
-    pub fn new(repo: &'a Repo, remote: Option<String>, names: Vec<String>, ui: &'a Ui) -> Self {
+    pub fn new(
+        repo: &'a Repo,
+        remote: Option<String>,
+        names: Vec<String>,
+        notices: &'a dyn Notices,
+    ) -> Self {
         Store {
             repo,
             remote,
             names,
-            ui,
+            notices,
             journal: Journal::new(repo.common_dir()),
             warned: Default::default(),
         }
+    }
+
+    fn warn(&self, message: String) {
+        self.notices.notice(Notice::Warning(message));
     }
 
     /// This clone's journal of unpublished changes.
@@ -162,12 +202,12 @@ impl<'a> Store<'a> {
                 continue;
             }
             if p.dropped {
-                self.ui.warn(format!(
+                self.warn(format!(
                     "state commit {short}: ignoring {:?} ({}); the next state change leaves it out",
                     p.path, p.reason
                 ));
             } else {
-                self.ui.warn(format!(
+                self.warn(format!(
                     "state commit {short}: skipping {} ({}); remove it with `kickoff slot admin remove {}`",
                     p.path, p.reason, p.path
                 ));
@@ -306,11 +346,7 @@ impl<'a> Store<'a> {
             });
         }
         let lock = self.lock()?;
-        if self
-            .journal
-            .pending(crate::slots::service::now())
-            .is_empty()
-        {
+        if self.journal.pending(crate::slots::clock::now()).is_empty() {
             let (base, local) = self.refresh()?;
             self.mirror(base, local)?;
             return Ok(Loaded {
@@ -337,10 +373,8 @@ impl<'a> Store<'a> {
                     .update_ref_cas(STATE_REF, b, local, "kickoff: the remote's state")?;
             }
             None => {
-                if let Ok(mut r) = self.repo.raw().find_reference(STATE_REF) {
-                    if r.target() == local {
-                        r.delete().map_err(GitError::Lib)?;
-                    }
+                if let Some(local) = local {
+                    self.repo.delete_ref_if(STATE_REF, local)?;
                 }
             }
         }
@@ -387,158 +421,22 @@ impl<'a> Store<'a> {
             CHANGES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         }
         let mut stats = Stats::default();
-        let mut last: Option<(Oid, Option<Applied>, SlotState, Vec<String>)> = None;
+        // The last change whose push was reported as rejected.
+        let mut rejected: Option<Built> = None;
         for attempt in 1..=MAX_ATTEMPTS {
             stats.attempts = attempt;
             let (base, local) = self.refresh()?;
-            if let Some((pushed, applied, state, replayed)) = &last {
-                // A push reported as failed may still have landed.
-                if let Some(b) = base {
-                    if self.repo.is_ancestor(*pushed, b)? && local == Some(*pushed) {
-                        self.published(replayed);
-                        return Ok((
-                            applied.clone(),
-                            Loaded {
-                                state: state.clone(),
-                                commit: Some(*pushed),
-                                stats,
-                            },
-                        ));
+            if let Some(done) = self.landed_after_all(rejected.as_ref(), base, local, &stats)? {
+                return Ok(done);
+            }
+            let built = self.build(base, op, &mut stats)?;
+            match self.publish(built, base, local, ours, &stats)? {
+                Attempt::Done(done) => return Ok(done),
+                Attempt::Again(pushed) => {
+                    if pushed.is_some() {
+                        rejected = pushed;
                     }
-                }
-            }
-            let rebuilt = self.rebuild(base, op.map(Op::id))?;
-            let (mut tree, mut tip) = (rebuilt.tree, rebuilt.tip);
-            let mut state = tree.state.clone();
-            let mut changed = false;
-            stats.replayed = rebuilt.replayed.len();
-            stats.dropped = rebuilt.dropped;
-            let applied = match op {
-                Some(op) => {
-                    let applied = op.apply(&mut state, &self.names)?;
-                    if state != tree.state {
-                        tip = Some(self.commit_change(
-                            tip,
-                            &mut tree,
-                            state.clone(),
-                            &message(op, &applied.notes),
-                        )?);
-                        changed = true;
-                    }
-                    Some(applied)
-                }
-                None => None,
-            };
-            let without_op = if changed {
-                tip.and_then(|t| self.parent(t))
-            } else {
-                tip
-            };
-            crash_point("objects");
-            if let (Some(op), true) = (op, changed) {
-                self.journal.add(op).map_err(|e| {
-                    Error::io(
-                        format!(
-                            "cannot write the journal in {}",
-                            self.journal.dir().display()
-                        ),
-                        e,
-                    )
-                })?;
-            }
-            let Some(new) = tip else {
-                // Nothing at all: no state anywhere and nothing to add.
-                self.mirror(None, local)?;
-                self.published(&rebuilt.replayed);
-                return Ok((
-                    applied,
-                    Loaded {
-                        state,
-                        commit: None,
-                        stats,
-                    },
-                ));
-            };
-            if local != Some(new)
-                && self
-                    .repo
-                    .update_ref_cas(STATE_REF, new, local, "kickoff: state change")
-                    .is_err()
-            {
-                // Another kickoff process in this clone moved it: start over.
-                backoff(attempt);
-                continue;
-            }
-            *ours = changed.then_some((new, without_op));
-            crash_point("local-ref");
-            let Some(remote) = &self.remote else {
-                self.published(&rebuilt.replayed);
-                return Ok((
-                    applied,
-                    Loaded {
-                        state,
-                        commit: Some(new),
-                        stats,
-                    },
-                ));
-            };
-            if base == Some(new) {
-                self.published(&rebuilt.replayed);
-                return Ok((
-                    applied,
-                    Loaded {
-                        state,
-                        commit: Some(new),
-                        stats,
-                    },
-                ));
-            }
-            crash_point("before-push");
-            match self.repo.push_fast_forward(remote, new, STATE_REF) {
-                Ok(PushOutcome::Accepted) => {
-                    self.repo
-                        .set_ref(&tracking_ref(remote), new, "kickoff: pushed state")?;
-                    crash_point("after-push");
-                    self.published(&rebuilt.replayed);
-                    return Ok((
-                        applied,
-                        Loaded {
-                            state,
-                            commit: Some(new),
-                            stats,
-                        },
-                    ));
-                }
-                Ok(PushOutcome::Rejected(_)) => {
-                    last = Some((new, applied, state, rebuilt.replayed));
                     backoff(attempt);
-                }
-                Ok(PushOutcome::Refused(why)) => {
-                    return Err(Error::Refused {
-                        message: format!(
-                            "{remote} refused the shared state ({STATE_REF}):\n{why}"
-                        ),
-                        hint: Some(
-                            "the remote turned the push down for a reason of its own (a hook or a permission); ask whoever runs it to let refs/kickoff/state be pushed".into(),
-                        ),
-                    });
-                }
-                Err(e) => {
-                    // The connection may have failed after the remote took it.
-                    if let Ok((Some(b), _)) = self.refresh() {
-                        if self.repo.is_ancestor(new, b).unwrap_or(false) {
-                            self.published(&rebuilt.replayed);
-                            return Ok((
-                                applied,
-                                Loaded {
-                                    state,
-                                    commit: Some(new),
-                                    stats,
-                                },
-                            ));
-                        }
-                    }
-                    return Err(Error::Git(e));
                 }
             }
         }
@@ -546,6 +444,144 @@ impl<'a> Store<'a> {
             attempts: MAX_ATTEMPTS,
         }
         .into())
+    }
+
+    /// A push reported as rejected may still have landed: the remote's tip
+    /// now contains it and the local ref still holds it.
+    fn landed_after_all(
+        &self,
+        rejected: Option<&Built>,
+        base: Option<Oid>,
+        local: Option<Oid>,
+        stats: &Stats,
+    ) -> Result<Option<(Option<Applied>, Loaded)>> {
+        let (Some(b), Some(pushed)) = (rejected, rejected.and_then(|r| r.tip)) else {
+            return Ok(None);
+        };
+        match base {
+            Some(base) if self.repo.is_ancestor(pushed, base)? && local == Some(pushed) => {
+                Ok(Some(self.done(b.clone(), Some(pushed), stats)))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Build the change on the remote's tip `base`: this clone's unpublished
+    /// changes applied again, then `op`, one commit each; `op` goes into the
+    /// journal before any ref moves.
+    fn build(&self, base: Option<Oid>, op: Option<&Op>, stats: &mut Stats) -> Result<Built> {
+        let rebuilt = self.rebuild(base, op.map(Op::id))?;
+        let (mut tree, mut tip) = (rebuilt.tree, rebuilt.tip);
+        let mut state = tree.state.clone();
+        stats.replayed = rebuilt.replayed.len();
+        stats.dropped = rebuilt.dropped;
+        let mut mine = None;
+        let applied = match op {
+            Some(op) => {
+                let applied = op.apply(&mut state, &self.names)?;
+                if state != tree.state {
+                    let message = message(op, &applied.notes);
+                    let new = self.commit_change(tip, &mut tree, state.clone(), &message)?;
+                    mine = Some((new, tip));
+                    tip = Some(new);
+                }
+                Some(applied)
+            }
+            None => None,
+        };
+        crash_point("objects");
+        if let (Some(op), Some(_)) = (op, mine) {
+            self.journal.add(op).map_err(|e| {
+                Error::io(
+                    format!(
+                        "cannot write the journal in {}",
+                        self.journal.dir().display()
+                    ),
+                    e,
+                )
+            })?;
+        }
+        Ok(Built {
+            tip,
+            applied,
+            state,
+            replayed: rebuilt.replayed,
+            mine,
+        })
+    }
+
+    /// Move the local ref to the built tip by compare-and-swap, then push it
+    /// fast-forward only. `Again`: something moved underneath (another
+    /// process of this clone, or the remote), build once more.
+    fn publish(
+        &self,
+        built: Built,
+        base: Option<Oid>,
+        local: Option<Oid>,
+        ours: &mut Option<(Oid, Option<Oid>)>,
+        stats: &Stats,
+    ) -> Result<Attempt> {
+        let Some(new) = built.tip else {
+            // Nothing at all: no state anywhere and nothing to add.
+            self.mirror(None, local)?;
+            return Ok(Attempt::Done(self.done(built, None, stats)));
+        };
+        if local != Some(new)
+            && self
+                .repo
+                .update_ref_cas(STATE_REF, new, local, "kickoff: state change")
+                .is_err()
+        {
+            // Another kickoff process in this clone moved it: start over.
+            return Ok(Attempt::Again(None));
+        }
+        *ours = built.mine;
+        crash_point("local-ref");
+        let Some(remote) = &self.remote else {
+            return Ok(Attempt::Done(self.done(built, Some(new), stats)));
+        };
+        if base == Some(new) {
+            return Ok(Attempt::Done(self.done(built, Some(new), stats)));
+        }
+        crash_point("before-push");
+        match self.repo.push_fast_forward(remote, new, STATE_REF) {
+            Ok(PushOutcome::Accepted) => {
+                self.repo
+                    .set_ref(&tracking_ref(remote), new, "kickoff: pushed state")?;
+                crash_point("after-push");
+                Ok(Attempt::Done(self.done(built, Some(new), stats)))
+            }
+            Ok(PushOutcome::Rejected(_)) => Ok(Attempt::Again(Some(built))),
+            Ok(PushOutcome::Refused(why)) => Err(Error::Refused {
+                message: format!("{remote} refused the shared state ({STATE_REF}):\n{why}"),
+                hint: Some(
+                    "the remote turned the push down for a reason of its own (a hook or a permission); ask whoever runs it to let refs/kickoff/state be pushed".into(),
+                ),
+            }),
+            Err(e) => {
+                // The connection may have failed after the remote took it.
+                if let Ok((Some(b), _)) = self.refresh() {
+                    if self.repo.is_ancestor(new, b).unwrap_or(false) {
+                        return Ok(Attempt::Done(self.done(built, Some(new), stats)));
+                    }
+                }
+                Err(Error::Git(e))
+            }
+        }
+    }
+
+    /// The change is where it belongs: the operations it applied again are
+    /// published; return what `op` did and the state at `commit`.
+    fn done(&self, built: Built, commit: Option<Oid>, stats: &Stats) -> (Option<Applied>, Loaded) {
+        self.published(&built.replayed);
+        (
+            built.applied,
+            Loaded {
+                state: built.state,
+                commit,
+                stats: stats.clone(),
+            },
+        )
     }
 
     /// The remote holds these operations now: out of the journal.
@@ -562,8 +598,8 @@ impl<'a> Store<'a> {
         let Some(op) = op else { return };
         if matches!(op, Op::Record { .. }) {
             if self.journal.get(op.id()).is_some() {
-                self.ui.warn(
-                    "the deployment record is kept in this clone's journal; the next kickoff command that reaches the remote publishes it",
+                self.warn(
+                    "the deployment record is kept in this clone's journal; the next kickoff command that reaches the remote publishes it".into(),
                 );
             }
             return;
@@ -579,22 +615,10 @@ impl<'a> Store<'a> {
                 Some(new),
                 "kickoff: change not published",
             ),
-            None => self
-                .repo
-                .raw()
-                .find_reference(STATE_REF)
-                .and_then(|mut r| {
-                    if r.target() == Some(new) {
-                        r.delete()
-                    } else {
-                        Ok(())
-                    }
-                })
-                .map_err(GitError::Lib),
+            None => self.repo.delete_ref_if(STATE_REF, new).map(|_| ()),
         };
         if let Err(e) = result {
-            self.ui
-                .warn(format!("could not take the unpublished change back: {e}"));
+            self.warn(format!("could not take the unpublished change back: {e}"));
         }
     }
 
@@ -614,10 +638,9 @@ impl<'a> Store<'a> {
 
     fn parent(&self, commit: Oid) -> Option<Oid> {
         self.repo
-            .raw()
-            .find_commit(commit)
+            .parents(commit)
             .ok()
-            .and_then(|c| c.parent_id(0).ok())
+            .and_then(|p| p.first().copied())
     }
 
     /// The state at `base` plus this clone's unpublished changes (its
@@ -629,7 +652,7 @@ impl<'a> Store<'a> {
         let (mut replayed, mut dropped) = (Vec::new(), 0);
         let pending: Vec<Op> = self
             .journal
-            .pending(crate::slots::service::now())
+            .pending(crate::slots::clock::now())
             .into_iter()
             .filter(|op| Some(op.id()) != skip)
             .collect();
@@ -657,15 +680,15 @@ impl<'a> Store<'a> {
                         &message(&op, &applied.notes),
                     )?);
                     replayed.push(op.id().to_string());
-                    self.ui.info(format!(
+                    self.notices.notice(Notice::Progress(format!(
                         "completing an interrupted change: {}",
                         op.summary()
-                    ));
+                    )));
                 }
                 Err(e) => {
                     dropped += 1;
                     self.journal.remove(op.id());
-                    self.ui.warn(format!(
+                    self.warn(format!(
                         "dropping an interrupted change ({}): {e}",
                         op.summary()
                     ));
@@ -710,6 +733,29 @@ pub struct HistoryEntry {
 struct Tree {
     state: SlotState,
     files: BTreeMap<String, Oid>,
+}
+
+/// A change built on the remote's tip, not yet published.
+#[derive(Clone)]
+struct Built {
+    /// The new tip (`None`: no state anywhere and nothing to add).
+    tip: Option<Oid>,
+    /// What the operation did.
+    applied: Option<Applied>,
+    state: SlotState,
+    /// Ids of this clone's unpublished changes applied again.
+    replayed: Vec<String>,
+    /// The operation's own commit and the one before it, when it changed
+    /// the state (to take it back should it not be published).
+    mine: Option<(Oid, Option<Oid>)>,
+}
+
+/// How one attempt at a change ended.
+enum Attempt {
+    Done((Option<Applied>, Loaded)),
+    /// Build again; with the change whose push was rejected, which may have
+    /// landed after all.
+    Again(Option<Built>),
 }
 
 /// The state after this clone's unpublished changes were applied again.

@@ -236,7 +236,7 @@ pub fn render(t: &RouteTable, format: Format, server_block: bool) -> String {
         "Written by `kickoff slot routes --format {}` from {}: {}.\n\
          Regenerate it when the pool changes; `kickoff slot routes --check` reports drift.",
         format.as_str(),
-        crate::config::FILE_NAME,
+        crate::config_error::FILE_NAME,
         t.summary()
     );
     match format {
