@@ -497,10 +497,6 @@ const K1: &str = "kickoff-240510-alpha";
 const K5: &str = "kickoff-240510-omega";
 const STATE: &str = "refs/kickoff/state";
 
-fn pool() -> TestRepo {
-    slots_repo(SLOTS_TOML, &["alpha", "beta", "gamma", "delta", "omega"])
-}
-
 /// A file of the shared state as the bare origin has it.
 fn origin_state_file(repo: &TestRepo, path: &str) -> Option<String> {
     state_file(&repo.env, &repo.origin, STATE, path)

@@ -12,22 +12,6 @@ const K3: &str = "kickoff-240510-gamma";
 const K4: &str = "kickoff-240510-delta";
 const K5: &str = "kickoff-240510-omega";
 
-fn pool() -> TestRepo {
-    slots_repo(SLOTS_TOML, &["alpha", "beta", "gamma", "delta", "omega"])
-}
-
-fn ok(mut cmd: impl std::borrow::BorrowMut<assert_cmd::Command>) -> String {
-    let out = cmd.borrow_mut().output().unwrap();
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        stdout(&out),
-        stderr(&out)
-    );
-    stdout(&out)
-}
-
 fn json(cmd: impl std::borrow::BorrowMut<assert_cmd::Command>) -> Value {
     serde_json::from_str(&ok(cmd)).expect("JSON on stdout")
 }

@@ -14,10 +14,6 @@ const K1: &str = "kickoff-240510-alpha";
 const K2: &str = "kickoff-240510-beta";
 const STATE: &str = "refs/kickoff/state";
 
-fn pool() -> TestRepo {
-    slots_repo(SLOTS_TOML, &["alpha", "beta"])
-}
-
 fn ok_in(repo: &TestRepo, dir: &Path, args: &[&str]) -> String {
     let out = repo.env.kickoff_cmd(dir).args(args).output().unwrap();
     assert!(

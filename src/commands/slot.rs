@@ -165,42 +165,10 @@ fn list(args: ListArgs, g: &Global) -> Result<()> {
     g.ui.data(&render_list(&board))
 }
 
-/// The human form of `slot list`.
+/// The human form of `slot list`: the slots, the queue, then each slot's
+/// apps with their ports and URLs.
 pub fn render_list(b: &Board) -> String {
-    let rows: Vec<Vec<String>> = b
-        .slots
-        .iter()
-        .map(|s| {
-            let deployed = match &s.last_deployment {
-                Some(d) => {
-                    let mut t = format!("{} {}", &d.commit[..10.min(d.commit.len())], d.kickoff);
-                    if let Some(v) = &d.platform_version {
-                        t.push_str(&format!(" v{v}"));
-                    }
-                    if d.status == crate::slots::DeployStatus::Failed {
-                        t.push_str(" (failed)");
-                    }
-                    if s.stale == Some(true) {
-                        t.push_str(" (stale)");
-                    }
-                    t
-                }
-                None => "-".into(),
-            };
-            vec![
-                s.name.clone(),
-                s.status.as_str().to_string(),
-                s.kickoff.clone().unwrap_or_else(|| "-".into()),
-                s.holder
-                    .as_ref()
-                    .map(|p| p.name.clone())
-                    .unwrap_or_else(|| "-".into()),
-                s.since.as_ref().map(human).unwrap_or_else(|| "-".into()),
-                s.until.as_ref().map(human).unwrap_or_else(|| "-".into()),
-                deployed,
-            ]
-        })
-        .collect();
+    let rows: Vec<Vec<String>> = b.slots.iter().map(slot_row).collect();
     let mut out = table(
         &[
             "SLOT",
@@ -214,24 +182,7 @@ pub fn render_list(b: &Board) -> String {
         &rows,
     );
     out.push('\n');
-    if b.queue.is_empty() {
-        out.push_str("Queue: empty\n");
-    } else {
-        out.push_str("Queue:\n");
-        for q in &b.queue {
-            out.push_str(&format!(
-                "  {}. {} ({}) since {}{}\n",
-                q.position,
-                q.kickoff,
-                q.holder.name,
-                human(&q.since),
-                q.slot
-                    .as_deref()
-                    .map(|s| format!(", waiting for {s}"))
-                    .unwrap_or_default()
-            ));
-        }
-    }
+    out.push_str(&render_queue(b));
     out.push('\n');
     let ports: Vec<Vec<String>> = b
         .slots
@@ -253,6 +204,60 @@ pub fn render_list(b: &Board) -> String {
         &["SLOT", "APP", "SERVICE", "PORT", "INTERNAL", "URL"],
         &ports,
     ));
+    out
+}
+
+/// One slot's row of `slot list`.
+fn slot_row(s: &crate::slots::board::SlotView) -> Vec<String> {
+    let deployed = match &s.last_deployment {
+        Some(d) => {
+            let mut t = format!("{} {}", &d.commit[..10.min(d.commit.len())], d.kickoff);
+            if let Some(v) = &d.platform_version {
+                t.push_str(&format!(" v{v}"));
+            }
+            if d.status == crate::slots::DeployStatus::Failed {
+                t.push_str(" (failed)");
+            }
+            if s.stale == Some(true) {
+                t.push_str(" (stale)");
+            }
+            t
+        }
+        None => "-".into(),
+    };
+    vec![
+        s.name.clone(),
+        s.status.as_str().to_string(),
+        s.kickoff.clone().unwrap_or_else(|| "-".into()),
+        s.holder
+            .as_ref()
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| "-".into()),
+        s.since.as_ref().map(human).unwrap_or_else(|| "-".into()),
+        s.until.as_ref().map(human).unwrap_or_else(|| "-".into()),
+        deployed,
+    ]
+}
+
+/// The queue under the slots of `slot list`.
+fn render_queue(b: &Board) -> String {
+    if b.queue.is_empty() {
+        return "Queue: empty\n".into();
+    }
+    let mut out = "Queue:\n".to_string();
+    for q in &b.queue {
+        out.push_str(&format!(
+            "  {}. {} ({}) since {}{}\n",
+            q.position,
+            q.kickoff,
+            q.holder.name,
+            human(&q.since),
+            q.slot
+                .as_deref()
+                .map(|s| format!(", waiting for {s}"))
+                .unwrap_or_default()
+        ));
+    }
     out
 }
 

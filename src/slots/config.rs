@@ -218,105 +218,166 @@ fn unknown_placeholders(pattern: &str, known: &[&str]) -> Vec<String> {
         .collect()
 }
 
-impl RawSlots {
-    /// Validate against the text the section came from (for line numbers).
-    pub fn validate(self, text: &str, path: &Path) -> Result<SlotsConfig, ConfigError> {
-        let err = |span: std::ops::Range<usize>, key: &str, message: String| ConfigError::Invalid {
-            path: path.to_path_buf(),
-            line: line_of(text, span.start),
+/// Where a setting came from: the file and its text, so an error names the
+/// file, the line and the key.
+struct Source<'a> {
+    text: &'a str,
+    path: &'a Path,
+}
+
+type Span = std::ops::Range<usize>;
+
+impl Source<'_> {
+    fn line(&self, span: &Span) -> usize {
+        line_of(self.text, span.start)
+    }
+
+    fn err(&self, span: Span, key: &str, message: String) -> ConfigError {
+        ConfigError::Invalid {
+            path: self.path.to_path_buf(),
+            line: self.line(&span),
             key: key.to_string(),
             message,
-        };
-        let mut c = SlotsConfig::default();
-        let Some(names) = self.names else {
-            if let Some(app) = self.apps.first() {
-                return Err(err(
-                    app.span(),
-                    "slots.names",
-                    "apps are configured but no slot names (`names = [\"dev1\", \"dev2\"]`)".into(),
-                ));
-            }
-            // Any other key without a pool would be silently ignored.
-            let set = [
-                ("lease", self.lease.map(|v| v.span())),
-                ("port_step", self.port_step.map(|v| v.span())),
-                ("url", self.url.map(|v| v.span())),
-                ("compose_project", self.compose_project.map(|v| v.span())),
-                ("env_dir", self.env_dir.map(|v| v.span())),
-                ("deploy", self.deploy.map(|v| v.span())),
-                ("deploy_timeout", self.deploy_timeout.map(|v| v.span())),
-                ("routing", self.routing.map(|v| v.span())),
-            ];
-            if let Some((key, Some(span))) = set.into_iter().find(|(_, s)| s.is_some()) {
-                return Err(err(
-                    span,
-                    "slots.names",
-                    format!(
-                        "`slots.{key}` is set but there are no slot names (`names = [\"dev1\", \"dev2\"]`)"
-                    ),
-                ));
-            }
-            return Ok(c);
-        };
-        let span = names.span();
-        let names = names.into_inner();
-        if names.is_empty() {
-            return Err(err(span, "slots.names", "the list is empty".into()));
         }
-        for (i, n) in names.iter().enumerate() {
-            if !valid_name(n) {
-                return Err(err(
-                    span.clone(),
-                    "slots.names",
-                    format!(
-                        "{n:?} is not a slot name (lowercase letters, digits and hyphens, starting with a letter, at most 32 characters)"
-                    ),
-                ));
-            }
-            if names[..i].contains(n) {
-                return Err(err(
-                    span.clone(),
-                    "slots.names",
-                    format!("{n:?} is listed twice"),
-                ));
-            }
+    }
+
+    fn err_at(&self, line: usize, key: &str, message: String) -> ConfigError {
+        ConfigError::Invalid {
+            path: self.path.to_path_buf(),
+            line,
+            key: key.to_string(),
+            message,
         }
-        c.names = names;
-        if let Some(lease) = self.lease {
+    }
+}
+
+/// Where one app's settings came from, for errors found across apps.
+struct AppLines {
+    /// The key and line of the URL pattern it uses (its own, or the pool's).
+    url: Option<(&'static str, usize)>,
+    base_port: usize,
+    /// Its `route` line, or the line of its table.
+    route: usize,
+}
+
+impl RawSlots {
+    /// Validate against the text the section came from (for line numbers).
+    /// Checked in this order: the names, the pool's own settings, the deploy
+    /// command, each app, then what involves several apps (port and URL
+    /// clashes, routes).
+    pub fn validate(mut self, text: &str, path: &Path) -> Result<SlotsConfig, ConfigError> {
+        let src = Source { text, path };
+        let Some(names) = self.names.take() else {
+            return self.without_names(&src);
+        };
+        let names_span = names.span();
+        let mut c = SlotsConfig {
+            names: check_names(&src, names)?,
+            ..SlotsConfig::default()
+        };
+        self.lease_and_step(&src, &mut c)?;
+        let pool_url = self.pool_url(&src)?;
+        self.places(&src, &mut c)?;
+        if let Some(argv) = self.deploy.take() {
+            c.deploy = check_deploy(&src, argv)?;
+        }
+        if self.apps.is_empty() {
+            return Err(src.err(
+                names_span,
+                "slots.apps",
+                "the pool has no apps; add at least one [[slots.apps]] table".into(),
+            ));
+        }
+        let mut lines = Vec::new();
+        for raw in std::mem::take(&mut self.apps) {
+            let (app, from) = check_app(&src, raw, &pool_url, &c.apps)?;
+            c.apps.push(app);
+            lines.push(from);
+        }
+        check_across_apps(&src, &c, &lines)?;
+        Ok(c)
+    }
+
+    /// No `names`: no pool, and no other key may be set (it would be
+    /// silently ignored).
+    fn without_names(self, src: &Source) -> Result<SlotsConfig, ConfigError> {
+        if let Some(app) = self.apps.first() {
+            return Err(src.err(
+                app.span(),
+                "slots.names",
+                "apps are configured but no slot names (`names = [\"dev1\", \"dev2\"]`)".into(),
+            ));
+        }
+        let set = [
+            ("lease", self.lease.map(|v| v.span())),
+            ("port_step", self.port_step.map(|v| v.span())),
+            ("url", self.url.map(|v| v.span())),
+            ("compose_project", self.compose_project.map(|v| v.span())),
+            ("env_dir", self.env_dir.map(|v| v.span())),
+            ("deploy", self.deploy.map(|v| v.span())),
+            ("deploy_timeout", self.deploy_timeout.map(|v| v.span())),
+            ("routing", self.routing.map(|v| v.span())),
+        ];
+        if let Some((key, Some(span))) = set.into_iter().find(|(_, s)| s.is_some()) {
+            return Err(src.err(
+                span,
+                "slots.names",
+                format!(
+                    "`slots.{key}` is set but there are no slot names (`names = [\"dev1\", \"dev2\"]`)"
+                ),
+            ));
+        }
+        Ok(SlotsConfig::default())
+    }
+
+    /// `lease` and `port_step`.
+    fn lease_and_step(&mut self, src: &Source, c: &mut SlotsConfig) -> Result<(), ConfigError> {
+        if let Some(lease) = self.lease.take() {
             c.lease = Ttl::parse(lease.get_ref())
-                .map_err(|e| err(lease.span(), "slots.lease", e.to_string()))?;
+                .map_err(|e| src.err(lease.span(), "slots.lease", e.to_string()))?;
         }
-        if let Some(step) = self.port_step {
+        if let Some(step) = self.port_step.take() {
             let v = *step.get_ref();
             c.port_step = u16::try_from(v).ok().filter(|s| *s > 0).ok_or_else(|| {
-                err(
+                src.err(
                     step.span(),
                     "slots.port_step",
                     format!("{v} is not a port step (1 to 65535)"),
                 )
             })?;
         }
-        let pool_url_line = self.url.as_ref().map(|u| line_of(text, u.span().start));
-        let pool_url = match self.url {
+        Ok(())
+    }
+
+    /// The pool's URL pattern (the default when unset) and its line.
+    fn pool_url(&mut self, src: &Source) -> Result<(String, Option<usize>), ConfigError> {
+        Ok(match self.url.take() {
             Some(u) => {
-                check_url(u.get_ref()).map_err(|m| err(u.span(), "slots.url", m))?;
-                u.into_inner()
+                check_url(u.get_ref()).map_err(|m| src.err(u.span(), "slots.url", m))?;
+                let line = src.line(&u.span());
+                (u.into_inner(), Some(line))
             }
-            None => DEFAULT_URL.to_string(),
-        };
-        if let Some(r) = self.routing {
+            None => (DEFAULT_URL.to_string(), None),
+        })
+    }
+
+    /// Where things go: `routing`, `compose_project`, `env_dir`, and how
+    /// long a deploy may take (`deploy_timeout`).
+    fn places(&mut self, src: &Source, c: &mut SlotsConfig) -> Result<(), ConfigError> {
+        let err = |span: Span, key: &str, message: String| src.err(span, key, message);
+        if let Some(r) = self.routing.take() {
             c.routing = validate_routing(r.into_inner(), &err)?;
         }
-        if let Some(p) = self.compose_project {
+        if let Some(p) = self.compose_project.take() {
             check_project(p.get_ref()).map_err(|m| err(p.span(), "slots.compose_project", m))?;
             c.compose_project = p.into_inner();
         }
-        if let Some(d) = self.env_dir {
+        if let Some(d) = self.env_dir.take() {
             crate::confined::check_relative(d.get_ref())
                 .map_err(|e| err(d.span(), "slots.env_dir", e.to_string()))?;
             c.env_dir = d.into_inner();
         }
-        if let Some(t) = self.deploy_timeout {
+        if let Some(t) = self.deploy_timeout.take() {
             c.deploy_timeout = Some(super::runner::parse_timeout(t.get_ref()).map_err(|m| {
                 err(
                     t.span(),
@@ -325,184 +386,211 @@ impl RawSlots {
                 )
             })?);
         }
-        if let Some(argv) = self.deploy {
-            let v = argv.get_ref();
-            if v.is_empty() || v[0].trim().is_empty() {
-                return Err(err(
-                    argv.span(),
-                    "slots.deploy",
-                    "give the program and its arguments as a list, e.g. [\"./deploy.sh\", \"{env_file}\"]".into(),
-                ));
-            }
-            if v[0].contains('/') {
-                crate::confined::check_relative(&v[0])
-                    .map_err(|e| err(argv.span(), "slots.deploy", format!("the program {e}")))?;
-            }
-            for a in v {
-                let bad = unknown_placeholders(a, ARGV_PLACEHOLDERS);
-                if !bad.is_empty() {
-                    return Err(err(
-                        argv.span(),
-                        "slots.deploy",
-                        format!(
-                            "unknown placeholder {{{}}} (known: {})",
-                            bad[0],
-                            ARGV_PLACEHOLDERS
-                                .iter()
-                                .map(|p| format!("{{{p}}}"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    ));
-                }
-            }
-            c.deploy = argv.into_inner();
-        }
-        if self.apps.is_empty() {
-            return Err(ConfigError::Invalid {
-                path: path.to_path_buf(),
-                line: line_of(text, span.start),
-                key: "slots.apps".into(),
-                message: "the pool has no apps; add at least one [[slots.apps]] table".into(),
-            });
-        }
-        let mut base_lines = Vec::new();
-        // Per app: where its URL comes from (key, line) and its `route` line.
-        let mut url_keys: Vec<Option<(&str, usize)>> = Vec::new();
-        let mut route_lines = Vec::new();
-        for raw in self.apps {
-            let app_span = raw.span();
-            let raw = raw.into_inner();
-            let name = raw.name.get_ref().clone();
-            if !valid_name(&name) {
-                return Err(err(
-                    raw.name.span(),
-                    "slots.apps.name",
-                    format!(
-                        "{name:?} is not an app name (lowercase letters, digits and hyphens, starting with a letter)"
-                    ),
-                ));
-            }
-            if c.apps
-                .iter()
-                .any(|a| env_prefix(&a.name) == env_prefix(&name))
-            {
-                return Err(err(
-                    raw.name.span(),
-                    "slots.apps.name",
-                    format!("app {name:?} is configured twice"),
-                ));
-            }
-            let port = |v: &Spanned<i64>, key: &str| {
-                u16::try_from(*v.get_ref())
-                    .ok()
-                    .filter(|p| *p > 0)
-                    .ok_or_else(|| {
-                        err(
-                            v.span(),
-                            key,
-                            format!("{} is not a port (1 to 65535)", v.get_ref()),
-                        )
-                    })
-            };
-            let internal_port = port(&raw.port, "slots.apps.port")?;
-            let base_port = port(&raw.base_port, "slots.apps.base_port")?;
-            base_lines.push(line_of(text, raw.base_port.span().start));
-            let service = match raw.service {
-                Some(s) => {
-                    if !valid_service(s.get_ref()) {
-                        return Err(err(
-                            s.span(),
-                            "slots.apps.service",
-                            format!(
-                                "{:?} is not a compose service name (letters, digits, `_`, `.`, `-`, starting with a letter or digit, at most 63 characters)",
-                                s.get_ref()
-                            ),
-                        ));
-                    }
-                    s.into_inner()
-                }
-                None => name.clone(),
-            };
-            let url = match raw.url {
-                Some(u) => {
-                    check_url(u.get_ref()).map_err(|m| err(u.span(), "slots.apps.url", m))?;
-                    url_keys.push(Some(("slots.apps.url", line_of(text, u.span().start))));
-                    u.into_inner()
-                }
-                None => {
-                    url_keys.push(pool_url_line.map(|l| ("slots.url", l)));
-                    pool_url.clone()
-                }
-            };
-            // Routed by default when a URL is configured for it, unless the
-            // URL names the port (it then reaches the app directly).
-            let route = match &raw.route {
-                Some(r) => *r.get_ref(),
-                None => url_keys.last().expect("pushed").is_some() && !url.contains("{port}"),
-            };
-            route_lines.push(
-                raw.route
-                    .as_ref()
-                    .map(|r| line_of(text, r.span().start))
-                    .unwrap_or_else(|| line_of(text, app_span.start)),
-            );
-            let image = match raw.image {
-                Some(i) => {
-                    if !valid_image(i.get_ref()) {
-                        return Err(err(
-                            i.span(),
-                            "slots.apps.image",
-                            format!(
-                                "{:?} is not an image name without a tag (e.g. \"registry.example.com/shop/frontend\"); kickoff adds the tag",
-                                i.get_ref()
-                            ),
-                        ));
-                    }
-                    Some(i.into_inner())
-                }
-                None => None,
-            };
-            c.apps.push(App {
-                name,
-                service,
-                internal_port,
-                base_port,
-                url,
-                route,
-                strip_prefix: raw.strip_prefix.map(|s| s.into_inner()).unwrap_or(true),
-                image,
-            });
-        }
-        check_clashes(&c).map_err(|(key, message, app)| {
-            // A URL clash is the URL pattern's doing: name the line the
-            // app's URL comes from (its own `url`, or the pool's).
-            let (key, line) = match (key.as_str(), url_keys[app]) {
-                ("slots.url", Some((from, line))) => (from.to_string(), line),
-                _ => (key, base_lines[app]),
-            };
-            ConfigError::Invalid {
-                path: path.to_path_buf(),
-                line,
-                key,
-                message,
-            }
-        })?;
-        let url_set: Vec<bool> = url_keys.iter().map(Option::is_some).collect();
-        super::routes::check(&c, &url_set).map_err(|p| {
-            let (key, line) = match p.key {
-                RouteKey::Url => url_keys[p.app].expect("a routed app has a URL"),
-                RouteKey::Route => ("slots.apps.route", route_lines[p.app]),
-            };
-            ConfigError::Invalid {
-                path: path.to_path_buf(),
-                line,
-                key: key.into(),
-                message: p.message,
-            }
-        })?;
-        Ok(c)
+        Ok(())
     }
+}
+
+/// `names`: a non-empty list of distinct slot names.
+fn check_names(src: &Source, names: Spanned<Vec<String>>) -> Result<Vec<String>, ConfigError> {
+    let span = names.span();
+    let names = names.into_inner();
+    if names.is_empty() {
+        return Err(src.err(span, "slots.names", "the list is empty".into()));
+    }
+    for (i, n) in names.iter().enumerate() {
+        if !valid_name(n) {
+            return Err(src.err(
+                span.clone(),
+                "slots.names",
+                format!(
+                    "{n:?} is not a slot name (lowercase letters, digits and hyphens, starting with a letter, at most 32 characters)"
+                ),
+            ));
+        }
+        if names[..i].contains(n) {
+            return Err(src.err(
+                span.clone(),
+                "slots.names",
+                format!("{n:?} is listed twice"),
+            ));
+        }
+    }
+    Ok(names)
+}
+
+/// `deploy`: a program (inside the work tree when it is a path) and its
+/// arguments, with known placeholders only.
+fn check_deploy(src: &Source, argv: Spanned<Vec<String>>) -> Result<Vec<String>, ConfigError> {
+    let v = argv.get_ref();
+    if v.is_empty() || v[0].trim().is_empty() {
+        return Err(src.err(
+            argv.span(),
+            "slots.deploy",
+            "give the program and its arguments as a list, e.g. [\"./deploy.sh\", \"{env_file}\"]"
+                .into(),
+        ));
+    }
+    if v[0].contains('/') {
+        crate::confined::check_relative(&v[0])
+            .map_err(|e| src.err(argv.span(), "slots.deploy", format!("the program {e}")))?;
+    }
+    for a in v {
+        let bad = unknown_placeholders(a, ARGV_PLACEHOLDERS);
+        if !bad.is_empty() {
+            return Err(src.err(
+                argv.span(),
+                "slots.deploy",
+                format!(
+                    "unknown placeholder {{{}}} (known: {})",
+                    bad[0],
+                    ARGV_PLACEHOLDERS
+                        .iter()
+                        .map(|p| format!("{{{p}}}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(argv.into_inner())
+}
+
+/// One `[[slots.apps]]` table, given the apps before it and the pool's URL
+/// pattern (and its line); returns the app and where its settings came from.
+fn check_app(
+    src: &Source,
+    raw: Spanned<RawApp>,
+    pool_url: &(String, Option<usize>),
+    before: &[App],
+) -> Result<(App, AppLines), ConfigError> {
+    let app_span = raw.span();
+    let raw = raw.into_inner();
+    let name = check_app_name(src, &raw.name, before)?;
+    let port = |v: &Spanned<i64>, key: &str| {
+        u16::try_from(*v.get_ref())
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| {
+                src.err(
+                    v.span(),
+                    key,
+                    format!("{} is not a port (1 to 65535)", v.get_ref()),
+                )
+            })
+    };
+    let internal_port = port(&raw.port, "slots.apps.port")?;
+    let base_port = port(&raw.base_port, "slots.apps.base_port")?;
+    let service = check_optional(
+        src,
+        raw.service,
+        "slots.apps.service",
+        valid_service,
+        "a compose service name (letters, digits, `_`, `.`, `-`, starting with a letter or digit, at most 63 characters)",
+    )?
+    .unwrap_or_else(|| name.clone());
+    let (url, url_key) = match raw.url {
+        Some(u) => {
+            check_url(u.get_ref()).map_err(|m| src.err(u.span(), "slots.apps.url", m))?;
+            let line = src.line(&u.span());
+            (u.into_inner(), Some(("slots.apps.url", line)))
+        }
+        None => (pool_url.0.clone(), pool_url.1.map(|l| ("slots.url", l))),
+    };
+    // Routed by default when a URL is configured for it, unless the URL
+    // names the port (it then reaches the app directly).
+    let route = match &raw.route {
+        Some(r) => *r.get_ref(),
+        None => url_key.is_some() && !url.contains("{port}"),
+    };
+    let lines = AppLines {
+        url: url_key,
+        base_port: src.line(&raw.base_port.span()),
+        route: src.line(&raw.route.as_ref().map_or(app_span, |r| r.span())),
+    };
+    let image = check_optional(
+        src,
+        raw.image,
+        "slots.apps.image",
+        valid_image,
+        "an image name without a tag (e.g. \"registry.example.com/shop/frontend\"); kickoff adds the tag",
+    )?;
+    let app = App {
+        name,
+        service,
+        internal_port,
+        base_port,
+        url,
+        route,
+        strip_prefix: raw.strip_prefix.map(|s| s.into_inner()).unwrap_or(true),
+        image,
+    };
+    Ok((app, lines))
+}
+
+/// An optional app setting that must pass `valid`; the error says it is
+/// not `what`.
+fn check_optional(
+    src: &Source,
+    value: Option<Spanned<String>>,
+    key: &str,
+    valid: fn(&str) -> bool,
+    what: &str,
+) -> Result<Option<String>, ConfigError> {
+    match value {
+        Some(v) if !valid(v.get_ref()) => {
+            Err(src.err(v.span(), key, format!("{:?} is not {what}", v.get_ref())))
+        }
+        v => Ok(v.map(Spanned::into_inner)),
+    }
+}
+
+/// An app's name: valid, and not another app's (nor one whose variables
+/// would be another's: `web-app` and `web_app` both give `WEB_APP_*`).
+fn check_app_name(
+    src: &Source,
+    name: &Spanned<String>,
+    before: &[App],
+) -> Result<String, ConfigError> {
+    let n = name.get_ref();
+    if !valid_name(n) {
+        return Err(src.err(
+            name.span(),
+            "slots.apps.name",
+            format!(
+                "{n:?} is not an app name (lowercase letters, digits and hyphens, starting with a letter)"
+            ),
+        ));
+    }
+    if before.iter().any(|a| env_prefix(&a.name) == env_prefix(n)) {
+        return Err(src.err(
+            name.span(),
+            "slots.apps.name",
+            format!("app {n:?} is configured twice"),
+        ));
+    }
+    Ok(n.clone())
+}
+
+/// What involves several apps: ports and URLs that clash between slots, and
+/// the routes a proxy would serve.
+fn check_across_apps(src: &Source, c: &SlotsConfig, lines: &[AppLines]) -> Result<(), ConfigError> {
+    check_clashes(c).map_err(|(key, message, app)| {
+        // A URL clash is the URL pattern's doing: name the line the app's
+        // URL comes from (its own `url`, or the pool's).
+        let (key, line) = match (key.as_str(), lines[app].url) {
+            ("slots.url", Some((from, line))) => (from.to_string(), line),
+            _ => (key, lines[app].base_port),
+        };
+        src.err_at(line, &key, message)
+    })?;
+    let url_set: Vec<bool> = lines.iter().map(|l| l.url.is_some()).collect();
+    super::routes::check(c, &url_set).map_err(|p| {
+        let (key, line) = match p.key {
+            RouteKey::Url => lines[p.app].url.expect("a routed app has a URL"),
+            RouteKey::Route => ("slots.apps.route", lines[p.app].route),
+        };
+        src.err_at(line, key, p.message)
+    })
 }
 
 fn validate_routing(

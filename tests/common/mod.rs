@@ -495,6 +495,26 @@ pub fn slots_repo(config: &str, kickoffs: &[&str]) -> TestRepo {
     repo
 }
 
+/// The slot pool the slot tests start from: [`SLOTS_TOML`] with the
+/// kickoffs `kickoff-240510-alpha`, `-beta`, `-gamma`, `-delta` and `-omega`.
+pub fn pool() -> TestRepo {
+    slots_repo(SLOTS_TOML, &["alpha", "beta", "gamma", "delta", "omega"])
+}
+
+/// Run a command that must succeed and return its stdout; a failure shows
+/// the exit code, stdout and stderr.
+pub fn ok(mut cmd: impl std::borrow::BorrowMut<assert_cmd::Command>) -> String {
+    let out = cmd.borrow_mut().output().unwrap();
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        stdout(&out),
+        stderr(&out)
+    );
+    stdout(&out)
+}
+
 /// The content of a file in the tree of a state ref, in `dir` (work or origin).
 pub fn state_file(env: &TestEnv, dir: &Path, rev: &str, path: &str) -> Option<String> {
     let out = env.git_output(dir, &["show", &format!("{rev}:{path}")]);
@@ -534,15 +554,11 @@ pub fn assert_fsck_clean(env: &TestEnv, dir: &Path) {
 /// return to the branch that was checked out before. Returns the branch name.
 pub fn new_kickoff(repo: &TestRepo, summary: &str, date: &str) -> String {
     let previous = repo.head_branch();
-    let out = repo
-        .kickoff(&["new", summary, "--date", date])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "kickoff new: {}", stderr(&out));
+    let k = repo.new_kickoff(summary, date);
     if let Some(p) = previous {
         repo.git(&["checkout", "--quiet", &p]);
     }
-    stdout(&out).trim().to_string()
+    k
 }
 
 /// Run `kickoff <args>` in the work tree on a real pseudo-terminal (through
@@ -587,14 +603,7 @@ pub fn kickoff_on_pty(repo: &TestRepo, args: &[&str], keys: &str) -> (Option<i32
 impl TestRepo {
     /// Run kickoff, assert success, return stdout.
     pub fn ok(&self, args: &[&str]) -> String {
-        let out = self.kickoff(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "kickoff {args:?} failed ({:?}):\n{}",
-            out.status.code(),
-            stderr(&out)
-        );
-        stdout(&out)
+        ok(self.kickoff(args))
     }
 
     /// Cut a kickoff named `kickoff-<yymmdd>-<summary>` from origin's main and push it.
