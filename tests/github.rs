@@ -843,10 +843,7 @@ fn release_with_github_down_still_tags_warns_and_exits_0() {
         err.contains("warning: the GitHub release for platform/v1.0.0 is not on GitHub"),
         "{err}"
     );
-    assert!(
-        err.contains("`kickoff github release 1.0.0` redoes it"),
-        "{err}"
-    );
+    assert!(err.contains("`kickoff github sync` redoes it"), "{err}");
     // The git work is complete: the tag exists here and on origin, on the kickoff.
     assert_eq!(
         repo.platform_tags(),
@@ -934,7 +931,7 @@ fn release_dry_run_shows_the_github_release_step_and_the_log_records_it() {
     assert_eq!(last["step"], "github");
     assert_eq!(last["call"], "release");
     assert_eq!(last["spec"]["tag_name"], "platform/v1.0.0");
-    assert_eq!(last["redo"], "kickoff github release 1.0.0");
+    assert_eq!(last["redo"], "kickoff github sync");
     assert!(
         last["spec"]["body"].as_str().unwrap().contains("DASH-7"),
         "{last}"

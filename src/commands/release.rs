@@ -282,7 +282,7 @@ impl ReleasePlan {
         if let Some(spec) = &self.github {
             plan.push(Step::GitHub {
                 call: GitHubCall::Release { spec: spec.clone() },
-                redo: Some(format!("kickoff github release {}", self.version)),
+                redo: Some("kickoff github sync".into()),
             });
         }
         plan
