@@ -825,6 +825,22 @@ fn release_publishes_prerelease_then_latest_on_the_escaped_tag_route_and_backfil
     assert_eq!(seen.len(), 2, "{:?}", fake.lines());
     assert_eq!(seen[1].body["make_latest"], "false");
     assert_eq!(seen[1].body["prerelease"], true);
+    // Its dry run asks GitHub (one GET) and prints the step it would run.
+    let (code, out, err) = run(&mut kickoff_gh(
+        &repo,
+        &fake.url(),
+        &["github", "release", "1.0.0-rc.1", "--dry-run"],
+    ));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("update the release \"platform v1.0.0-rc.1\" for platform/v1.0.0-rc.1"),
+        "{out}"
+    );
+    assert!(
+        out.contains("steps:\n  publish the GitHub release \"platform v1.0.0-rc.1\" for platform/v1.0.0-rc.1 (prerelease)\n"),
+        "{out}"
+    );
+    assert_eq!(fake.requests().len(), 3, "{:?}", fake.lines());
     assert_token_in_no_file(repo.env.path());
 }
 

@@ -11,7 +11,7 @@ use crate::github::api::OpenPullRequest;
 use crate::github::{self, GitHub, GitHubError, Target};
 use crate::kickoffs::Kickoff;
 use crate::plan::github::DeployState;
-use crate::plan::{GitHubCall, Plan, Step};
+use crate::plan::{GitEffects, GitHubCall, Plan, Step};
 use crate::release::PlatformVersion;
 use crate::release::catalog::{Catalog, PlatformTag};
 use crate::release::land::LandMode;
@@ -74,28 +74,6 @@ pub fn run(args: GithubArgs, g: &Global) -> Result<()> {
         GithubCommand::Release(a) => release(a, g),
         GithubCommand::Sync(a) => super::github_sync::run(a, g),
     }
-}
-
-/// What a release request did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum Action {
-    Created,
-    Updated,
-}
-
-/// Create or update the GitHub Release of `tag`: GET by tag, then PATCH or POST.
-pub(crate) fn publish_release(
-    s: &Session,
-    hub: &GitHub,
-    catalog: &Catalog,
-    tag: &PlatformTag,
-) -> Result<(github::api::Release, Action)> {
-    let spec = release_spec(s, catalog, tag)?;
-    Ok(match hub.release_by_tag(&spec.tag_name)? {
-        Some(existing) => (hub.update_release(existing.id, &spec)?, Action::Updated),
-        None => (hub.create_release(&spec)?, Action::Created),
-    })
 }
 
 pub(crate) fn release_spec(
@@ -167,12 +145,15 @@ fn release(args: ReleaseArgs, g: &Global) -> Result<()> {
         ));
     }
     let hub = connect(&s, g)?;
+    let spec = release_spec(&s, &catalog, tag)?;
+    let plan = Plan::from_iter([Step::GitHub {
+        call: GitHubCall::Release { spec: spec.clone() },
+        redo: None,
+    }]);
     if args.dry_run {
-        let spec = release_spec(&s, &catalog, tag)?;
         let existing = hub.release_by_tag(&spec.tag_name)?;
-        g.ui.info("dry run: nothing changed");
-        let mut text = format!(
-            "{} release \"{}\" for {} (prerelease: {}, latest: {})\n\nbody:\n",
+        let summary = format!(
+            "{} the release \"{}\" for {} (prerelease: {}, latest: {})",
             if existing.is_some() {
                 "update"
             } else {
@@ -183,13 +164,20 @@ fn release(args: ReleaseArgs, g: &Global) -> Result<()> {
             spec.prerelease,
             spec.make_latest
         );
+        let mut body = String::from("\nbody:\n");
         for line in spec.body.lines() {
-            text.push_str(format!("  {line}").trim_end());
-            text.push('\n');
+            body.push_str(format!("  {line}").trim_end());
+            body.push('\n');
         }
-        return g.ui.data(&text);
+        return super::show_plan_with(g, &summary, &plan, &body, args.json);
     }
-    let (r, action) = publish_release(&s, &hub, &catalog, tag)?;
+    let mut effects = GitEffects::new(&s.repo).with_github(Box::new(move || Ok(hub)));
+    super::interpreter(g, &mut effects).run(&plan)?;
+    let (r, action) = effects
+        .github_memory()
+        .release
+        .clone()
+        .expect("the release step ran");
     if args.json {
         return g.ui.json(&serde_json::json!({
             "schema": 1,
@@ -200,15 +188,6 @@ fn release(args: ReleaseArgs, g: &Global) -> Result<()> {
             "prerelease": r.prerelease,
         }));
     }
-    g.ui.done(format!(
-        "{} the GitHub release for {}",
-        if action == Action::Created {
-            "created"
-        } else {
-            "updated"
-        },
-        version.tag_name()
-    ));
     g.ui.data(&format!("{}\n", r.html_url))
 }
 

@@ -99,6 +99,8 @@ pub struct Memory {
     pub deployment: Option<u64>,
     /// How this run's deploy ended, as GitHub names it.
     pub deployed: Option<&'static str>,
+    /// The last release written, and whether it was `created` or `updated`.
+    pub release: Option<(crate::github::api::Release, &'static str)>,
 }
 
 fn short(sha: &str) -> &str {
@@ -237,16 +239,15 @@ pub fn apply(hub: &GitHub, call: &GitHubCall, memory: &mut Memory) -> Result<Str
             hub.deployment_status(id, state, environment_url.as_deref(), &description)?;
             Ok(format!("GitHub deployment {id} to {environment}: {state}"))
         }
-        GitHubCall::Release { spec } => Ok(match hub.release_by_tag(&spec.tag_name)? {
-            Some(existing) => format!(
-                "updated GitHub release {}",
-                hub.update_release(existing.id, spec)?.html_url
-            ),
-            None => format!(
-                "published GitHub release {}",
-                hub.create_release(spec)?.html_url
-            ),
-        }),
+        GitHubCall::Release { spec } => {
+            let (release, action, said) = match hub.release_by_tag(&spec.tag_name)? {
+                Some(existing) => (hub.update_release(existing.id, spec)?, "updated", "updated"),
+                None => (hub.create_release(spec)?, "created", "published"),
+            };
+            let text = format!("{said} GitHub release {}", release.html_url);
+            memory.release = Some((release, action));
+            Ok(text)
+        }
         GitHubCall::CommitStatus {
             sha,
             on,

@@ -422,6 +422,11 @@ impl<'r> GitEffects<'r> {
             .expect("a plan that changes the shared state runs with its store")
     }
 
+    /// What the GitHub steps of the run answered (the release written).
+    pub fn github_memory(&self) -> &super::github::Memory {
+        &self.mirror
+    }
+
     /// Reach GitHub through `connect`, at the first GitHub step.
     pub fn with_github(mut self, connect: Connect<'r>) -> GitEffects<'r> {
         self.connect = Some(connect);
