@@ -100,6 +100,25 @@ fn summary_slug(summary: &str, g: &Global) -> Result<Slug> {
     }
 }
 
+/// A kickoff of that name exists already, here or on the remote.
+fn refuse_existing(s: &Session, branch: &str, remote: Option<&str>) -> Result<()> {
+    if s.repo.branch_oid(branch)?.is_some() {
+        return Err(Error::refused_hint(
+            format!("a branch named {branch} already exists"),
+            "pick another summary or date, or switch to the existing kickoff",
+        ));
+    }
+    if let Some(r) = remote {
+        if s.repo.remote_branch_oid(r, branch)?.is_some() {
+            return Err(Error::refused_hint(
+                format!("{branch} already exists on {r}"),
+                format!("pick another summary or date, or fetch it: git switch {branch}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub fn plan(s: &Session, args: &NewArgs, date: NaiveDate, slug: Slug) -> Result<NewPlan> {
     let cfg = &s.config;
     let name = KickoffName::new(date, slug);
@@ -127,20 +146,7 @@ pub fn plan(s: &Session, args: &NewArgs, date: NaiveDate, slug: Slug) -> Result<
             .into());
         }
     };
-    if s.repo.branch_oid(&branch)?.is_some() {
-        return Err(Error::refused_hint(
-            format!("a branch named {branch} already exists"),
-            "pick another summary or date, or switch to the existing kickoff",
-        ));
-    }
-    if let Some(r) = &remote {
-        if s.repo.remote_branch_oid(r, &branch)?.is_some() {
-            return Err(Error::refused_hint(
-                format!("{branch} already exists on {r}"),
-                format!("pick another summary or date, or fetch it: git switch {branch}"),
-            ));
-        }
-    }
+    refuse_existing(s, &branch, remote.as_deref())?;
     let base = match &args.base {
         None => main_tip,
         Some(rev) => {

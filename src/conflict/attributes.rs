@@ -108,36 +108,14 @@ fn blob_at(repo: &Repo, tree: git2::Oid, path: &str) -> Option<Vec<u8>> {
 impl Attributes {
     /// The attributes `git merge-tree` would use in this repository now.
     pub fn for_repo(repo: &Repo) -> crate::git::Result<Attributes> {
-        let raw = repo.raw();
         let tree_source = match std::env::var("GIT_ATTR_SOURCE").ok() {
             Some(v) => Some(v),
             None => repo.config_string("attr.tree")?,
         };
         let source = match tree_source {
-            Some(rev) => Source::Tree(
-                raw.revparse_single(&rev)
-                    .ok()
-                    .and_then(|o| o.peel_to_tree().ok())
-                    .map(|t| t.id()),
-            ),
+            Some(rev) => Source::Tree(repo.tree_of_rev(&rev)),
             None => {
-                let mut index = HashMap::new();
-                if let Ok(idx) = raw.index() {
-                    for e in idx.iter() {
-                        let path = String::from_utf8_lossy(&e.path);
-                        let dir = if path == ".gitattributes" {
-                            ""
-                        } else if let Some(d) = path.strip_suffix("/.gitattributes") {
-                            d
-                        } else {
-                            continue;
-                        };
-                        // Stage 0 only: a conflicted index entry is not read.
-                        if (e.flags >> 12) & 3 == 0 {
-                            index.insert(dir.to_string(), e.id);
-                        }
-                    }
-                }
+                let index = repo.index_attribute_files();
                 Source::Worktree {
                     workdir: repo.workdir().to_path_buf(),
                     index,
@@ -153,16 +131,10 @@ impl Attributes {
             _ => Case::Sensitive,
         };
         let mut configured = BTreeSet::new();
-        if let Ok(cfg) = raw.config() {
-            if let Ok(mut entries) = cfg.entries(Some(r"^merge\..+\..+$")) {
-                while let Some(Ok(e)) = entries.next() {
-                    if let Some(name) = e.name() {
-                        let inner = &name["merge.".len()..];
-                        if let Some(cut) = inner.rfind('.') {
-                            configured.insert(inner[..cut].to_string());
-                        }
-                    }
-                }
+        for name in repo.config_names_matching(r"^merge\..+\..+$") {
+            let inner = &name["merge.".len()..];
+            if let Some(cut) = inner.rfind('.') {
+                configured.insert(inner[..cut].to_string());
             }
         }
         let default = repo.config_string("merge.default")?;

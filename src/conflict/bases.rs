@@ -57,7 +57,6 @@ pub fn all_pairs(
     tips: &[Oid],
     pairs: &[(usize, usize)],
 ) -> crate::git::Result<Option<Vec<Vec<Oid>>>> {
-    let raw = repo.raw();
     let n = tips.len();
     let mut full = Bits::new(n);
     for i in 0..n {
@@ -72,10 +71,10 @@ pub fn all_pairs(
         if let Some(&k) = index.get(&oid) {
             return Ok(k);
         }
-        let c = raw.find_commit(oid)?;
+        let time = repo.commit_time(oid)?;
         nodes.push(Node {
             oid,
-            time: c.time().seconds(),
+            time,
             parents: None,
             children: Vec::new(),
             reach: Bits::new(n),
@@ -100,7 +99,7 @@ pub fn all_pairs(
                 if nodes[q].parents.is_some() {
                     continue;
                 }
-                for p in raw.find_commit(nodes[q].oid)?.parent_ids() {
+                for p in repo.parents(nodes[q].oid)? {
                     if let Some(&pk) = index.get(&p) {
                         if !nodes[pk].children.contains(&q) {
                             nodes[pk].children.push(q);
@@ -112,7 +111,7 @@ pub fn all_pairs(
             break;
         }
         if nodes[k].parents.is_none() {
-            let parents: Vec<Oid> = raw.find_commit(nodes[k].oid)?.parent_ids().collect();
+            let parents = repo.parents(nodes[k].oid)?;
             let mut ps = Vec::with_capacity(parents.len());
             for p in parents {
                 let pk = node_of(p, &mut nodes, &mut index)?;

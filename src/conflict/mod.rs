@@ -705,7 +705,7 @@ fn decide(
         }
     };
     if bases.is_empty() {
-        let reason = if repo.raw().is_shallow() {
+        let reason = if repo.is_shallow() {
             format!(
                 "{SHALLOW}: their common history is cut off; `git fetch --unshallow` fetches it"
             )

@@ -295,6 +295,52 @@ impl Repo {
     pub fn config_string(&self, key: &str) -> Result<Option<String>> {
         self.config_get(key)
     }
+
+    /// The names of the config variables matching `regex` (libgit2's
+    /// pattern), in every scope; unreadable config gives none.
+    pub fn config_names_matching(&self, regex: &str) -> Vec<String> {
+        let mut names = Vec::new();
+        if let Ok(cfg) = self.inner.config() {
+            if let Ok(mut entries) = cfg.entries(Some(regex)) {
+                while let Some(Ok(e)) = entries.next() {
+                    names.extend(e.name().map(str::to_string));
+                }
+            }
+        }
+        names
+    }
+
+    /// The tree a revision names (`attr.tree`), if it names one.
+    pub fn tree_of_rev(&self, rev: &str) -> Option<Oid> {
+        self.inner
+            .revparse_single(rev)
+            .ok()
+            .and_then(|o| o.peel_to_tree().ok())
+            .map(|t| t.id())
+    }
+
+    /// The `.gitattributes` files of the index (stage 0 only: a conflicted
+    /// entry is not read), by directory (`""` for the top).
+    pub fn index_attribute_files(&self) -> std::collections::HashMap<String, Oid> {
+        let mut found = std::collections::HashMap::new();
+        let Ok(idx) = self.inner.index() else {
+            return found;
+        };
+        for e in idx.iter() {
+            let path = String::from_utf8_lossy(&e.path);
+            let dir = if path == ".gitattributes" {
+                ""
+            } else if let Some(d) = path.strip_suffix("/.gitattributes") {
+                d
+            } else {
+                continue;
+            };
+            if (e.flags >> 12) & 3 == 0 {
+                found.insert(dir.to_string(), e.id);
+            }
+        }
+        found
+    }
 }
 
 /// Settings for reading many trees: objects are not re-hashed on every read
