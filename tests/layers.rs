@@ -91,3 +91,13 @@ fn domain_modules_do_not_reach_up_into_commands_or_cli() {
         assert!(up.is_empty(), "{module} -> {up:?}\n{}", listing(&edges));
     }
 }
+
+#[test]
+fn commands_do_not_reach_back_into_cli() {
+    let edges = edges();
+    assert!(
+        !edges["commands"].contains("cli"),
+        "commands -> cli: name `crate::commands::Global` instead\n{}",
+        listing(&edges)
+    );
+}

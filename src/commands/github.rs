@@ -1,7 +1,7 @@
 //! `kickoff github status | release | sync`: the GitHub mirror itself, plus
 //! the helpers other commands use to mirror as a side effect.
 
-use crate::cli::Global;
+use crate::commands::Global;
 use crate::commands::Session;
 use crate::commands::land::LandPlan;
 use crate::conflict::{PairVerdict, Tip};

@@ -1,7 +1,7 @@
 //! `kickoff pr`: open or update the pull request for a branch, along the
 //! kickoff tree: a feature branch into its kickoff, a kickoff into main.
 
-use crate::cli::Global;
+use crate::commands::Global;
 use crate::commands::Session;
 use crate::commands::github::connect;
 use crate::conflict::{Engine, Options, Tip};
