@@ -466,6 +466,30 @@ fn pr_json(number: u64, head: &str, base: &str, body: &str) -> Value {
     })
 }
 
+/// GitHub creates pull request #7 and takes its reviewers and labels.
+fn answer_create_review_label(fake: &FakeGitHub, head: &str, base: &str) {
+    fake.answer(
+        "POST",
+        "/repos/acme/shop/pulls",
+        201,
+        pr_json(7, head, base, ""),
+    );
+    let reviewers = "/repos/acme/shop/pulls/7/requested_reviewers";
+    fake.answer("POST", reviewers, 201, json!({}));
+    fake.answer("POST", "/repos/acme/shop/issues/7/labels", 200, json!([]));
+}
+
+/// A dry run of `pr` asked GitHub once (the lookup) and changed nothing.
+fn assert_dry_run_only_looked(fake: &FakeGitHub, repo: &TestRepo, before: &Snapshot) {
+    assert_eq!(
+        fake.lines().len(),
+        1,
+        "dry run only looks: {:?}",
+        fake.lines()
+    );
+    assert_eq!(*before, repo.snapshot(), "dry run changed nothing");
+}
+
 /// A repository with [github] configured, the kickoff `kickoff-240510-dash`
 /// (pushed) and `feature/DASH-1-login` under it with one unpushed commit,
 /// checked out.
@@ -492,19 +516,7 @@ fn pr_opens_a_feature_into_its_kickoff_then_updates_it_on_a_second_run() {
             .and(query_param("state", "open"))
             .respond_with(ResponseTemplate::new(200).set_body_json(json!([]))),
     );
-    fake.answer(
-        "POST",
-        "/repos/acme/shop/pulls",
-        201,
-        pr_json(7, head, base, ""),
-    );
-    fake.answer(
-        "POST",
-        "/repos/acme/shop/pulls/7/requested_reviewers",
-        201,
-        json!({}),
-    );
-    fake.answer("POST", "/repos/acme/shop/issues/7/labels", 200, json!([]));
+    answer_create_review_label(&fake, head, base);
     assert_eq!(
         repo.origin_refs().get(&format!("refs/heads/{head}")),
         repo.rev("kickoff-240510-dash").as_ref()
@@ -643,13 +655,7 @@ fn pr_for_a_kickoff_goes_into_main_with_the_conflict_forecast() {
         "{out}"
     );
     assert!(out.contains("- DASH-7"), "{out}");
-    assert_eq!(
-        fake.lines().len(),
-        1,
-        "dry run only looks: {:?}",
-        fake.lines()
-    );
-    assert_eq!(before, repo.snapshot(), "dry run changed nothing");
+    assert_dry_run_only_looked(&fake, &repo, &before);
 
     fake.mount(
         Mock::given(method("POST"))
@@ -662,6 +668,67 @@ fn pr_for_a_kickoff_goes_into_main_with_the_conflict_forecast() {
     let (code, out, err) = run(&mut kickoff_gh(&repo, &fake.url(), &["pr", &a, "--draft"]));
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, "https://github.com/acme/shop/pull/9\n");
+}
+
+#[test]
+fn pr_dry_run_prints_the_steps_the_plan_log_records_for_the_real_run() {
+    let fake = FakeGitHub::start();
+    let repo = feature_repo();
+    let head = "feature/DASH-1-login";
+    fake.answer("GET", "/repos/acme/shop/pulls", 200, json!([]));
+    let before = repo.snapshot();
+    let pr_args = ["pr", "--reviewer", "bob", "--label", "qa"];
+    let mut dry = vec!["-q"];
+    dry.extend(pr_args);
+    dry.push("--dry-run");
+    let (code, out, err) = run(&mut kickoff_gh(&repo, &fake.url(), &dry));
+    assert_eq!(code, 0, "{err}");
+    let (printed, description) = out.split_once("\ndescription:\n").expect(&out);
+    assert_eq!(
+        printed.lines().collect::<Vec<_>>(),
+        [
+            format!("push {head} to origin"),
+            format!("create pull request {head} -> kickoff-240510-dash: DASH-1 login"),
+            "ask bob for a review".to_string(),
+            "add labels qa".to_string(),
+        ]
+    );
+    assert!(description.contains("DASH-1"), "{description}");
+    assert_dry_run_only_looked(&fake, &repo, &before);
+    // --json: the same steps as data.
+    dry.push("--json");
+    let (_, out, _) = run(&mut kickoff_gh(&repo, &fake.url(), &dry));
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let calls: Vec<&Value> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &s["call"])
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            &Value::Null,
+            &json!("create-pull-request"),
+            &json!("request-reviewers"),
+            &json!("add-labels")
+        ]
+    );
+    assert_eq!(v["steps"][0]["step"], "push");
+    assert_eq!(v["steps"][1]["pr"]["head"], head);
+
+    answer_create_review_label(&fake, head, "kickoff-240510-dash");
+    let log = repo.env.path().join("plan.log");
+    let (code, out, err) =
+        run(kickoff_gh(&repo, &fake.url(), &pr_args).env("KICKOFF_PLAN_LOG", &log));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "https://github.com/acme/shop/pull/7\n");
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        logged.lines().collect::<Vec<_>>(),
+        printed.lines().collect::<Vec<_>>()
+    );
+    assert!(err.contains("asked bob for a review"), "{err}");
 }
 
 #[test]

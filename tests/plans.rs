@@ -392,7 +392,7 @@ const CHANGING: &[(&str, Setup)] = &[
 
 /// Commands with `--dry-run` that are not in [`CHANGING`], and why.
 const ELSEWHERE: &[(&str, &str)] = &[
-    ("pr", "needs GitHub"),
+    ("pr", "needs GitHub (tests/github.rs)"),
     ("conflicts", "--dry-run only with --github"),
     ("github release", "needs GitHub"),
     ("github sync", "needs GitHub (tests/github.rs)"),

@@ -13,7 +13,7 @@ use crate::github::{GitHub, GitHubError, mirror};
 use crate::plan::github::DeployState;
 use crate::plan::{GitEffects, GitHubCall, Plan, Step};
 use crate::release::catalog::Catalog;
-use crate::slots::{DeployStatus, Deployment};
+use crate::slots::{DeployStatus, Deployment, SlotState};
 use std::collections::BTreeMap;
 
 /// Replay what a GitHub outage left undone (needs [github]).
@@ -157,8 +157,19 @@ fn deployment_steps(s: &Session, g: &Global, hub: &GitHub, plan: &mut Plan) -> R
             plan.push(status(DeployState::Inactive));
         }
     }
-    // Free slots whose last deployment GitHub has, but not as inactive.
-    for (slot, d) in &last {
+    inactive_steps(hub, &state, &last, &known, plan)
+}
+
+/// `inactive` for each free slot whose last deployment GitHub has, but not
+/// as inactive.
+fn inactive_steps(
+    hub: &GitHub,
+    state: &SlotState,
+    last: &BTreeMap<&str, &Deployment>,
+    known: &BTreeMap<String, BTreeMap<String, u64>>,
+    plan: &mut Plan,
+) -> Result<()> {
+    for (slot, d) in last {
         if state.leases.contains_key(*slot) {
             continue;
         }

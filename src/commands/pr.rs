@@ -7,10 +7,11 @@ use crate::commands::github::connect;
 use crate::conflict::{Engine, Options, Tip};
 use crate::error::{Error, Result};
 use crate::git::git2::Oid;
-use crate::github::api::{NewPullRequest, PullRequest, PullRequestUpdate};
+use crate::github::api::{NewPullRequest, PullRequest};
 use crate::github::mirror::{self, BodyFacts, Forecast};
 use crate::kickoffs;
 use crate::naming::{FeatureName, KickoffName};
+use crate::plan::{GitEffects, GitHubCall, Plan, Step};
 use crate::release::catalog::Catalog;
 use crate::release::tickets;
 use std::path::PathBuf;
@@ -106,25 +107,32 @@ pub fn run(args: PrArgs, g: &Global) -> Result<()> {
     }
     let hub = connect(&s, g)?;
     let existing = hub.open_pull_request(&branch)?;
-    let update = existing.as_ref().map(|pr| {
-        mirror::pr_update(
-            pr,
-            &plan.base,
-            &plan.body,
-            plan.body_given,
-            args.title.as_deref(),
-        )
-    });
-    if args.dry_run {
-        g.ui.info("dry run: nothing changed");
-        return g.ui.data(&plan_lines(
-            &plan,
-            existing.as_ref(),
-            update.as_ref(),
-            &args,
-        ));
+    let steps = steps(&plan, existing.as_ref(), &args);
+    if let Some(pr) = existing.as_ref().filter(|_| !updates(&steps)) {
+        g.ui.info(format!("pull request #{} is up to date", pr.number));
     }
-    let (pr, action) = execute(&s, g, &hub, &plan, existing, update, &args)?;
+    if args.dry_run {
+        if args.json {
+            return super::show_plan(g, &steps, true);
+        }
+        g.ui.info("dry run: nothing changed");
+        let mut text = steps.text();
+        text.push_str("\ndescription:\n");
+        for line in plan.body.lines() {
+            text.push_str(format!("  {line}").trim_end());
+            text.push('\n');
+        }
+        return g.ui.data(&text);
+    }
+    let mut effects = GitEffects::new(&s.repo).with_github(Box::new(move || Ok(hub)));
+    super::interpreter(g, &mut effects).run(&steps)?;
+    let (pr, action) = match effects.github_memory().pull_request.clone() {
+        Some(done) => done,
+        None => (
+            existing.expect("no step opens nor updates it only when it is open"),
+            "unchanged",
+        ),
+    };
     if args.json {
         return g.ui.json(&PrJson {
             schema: 1,
@@ -140,102 +148,76 @@ pub fn run(args: PrArgs, g: &Global) -> Result<()> {
     g.ui.data(&format!("{}\n", pr.html_url))
 }
 
-/// Push, create or update, then reviewers and labels. Returns the pull
-/// request and what was done ("created", "updated", "unchanged").
-fn execute(
-    s: &Session,
-    g: &Global,
-    hub: &crate::github::GitHub,
-    plan: &PrPlan,
-    existing: Option<PullRequest>,
-    update: Option<PullRequestUpdate>,
-    args: &PrArgs,
-) -> Result<(PullRequest, &'static str)> {
+/// Whether the plan opens or changes the pull request itself.
+fn updates(steps: &Plan) -> bool {
+    steps.steps.iter().any(|s| {
+        matches!(
+            s,
+            Step::GitHub {
+                call: GitHubCall::CreatePullRequest { .. } | GitHubCall::UpdatePullRequest { .. },
+                ..
+            }
+        )
+    })
+}
+
+/// The steps: push when the remote lacks the tip, create the pull request or
+/// update the open one (nothing when it is up to date), then reviewers and
+/// labels.
+fn steps(plan: &PrPlan, existing: Option<&PullRequest>, args: &PrArgs) -> Plan {
+    let mut steps = Plan::new();
+    let github = |call| Step::GitHub { call, redo: None };
     if let Some(remote) = &plan.push {
-        let refspec = format!("refs/heads/{0}:refs/heads/{0}", plan.branch);
-        s.repo.push(remote, &[&refspec], false)?;
-        g.ui.done(format!("pushed {} to {remote}", plan.branch));
+        steps.push(Step::Push {
+            remote: remote.clone(),
+            refspecs: vec![format!("refs/heads/{0}:refs/heads/{0}", plan.branch)],
+            what: plan.branch.clone(),
+            set_upstream: false,
+            env: Vec::new(),
+            hint: None,
+        });
     }
-    let (pr, action) = match (existing, update) {
-        (Some(pr), Some(u)) if u.is_empty() => (pr, "unchanged"),
-        (Some(pr), Some(u)) => (hub.update_pull_request(pr.number, &u)?, "updated"),
-        _ => (
-            hub.create_pull_request(&NewPullRequest {
+    match existing {
+        Some(pr) => {
+            let update = mirror::pr_update(
+                pr,
+                &plan.base,
+                &plan.body,
+                plan.body_given,
+                args.title.as_deref(),
+            );
+            if !update.is_empty() {
+                steps.push(github(GitHubCall::UpdatePullRequest {
+                    number: pr.number,
+                    base_was: pr.base.name.clone(),
+                    update,
+                }));
+            }
+        }
+        None => steps.push(github(GitHubCall::CreatePullRequest {
+            pr: NewPullRequest {
                 title: plan.title.clone(),
                 head: plan.branch.clone(),
                 base: plan.base.clone(),
                 body: plan.body.clone(),
                 draft: plan.draft,
-            })?,
-            "created",
-        ),
-    };
-    g.ui.done(format!(
-        "{action} pull request #{} {} -> {}",
-        pr.number, plan.branch, plan.base
-    ));
+            },
+        })),
+    }
+    let number = existing.map(|pr| pr.number);
     if !args.reviewers.is_empty() {
-        hub.request_reviewers(pr.number, &args.reviewers)?;
-        g.ui.done(format!("asked {} for a review", args.reviewers.join(", ")));
+        steps.push(github(GitHubCall::RequestReviewers {
+            number,
+            reviewers: args.reviewers.clone(),
+        }));
     }
     if !args.labels.is_empty() {
-        hub.add_labels(pr.number, &args.labels)?;
-        g.ui.done(format!("labelled {}", args.labels.join(", ")));
+        steps.push(github(GitHubCall::AddLabels {
+            number,
+            labels: args.labels.clone(),
+        }));
     }
-    Ok((pr, action))
-}
-
-fn plan_lines(
-    plan: &PrPlan,
-    existing: Option<&PullRequest>,
-    update: Option<&PullRequestUpdate>,
-    args: &PrArgs,
-) -> String {
-    let mut text = String::new();
-    if let Some(remote) = &plan.push {
-        text.push_str(&format!("push {} to {remote}\n", plan.branch));
-    }
-    match (existing, update) {
-        (Some(pr), Some(u)) if u.is_empty() => {
-            text.push_str(&format!("pull request #{} is up to date\n", pr.number))
-        }
-        (Some(pr), Some(u)) => {
-            let mut what = Vec::new();
-            if let Some(b) = &u.base {
-                what.push(format!("base {} -> {b}", pr.base.name));
-            }
-            if u.title.is_some() {
-                what.push("title".into());
-            }
-            if u.body.is_some() {
-                what.push("description".into());
-            }
-            text.push_str(&format!(
-                "update pull request #{}: {}\n",
-                pr.number,
-                what.join(", ")
-            ));
-        }
-        _ => text.push_str(&format!(
-            "create {}pull request {} -> {}: {}\n",
-            if plan.draft { "draft " } else { "" },
-            plan.branch,
-            plan.base,
-            plan.title
-        )),
-    }
-    if !args.reviewers.is_empty() {
-        text.push_str(&format!("ask {} for a review\n", args.reviewers.join(", ")));
-    }
-    if !args.labels.is_empty() {
-        text.push_str(&format!("add labels {}\n", args.labels.join(", ")));
-    }
-    text.push_str("\ndescription:\n");
-    for line in plan.body.lines() {
-        text.push_str(format!("  {line}").trim_end());
-        text.push('\n');
-    }
-    text
+    steps
 }
 
 /// Read the branch, its base and what the description says.
@@ -259,24 +241,7 @@ pub fn plan(s: &Session, args: &PrArgs, branch: &str) -> Result<PrPlan> {
     repo.fetch_branches(&cfg.remote, &cfg.main_branch)?;
     let feature = FeatureName::parse(branch, &cfg.feature_prefix, &cfg.ticket_pattern).ok();
     let kickoff_name = kickoffs::kickoff_of_branch(repo, cfg, branch)?;
-    let base = match (KickoffName::parse(branch).is_ok(), &feature, &kickoff_name) {
-        (true, _, _) => cfg.main_branch.clone(),
-        (false, Some(_), Some(k)) => k.to_string(),
-        (false, Some(_), None) => {
-            return Err(Error::refused_hint(
-                format!("{branch} has no recorded kickoff (git config branch.{branch}.kickoff)"),
-                format!(
-                    "record it with `git config branch.{branch}.kickoff kickoff-YYMMDD-summary`"
-                ),
-            ));
-        }
-        (false, None, _) => {
-            return Err(Error::usage_hint(
-                format!("{branch} is neither a kickoff nor a feature branch"),
-                "pull requests go from feature/<TICKET> into its kickoff and from kickoff-YYMMDD-summary into main",
-            ));
-        }
-    };
+    let base = base_of(cfg, branch, feature.as_ref(), kickoff_name.as_ref())?;
     let base_tip = repo.remote_branch_oid(&cfg.remote, &base)?.ok_or_else(|| {
         Error::refused_hint(
             format!("{base} is not on {}", cfg.remote),
@@ -325,6 +290,38 @@ pub fn plan(s: &Session, args: &PrArgs, branch: &str) -> Result<PrPlan> {
         draft: args.draft,
         empty: commits.is_empty(),
     })
+}
+
+/// Where the branch's pull request goes: a kickoff into main, a feature
+/// branch into its recorded kickoff.
+fn base_of(
+    cfg: &crate::config::Config,
+    branch: &str,
+    feature: Option<&FeatureName>,
+    kickoff_name: Option<&KickoffName>,
+) -> Result<String> {
+    Ok(
+        match (KickoffName::parse(branch).is_ok(), feature, kickoff_name) {
+            (true, _, _) => cfg.main_branch.clone(),
+            (false, Some(_), Some(k)) => k.to_string(),
+            (false, Some(_), None) => {
+                return Err(Error::refused_hint(
+                    format!(
+                        "{branch} has no recorded kickoff (git config branch.{branch}.kickoff)"
+                    ),
+                    format!(
+                        "record it with `git config branch.{branch}.kickoff kickoff-YYMMDD-summary`"
+                    ),
+                ));
+            }
+            (false, None, _) => {
+                return Err(Error::usage_hint(
+                    format!("{branch} is neither a kickoff nor a feature branch"),
+                    "pull requests go from feature/<TICKET> into its kickoff and from kickoff-YYMMDD-summary into main",
+                ));
+            }
+        },
+    )
 }
 
 /// The title of a pull request kickoff opens: the ticket and slug of a

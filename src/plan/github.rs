@@ -12,7 +12,9 @@
 //! What each call does on GitHub is in [`apply`], through the domain verbs
 //! of [`crate::github::GitHub`]; nothing here sees HTTP.
 
-use crate::github::api::{NewDeployment, NewPullRequest, ReleaseSpec};
+use crate::github::api::{
+    NewDeployment, NewPullRequest, PullRequest, PullRequestUpdate, ReleaseSpec,
+};
 use crate::github::{GitHub, GitHubError};
 use serde::Serialize;
 use std::fmt;
@@ -39,6 +41,31 @@ pub enum GitHubCall {
     /// Open the pull request of a branch, unless one is open already
     /// (`GET .../pulls?state=open&head=OWNER:BRANCH`, then `POST .../pulls`).
     OpenPullRequest { pr: NewPullRequest },
+    /// Open a pull request (`POST .../pulls`); the command looked for an
+    /// open one before planning.
+    CreatePullRequest { pr: NewPullRequest },
+    /// Change an open pull request (`PATCH .../pulls/N`): only the fields
+    /// that change.
+    UpdatePullRequest {
+        number: u64,
+        /// Its base before the change, for people.
+        base_was: String,
+        update: PullRequestUpdate,
+    },
+    /// Ask for reviews (`POST .../pulls/N/requested_reviewers`).
+    RequestReviewers {
+        /// The pull request: `None` for the one created in this run.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        number: Option<u64>,
+        reviewers: Vec<String>,
+    },
+    /// Add labels (`POST .../issues/N/labels`).
+    AddLabels {
+        /// The pull request: `None` for the one created in this run.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        number: Option<u64>,
+        labels: Vec<String>,
+    },
     /// Create a deployment (`POST .../deployments`); its id is kept for the
     /// statuses and the deployment record of the same run.
     CreateDeployment { deployment: NewDeployment },
@@ -101,6 +128,9 @@ pub struct Memory {
     pub deployed: Option<&'static str>,
     /// The last release written, and whether it was `created` or `updated`.
     pub release: Option<(crate::github::api::Release, &'static str)>,
+    /// The pull request created or updated, and whether it was `created` or
+    /// `updated`.
+    pub pull_request: Option<(PullRequest, &'static str)>,
 }
 
 fn short(sha: &str) -> &str {
@@ -133,14 +163,18 @@ impl fmt::Display for GitHubCall {
                 "set the GitHub status {context} of {on} ({}) to {state}: {description}",
                 short(sha)
             ),
-            GitHubCall::OpenPullRequest { pr } => write!(
-                f,
-                "open {}pull request {} -> {} on GitHub: {}",
-                if pr.draft { "a draft " } else { "the " },
-                pr.head,
-                pr.base,
-                pr.title
-            ),
+            GitHubCall::OpenPullRequest { pr } | GitHubCall::CreatePullRequest { pr } => {
+                // Open: unless one is open. Create: the command looked first.
+                let (verb, draft, plain, on) = match self {
+                    GitHubCall::OpenPullRequest { .. } => {
+                        ("open", "a draft ", "the ", " on GitHub")
+                    }
+                    _ => ("create", "draft ", "", ""),
+                };
+                let kind = if pr.draft { draft } else { plain };
+                let (head, base, title) = (&pr.head, &pr.base, &pr.title);
+                write!(f, "{verb} {kind}pull request {head} -> {base}{on}: {title}")
+            }
             GitHubCall::CreateDeployment { deployment: d } => write!(
                 f,
                 "create a GitHub deployment of {} ({}) to the environment {}",
@@ -167,6 +201,27 @@ impl fmt::Display for GitHubCall {
                     ),
                 }
             }
+            GitHubCall::UpdatePullRequest {
+                number,
+                base_was,
+                update,
+            } => {
+                let mut what = Vec::new();
+                if let Some(b) = &update.base {
+                    what.push(format!("base {base_was} -> {b}"));
+                }
+                if update.title.is_some() {
+                    what.push("title".into());
+                }
+                if update.body.is_some() {
+                    what.push("description".into());
+                }
+                write!(f, "update pull request #{number}: {}", what.join(", "))
+            }
+            GitHubCall::RequestReviewers { reviewers, .. } => {
+                write!(f, "ask {} for a review", reviewers.join(", "))
+            }
+            GitHubCall::AddLabels { labels, .. } => write!(f, "add labels {}", labels.join(", ")),
             GitHubCall::MergePullRequest {
                 number,
                 head,
@@ -191,7 +246,16 @@ impl GitHubCall {
             GitHubCall::CommitStatus { context, on, .. } => {
                 format!("the status {context} of {on}")
             }
-            GitHubCall::OpenPullRequest { pr } => format!("the pull request of {}", pr.head),
+            GitHubCall::OpenPullRequest { pr } | GitHubCall::CreatePullRequest { pr } => {
+                format!("the pull request of {}", pr.head)
+            }
+            GitHubCall::UpdatePullRequest { number, .. } => {
+                format!("the update of pull request #{number}")
+            }
+            GitHubCall::RequestReviewers { reviewers, .. } => {
+                format!("the review request to {}", reviewers.join(", "))
+            }
+            GitHubCall::AddLabels { labels, .. } => format!("the labels {}", labels.join(", ")),
             GitHubCall::CreateDeployment { deployment } => {
                 format!("the deployment to {}", deployment.environment)
             }
@@ -271,6 +335,33 @@ pub fn apply(hub: &GitHub, call: &GitHubCall, memory: &mut Memory) -> Result<Str
                 )
             }
         }),
+        GitHubCall::CreatePullRequest { pr } => {
+            memory.pull_request = None;
+            let made = hub.create_pull_request(pr)?;
+            let text = format!(
+                "created pull request #{} {} -> {}",
+                made.number, pr.head, pr.base
+            );
+            memory.pull_request = Some((made, "created"));
+            Ok(text)
+        }
+        GitHubCall::UpdatePullRequest { number, update, .. } => {
+            let made = hub.update_pull_request(*number, update)?;
+            let text = format!(
+                "updated pull request #{number} {} -> {}",
+                made.head.name, made.base.name
+            );
+            memory.pull_request = Some((made, "updated"));
+            Ok(text)
+        }
+        GitHubCall::RequestReviewers { number, reviewers } => {
+            hub.request_reviewers(pull_request(*number, memory)?, reviewers)?;
+            Ok(format!("asked {} for a review", reviewers.join(", ")))
+        }
+        GitHubCall::AddLabels { number, labels } => {
+            hub.add_labels(pull_request(*number, memory)?, labels)?;
+            Ok(format!("labelled {}", labels.join(", ")))
+        }
         GitHubCall::MergePullRequest {
             number,
             head,
@@ -285,6 +376,15 @@ pub fn apply(hub: &GitHub, call: &GitHubCall, memory: &mut Memory) -> Result<Str
             ))
         }
     }
+}
+
+/// The pull request a step means: its number, or the one this run created.
+fn pull_request(number: Option<u64>, memory: &Memory) -> Result<u64, GitHubError> {
+    number
+        .or(memory.pull_request.as_ref().map(|(pr, _)| pr.number))
+        .ok_or_else(|| {
+            GitHubError::Setup("not tried, since the pull request was not created".into())
+        })
 }
 
 #[cfg(test)]
