@@ -101,3 +101,17 @@ fn commands_do_not_reach_back_into_cli() {
         listing(&edges)
     );
 }
+
+#[test]
+fn no_top_level_module_reaches_itself() {
+    let edges = edges();
+    let circular: Vec<&String> = edges
+        .keys()
+        .filter(|m| reachable(&edges, m).contains(*m))
+        .collect();
+    assert!(
+        circular.is_empty(),
+        "modules on an import cycle: {circular:?}\n{}",
+        listing(&edges)
+    );
+}

@@ -1,13 +1,13 @@
 //! `kickoff deploy [K] [--slot S]`: put a kickoff on a QA slot and record it.
 
 use super::slot_service::{self as service, check_slot, require_pool, store};
+use super::slot_service::{now, person};
 use crate::commands::slot_change::{report, state_step};
 use crate::commands::{Global, Session};
 use crate::error::{Error, Result};
 use crate::plan::{GitEffects, Plan, Step};
 use crate::slots::board::human;
 use crate::slots::config::{SlotsConfig, env_prefix};
-use crate::slots::service::{now, person};
 use crate::slots::{
     Applied, DeployStatus, Deployment, Op, Outcome, Person, SlotError, Ttl, envfile, new_id, runner,
 };

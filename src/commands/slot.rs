@@ -1,13 +1,13 @@
 //! `kickoff slot list | claim | release | renew | leave | routes | admin`: the QA slot pool.
 
 use super::slot_service::{self as service, check_slot, require_pool, store};
+use super::slot_service::{now, person};
 use crate::commands::Global;
 use crate::commands::Session;
 use crate::commands::slot_change::change;
 use crate::error::{Error, Result};
 use crate::output::table;
 use crate::slots::board::{Board, human};
-use crate::slots::service::{now, person};
 use crate::slots::{Op, Ttl, new_id};
 
 /// Shared QA slots: who holds which dev environment, and the queue.

@@ -3,13 +3,13 @@
 //! state's history under the maintainer's name, decided on the remote's
 //! freshest state, pushed fast-forward only) and takes `--dry-run`.
 
+use super::slot_service::{now, person};
 use super::slot_service::{require_pool, store};
 use crate::commands::Global;
 use crate::commands::Session;
 use crate::commands::slot_change::change;
 use crate::error::{Error, Result};
 use crate::output::table;
-use crate::slots::service::{now, person};
 use crate::slots::{AdminAction, Op, new_id};
 
 /// Maintain the shared state: remove a bad record or lease, reset the pool,

@@ -5,15 +5,16 @@
 //! kickoffs, so they sit with the commands, above the `slots` domain.
 
 use crate::config::Config;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::git::Repo;
 use crate::output::Ui;
 use crate::sanitize::Esc;
 use crate::slots::board::{Board, board};
-use crate::slots::service::{now, person};
-use crate::slots::{Op, Outcome, SlotError};
+use crate::slots::{Op, Outcome, Person, SlotError};
 use crate::state::{Loaded, Store};
 use std::collections::BTreeMap;
+
+pub use crate::slots::clock::now;
 
 /// The state store of a repository: shared through the configured remote
 /// when the repository has it, local otherwise.
@@ -134,6 +135,33 @@ pub fn release_for_kickoff(
         Outcome::Released { slot, .. } => Ok(slot),
         _ => Ok(None),
     }
+}
+
+/// Who is acting: git's committer identity.
+///
+/// The identity goes into the shared state, whose readers skip a lease with
+/// control characters in a name: a claim recorded under such a name would look
+/// free to everyone else. So it is refused here, before anything is written.
+pub fn person(repo: &Repo) -> Result<Person> {
+    let sig = repo.signature()?;
+    let p = Person {
+        name: sig.name().unwrap_or("unknown").to_string(),
+        email: sig.email().unwrap_or("unknown").to_string(),
+    };
+    if format!("{}{}", p.name, p.email)
+        .chars()
+        .any(char::is_control)
+    {
+        return Err(Error::usage_hint(
+            format!(
+                "your git identity \"{} <{}>\" holds control characters",
+                Esc(&p.name),
+                Esc(&p.email)
+            ),
+            "set a plain one: git config user.name \"Your Name\" (and user.email)",
+        ));
+    }
+    Ok(p)
 }
 
 #[cfg(test)]

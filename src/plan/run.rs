@@ -686,8 +686,8 @@ impl GitEffects<'_> {
         record.started_at = now();
         record.finished_at = record.started_at;
         let mut cmd = crate::slots::runner::deploy_command(program, argv, env, self.repo.workdir());
-        let op = crate::slots::recorded::run(
-            crate::slots::recorded::Recorded {
+        let op = crate::state::recorded::run(
+            crate::state::recorded::Recorded {
                 journal: self.store().journal(),
                 record,
                 release: give_back.clone(),

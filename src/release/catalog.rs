@@ -2,11 +2,14 @@
 //! read from the tags alone, and the release facts the rules are checked on.
 
 use super::{KnownVersion, MainFacts, PlatformVersion, ReleaseFacts, TAG_PREFIX, TagMessage};
-use crate::error::Result;
+use crate::git::GitError;
 use crate::git::Repo;
 use crate::git::git2::Oid;
 use crate::git::tags::{LocalTag, RemoteTag};
 use crate::naming::KickoffName;
+
+/// Reading the catalog only reads git.
+type Result<T> = std::result::Result<T, GitError>;
 
 /// One platform version.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! The time kickoff stamps on leases and records: the clock, or
-//! `KICKOFF_NOW` for tests and replays. Below both the allocator's callers
-//! (`service`) and the store (`crate::state`), which read it.
+//! `KICKOFF_NOW` for tests and replays. Below both the slot commands
+//! (`commands::slot_service`) and the store (the `state` module), which read it.
 
 use chrono::{DateTime, Utc};
 

@@ -2,7 +2,7 @@
 //! first-come queue and the deployment log.
 //!
 //! This module is the allocator: pure functions from a [`SlotState`] and an
-//! [`Op`] to the next state. It never touches git; `crate::state` stores the
+//! [`Op`] to the next state. It never touches git; the `state` module stores the
 //! state as files in the commit chain under `refs/kickoff/state` and re-applies
 //! an operation to a fresh state whenever the remote moved underneath it, so
 //! every decision here is taken again on the state the remote accepts.
@@ -20,10 +20,8 @@ pub mod config;
 pub mod dashboard;
 pub mod envfile;
 pub mod model;
-pub mod recorded;
 pub mod routes;
 pub mod runner;
-pub mod service;
 pub mod validate;
 
 pub use model::{DeployStatus, Deployment, Lease, Person, PriorLease, QueueEntry, SlotState};

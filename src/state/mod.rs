@@ -35,6 +35,7 @@ use crate::slots::{Applied, Op, SlotError, SlotState};
 use std::collections::BTreeMap;
 
 pub mod journal;
+pub mod recorded;
 pub use journal::Journal;
 
 pub const STATE_REF: &str = "refs/kickoff/state";

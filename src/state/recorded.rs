@@ -5,10 +5,10 @@
 //! state change; if that fails (remote, disk, lock), the journal keeps it and
 //! the next kickoff command that reaches the remote publishes it.
 
-use super::runner::{self, RunOutcome, SignalGuard};
-use super::{DeployStatus, Deployment, Op};
+use super::{Journal, crash_point};
 use crate::error::{Error, Result};
-use crate::state::{Journal, crash_point};
+use crate::slots::runner::{self, RunOutcome, SignalGuard};
+use crate::slots::{DeployStatus, Deployment, Op};
 use std::process::Command;
 use std::time::Duration;
 
@@ -26,7 +26,7 @@ pub struct Recorded<'a> {
 /// record operation to publish (already in the journal). `Err` only when the
 /// journal cannot be written before the start: then the command did not run.
 pub fn run(r: Recorded, cmd: &mut Command) -> Result<Op> {
-    let op_id = super::new_id();
+    let op_id = crate::slots::new_id();
     let guard = SignalGuard::install();
     r.journal
         .deploying(&op_id, &r.record, r.release.clone())
