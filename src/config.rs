@@ -255,16 +255,6 @@ impl Config {
         }
     }
 
-    /// Load `.kickoff.toml` from a work tree root; the defaults when absent.
-    pub fn load(root: &Path) -> Result<Config, ConfigError> {
-        let path = root.join(FILE_NAME);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Config::parse(&text, &path),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(source) => Err(ConfigError::Read { path, source }),
-        }
-    }
-
     /// Parse and validate the text of a config file.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
